@@ -1,0 +1,98 @@
+"""研修会議デスク: the application factory."""
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import Config, load_or_create_secret_key
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+    """Build the app: config → extensions → models → blueprints → CLI.
+
+    ``instance/config.py`` and the environment are read only when no config class is passed
+    (the test suite passes TestConfig).
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_object(config or Config)
+    if config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("KENSHU")
+        if os.environ.get("DATABASE_URL"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+        if os.environ.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
+            Path(app.instance_path) / "kenshu.sqlite3"
+        )
+    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.config.get("UPLOAD_FOLDER"):
+        app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+    logging.basicConfig(level=logging.INFO)
+
+    register_extensions(app)
+    register_models()
+    register_blueprints(app)
+    register_cli(app)
+    register_template_helpers(app)
+    return app
+
+
+def _normalise_db_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs (Heroku-style postgres:// too)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def register_extensions(app: Flask) -> None:
+    from app.core.db import configure_engine_events
+    from app.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        configure_engine_events(db.engine)
+
+
+def register_models() -> None:
+    import app.core.models
+    import app.groupwork.models
+    import app.registration.models
+    import app.surveys.models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.core.views import bp as core_bp
+    from app.groupwork import init_app as init_groupwork
+    from app.registration.console import bp as registration_console_bp
+    from app.registration.views import bp as registration_bp
+    from app.surveys import init_app as init_surveys
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(registration_bp)
+    app.register_blueprint(registration_console_bp)
+    init_groupwork(app)
+    init_surveys(app)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import register_commands
+
+    register_commands(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.core import templating
+
+    templating.init_app(app)

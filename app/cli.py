@@ -1,0 +1,105 @@
+"""flask commands: seed-demo, create-staff, send-mail, expire-offers, load-municipalities, clone-event."""
+
+from __future__ import annotations
+
+import getpass
+import time
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from app.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("load-municipalities")
+    def load_municipalities_cmd():
+        """Load the 47 prefectures and 1,741 municipalities (validated) into the master."""
+        from app.core.municipalities import load_master
+
+        click.echo(f"{load_master()} 件の団体コードを読み込みました。")
+
+    @app.cli.command("seed-demo")
+    @click.option("--as-published", is_flag=True, help="元の2023年の日付のまま作成する")
+    @click.option("--with-registrants", is_flag=True, help="報告書の内訳どおりの申込者を作成する")
+    @click.option("--if-empty", is_flag=True, help="イベントが既にあれば何もしない")
+    @click.option("--seed", default=2023, help="申込者生成の乱数シード")
+    def seed_demo_cmd(as_published, with_registrants, if_empty, seed):
+        """The FY2023 event; dates moved by whole weeks so that registration is open today."""
+        from app.core.models import Event
+        from app.core.municipalities import ensure_master
+        from app.core.seed import demo_shift_weeks, seed_fy2023
+
+        if if_empty and db.session.scalar(select(Event.id).limit(1)):
+            click.echo("イベントは作成済みです。")
+            return
+        ensure_master()
+        weeks = 0 if as_published else demo_shift_weeks()
+        event = seed_fy2023(weeks)
+        click.echo(f"{event.name}（{weeks}週後ろ倒し）を作成しました。")
+        if with_registrants:
+            from app.registration.population import seed_population
+
+            counts = seed_population(event, seed=seed)
+            click.echo("申込者を作成しました: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+    @app.cli.command("create-staff")
+    @click.argument("login")
+    @click.option("--name", required=True)
+    @click.option(
+        "--role", type=click.Choice(["admin", "secretariat", "analyst"]), default="secretariat"
+    )
+    @click.option("--password", default=None, help="省略時は入力を求める")
+    def create_staff_cmd(login, name, role, password):
+        """Create a console account (管理者 admin, 事務局 secretariat, 分析担当 analyst)."""
+        from app.core.auth import create_staff
+
+        if password is None:
+            password = getpass.getpass("パスワード: ")
+        try:
+            user = create_staff(login, name, role, password)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"{user.login}（{user.role_label}）を作成しました。")
+
+    @app.cli.command("send-mail")
+    @click.option("--loop", is_flag=True, help="止めるまで送り続ける")
+    @click.option("--interval", default=5.0, help="--loop の待ち秒数")
+    @click.option("--batch", default=100)
+    def send_mail_cmd(loop, interval, batch):
+        """Send due outbox messages (several senders may run at once on PostgreSQL)."""
+        from app.core.mail import send_pending
+        from app.registration.services import expire_offers
+
+        while True:
+            expire_offers()
+            counts = send_pending(batch)
+            if any(counts.values()):
+                click.echo(", ".join(f"{k} {v}" for k, v in counts.items()))
+            if not loop:
+                break
+            if not any(counts.values()):
+                time.sleep(interval)
+
+    @app.cli.command("expire-offers")
+    def expire_offers_cmd():
+        """Expire waiting-list offers past their time and offer the seats to the next in line."""
+        from app.registration.services import expire_offers
+
+        click.echo(f"{expire_offers()} 件の案内を期限切れにしました。")
+
+    @app.cli.command("clone-event")
+    @click.argument("source_slug")
+    @click.argument("fiscal_year", type=int)
+    @click.argument("slug")
+    def clone_event_cmd(source_slug, fiscal_year, slug):
+        """Copy an event's settings and programme into another fiscal year."""
+        from app.core.models import Event
+        from app.core.seed import clone_event
+
+        source = db.session.scalar(select(Event).where(Event.slug == source_slug))
+        if source is None:
+            raise click.ClickException(f"イベント {source_slug} がありません。")
+        clone = clone_event(source, fiscal_year, slug)
+        click.echo(f"{clone.slug} を作成しました。")

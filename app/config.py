@@ -1,0 +1,57 @@
+"""Configuration classes. Secrets and database URLs come from the instance folder or the environment."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+class Config:
+    """Defaults for every deployment; the embedded default is SQLite in ``instance/``."""
+
+    SQLALCHEMY_DATABASE_URI: str | None = None  # filled in by create_app (instance path)
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    WTF_I18N_ENABLED = False
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 200 * 1024 * 1024
+    # Mail: without MAIL_SERVER, messages stay in the outbox and are printed to the log.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_SENDER = "研修会議事務局 <no-reply@example.jp>"
+    MAIL_MAX_ATTEMPTS = 12
+    # Absolute base of the links put into mails (e.g. https://kenshu.example.jp).
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    UPLOAD_FOLDER: str | None = None  # default: instance/uploads
+
+
+class TestConfig(Config):
+    """Settings of the test suite: CSRF off by default (one module turns it back on)."""
+
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    SECRET_KEY = "test-only-secret-key"
+    PUBLIC_BASE_URL = "http://localhost"
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """Return the instance's secret key, generating and storing one on first start.
+
+    A fresh instance never runs with a fixed key: the key is 256 random bits kept in
+    ``instance/secret_key`` (mode 0600) unless SECRET_KEY is set in the environment or
+    ``instance/config.py``.
+    """
+    key_file = Path(instance_path) / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,156 @@
+"""Mail through the outbox: queued in the caller's transaction, sent by ``flask send-mail``.
+
+Several senders (processes, machines) may run against one PostgreSQL: each claims a batch with
+``FOR UPDATE SKIP LOCKED`` and marks it ``sending`` before talking to SMTP, so no message is
+sent twice. A message whose SMTP delivery fails stays ``pending`` with an exponential back-off;
+nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import smtplib
+import socket
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from app.core.jpdates import now_utc
+from app.core.models import OutboxAttachment, OutboxMessage
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+# A claim older than this is taken to belong to a sender that died.
+STALE_CLAIM = timedelta(minutes=10)
+
+
+def queue_mail(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    event_id: int | None = None,
+    kind: str = "",
+    attachments: list[tuple[str, str, bytes]] | None = None,
+) -> OutboxMessage:
+    """Add a message to the outbox in the current transaction (the caller commits)."""
+    message = OutboxMessage(
+        to_addr=to, subject=subject, body=body, event_id=event_id, kind=kind, status="pending"
+    )
+    for filename, content_type, data in attachments or []:
+        message.attachments.append(
+            OutboxAttachment(filename=filename, content_type=content_type, data=data)
+        )
+    db.session.add(message)
+    return message
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, … minutes, at most 6 hours."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+def claim_batch(limit: int, worker: str) -> list[int]:
+    """Claim due messages for this worker and commit the claim; returns their ids."""
+    now = now_utc()
+    due = (
+        select(OutboxMessage)
+        .where(
+            or_(
+                (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
+                (OutboxMessage.status == "sending")
+                & (OutboxMessage.claimed_at < now - STALE_CLAIM),
+            )
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    messages = list(db.session.scalars(due))
+    for message in messages:
+        message.status = "sending"
+        message.claimed_at = now
+        message.claimed_by = worker
+    ids = [m.id for m in messages]
+    db.session.commit()
+    return ids
+
+
+def _build(message: OutboxMessage) -> EmailMessage:
+    mail = EmailMessage()
+    mail["From"] = current_app.config["MAIL_SENDER"]
+    mail["To"] = message.to_addr
+    mail["Subject"] = message.subject
+    mail["Message-ID"] = make_msgid(idstring=f"outbox{message.id}")
+    mail.set_content(message.body)
+    for att in message.attachments:
+        maintype, _, subtype = att.content_type.partition("/")
+        mail.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=att.filename)
+    return mail
+
+
+def send_pending(limit: int = 100) -> dict[str, int]:
+    """Send (or, without MAIL_SERVER, log) one batch of due messages. Returns counts."""
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    ids = claim_batch(limit, worker)
+    counts = {"sent": 0, "logged": 0, "retry": 0, "failed": 0}
+    if not ids:
+        return counts
+    config = current_app.config
+    smtp = None
+    for message_id in ids:
+        message = db.session.get(OutboxMessage, message_id)
+        if not config.get("MAIL_SERVER"):
+            log.info(
+                "mail (no SMTP configured) to=%s subject=%s\n%s",
+                message.to_addr,
+                message.subject,
+                message.body,
+            )
+            message.status = "logged"
+            counts["logged"] += 1
+            db.session.commit()
+            continue
+        try:
+            if smtp is None:
+                smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
+                if config.get("MAIL_USE_TLS"):
+                    smtp.starttls()
+                if config.get("MAIL_USERNAME"):
+                    smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(_build(message))
+        except (OSError, smtplib.SMTPException) as exc:
+            smtp = None
+            message.attempts += 1
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+                message.status = "failed"
+                counts["failed"] += 1
+            else:
+                message.status = "pending"
+                message.next_attempt_at = now_utc() + backoff(message.attempts)
+                counts["retry"] += 1
+        else:
+            message.attempts += 1
+            message.status = "sent"
+            message.sent_at = now_utc()
+            counts["sent"] += 1
+        db.session.commit()
+    if smtp is not None:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            smtp.quit()
+    return counts
+
+
+def requeue(message: OutboxMessage) -> None:
+    """Put a sent, logged or failed message back in the queue (the caller commits)."""
+    message.status = "pending"
+    message.next_attempt_at = now_utc()
+    message.attempts = 0
+    message.last_error = ""

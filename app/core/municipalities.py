@@ -1,0 +1,138 @@
+"""The municipality master: 47 prefectures and 1,741 municipalities with their 団体コード."""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+
+from app.extensions import db
+
+MASTER_CSV = Path(__file__).parent / "data" / "municipalities.csv"
+EXPECTED_PREFECTURES = 47
+EXPECTED_MUNICIPALITIES = 1741
+
+
+class MasterDataError(Exception):
+    pass
+
+
+def check_digit(code5: str) -> int:
+    """The 6th digit of a 全国地方公共団体コード: weights 6,5,4,3,2; (11 − sum mod 11) mod 10."""
+    total = sum(int(d) * w for d, w in zip(code5, (6, 5, 4, 3, 2), strict=True))
+    return (11 - total % 11) % 10
+
+
+def is_valid_code(code: str) -> bool:
+    return len(code) == 6 and code.isdigit() and int(code[5]) == check_digit(code[:5])
+
+
+@dataclass(frozen=True)
+class MasterRow:
+    code: str
+    prefecture: str
+    city: str | None
+    prefecture_kana: str
+    city_kana: str | None
+
+
+def read_master(path: Path = MASTER_CSV) -> list[MasterRow]:
+    """Read and validate the CSV: check digits, unique codes, 47 + 1,741 rows.
+
+    Kana are stored as full-width katakana (NFKC of the list's half-width kana).
+    """
+    rows: list[MasterRow] = []
+    errors: list[str] = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, raw in enumerate(csv.DictReader(fh), start=2):
+            code = raw["code"].strip()
+            if not is_valid_code(code):
+                errors.append(f"{lineno}行目: 団体コード {code} の検査数字が正しくありません。")
+                continue
+            rows.append(
+                MasterRow(
+                    code=code,
+                    prefecture=raw["prefecture"].strip(),
+                    city=raw["city"].strip() or None,
+                    prefecture_kana=unicodedata.normalize("NFKC", raw["prefecture_kana"].strip()),
+                    city_kana=unicodedata.normalize("NFKC", raw["city_kana"].strip()) or None,
+                )
+            )
+    codes = [r.code for r in rows]
+    if len(set(codes)) != len(codes):
+        errors.append("団体コードが重複しています。")
+    prefectures = sum(1 for r in rows if r.city is None)
+    municipalities = len(rows) - prefectures
+    if (prefectures, municipalities) != (EXPECTED_PREFECTURES, EXPECTED_MUNICIPALITIES):
+        errors.append(
+            f"都道府県{prefectures}件・市区町村{municipalities}件です"
+            f"（{EXPECTED_PREFECTURES}件・{EXPECTED_MUNICIPALITIES}件のはずです）。"
+        )
+    if errors:
+        raise MasterDataError("\n".join(errors))
+    return rows
+
+
+def load_master(path: Path = MASTER_CSV) -> int:
+    """Replace the master table with the validated CSV (all or nothing); returns the row count."""
+    from app.core.models import Municipality
+
+    rows = read_master(path)
+    db.session.execute(delete(Municipality))
+    db.session.add_all(
+        Municipality(
+            code=r.code,
+            prefecture_code=r.code[:2],
+            prefecture=r.prefecture,
+            city=r.city,
+            prefecture_kana=r.prefecture_kana,
+            city_kana=r.city_kana,
+        )
+        for r in rows
+    )
+    db.session.commit()
+    return len(rows)
+
+
+def ensure_master() -> None:
+    """Load the master when the table is empty."""
+    from app.core.models import Municipality
+
+    if not db.session.scalar(select(func.count()).select_from(Municipality)):
+        load_master()
+
+
+def search(query: str, prefecture_code: str | None = None, limit: int = 50):
+    """Municipalities whose name or kana contains the query, in code order."""
+    from app.core.models import Municipality
+    from app.core.text import normalise_text, to_katakana
+
+    stmt = select(Municipality).order_by(Municipality.code)
+    if prefecture_code:
+        stmt = stmt.where(Municipality.prefecture_code == prefecture_code)
+    q = normalise_text(query)
+    if q:
+        kana = to_katakana(q)
+        stmt = stmt.where(
+            Municipality.city.contains(q)
+            | Municipality.prefecture.contains(q)
+            | Municipality.city_kana.contains(kana)
+            | Municipality.prefecture_kana.contains(kana)
+        )
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
+def grouped_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Prefectures in code order, each followed by its municipalities: for <optgroup> pickers."""
+    from app.core.models import Municipality
+
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    for m in db.session.scalars(select(Municipality).order_by(Municipality.code)):
+        if m.is_prefecture:
+            groups.append((m.prefecture, [(m.code, f"{m.prefecture}（都道府県）")]))
+        else:
+            groups[-1][1].append((m.code, f"{m.prefecture} {m.city}"))
+    return groups

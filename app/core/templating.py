@@ -1,0 +1,25 @@
+"""Jinja filters for Japanese dates, and the console navigation registry."""
+
+from flask import Flask
+
+from app.core import jpdates
+
+
+def register_console_nav(
+    app: Flask, label: str, endpoint: str, roles: tuple[str, ...] = ()
+) -> None:
+    """Add an entry to the console's navigation (each feature adds its own)."""
+    app.extensions.setdefault("console_nav", []).append((label, endpoint, roles))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["jdate"] = jpdates.format_date
+    app.jinja_env.filters["wareki"] = jpdates.format_wareki
+    app.jinja_env.filters["jdatetime"] = jpdates.format_datetime
+    app.jinja_env.filters["jtime"] = jpdates.format_time
+    app.jinja_env.filters["wdatetime"] = lambda v: jpdates.format_datetime(v, wareki=True)
+    app.jinja_env.filters["num"] = lambda v: f"{v:,}" if v is not None else "—"
+
+    @app.context_processor
+    def _console_nav():
+        return {"console_nav": app.extensions.get("console_nav", [])}

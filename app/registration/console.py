@@ -1,0 +1,353 @@
+"""The 事務局 console for registrations and teams (login required)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import or_, select
+
+from app.core.auth import staff_required
+from app.core.mail import requeue
+from app.core.models import AuditLog, Channel, Event, OutboxMessage, current_event
+from app.core.municipalities import grouped_choices
+from app.core.templating import register_console_nav
+from app.extensions import db
+from app.registration import exports, reports, services
+from app.registration.forms import (
+    ActionForm,
+    AdmitForm,
+    CancelForm,
+    CapacityForm,
+    ConsoleSearchForm,
+    DecideTeamForm,
+    ImportForm,
+    MoveChannelForm,
+    TeamSearchForm,
+    set_municipality_choices,
+)
+from app.registration.models import Registration, Team, TeamMember
+from app.registration.rules import RegistrationError
+from app.registration.views import _form_error
+
+bp = Blueprint("registration_console", __name__, url_prefix="/console")
+STAFF = ("secretariat",)
+PAGE_SIZE = 100
+
+
+@bp.record_once
+def _nav(state):
+    app = state.app
+    register_console_nav(app, "ダッシュボード", "registration_console.dashboard")
+    register_console_nav(app, "研修会議Ⅰ申込者", "registration_console.registrations", STAFF)
+    register_console_nav(app, "研修会議Ⅱ申込団体", "registration_console.teams", STAFF)
+    register_console_nav(app, "メール", "registration_console.outbox", STAFF)
+    register_console_nav(app, "操作履歴", "registration_console.audit_log", STAFF)
+
+
+def _event() -> Event:
+    event = current_event()
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.route("/")
+@staff_required()
+def dashboard():
+    event = _event()
+    return render_template(
+        "registration/console/dashboard.html",
+        event=event,
+        table=reports.applicants_table(event),
+        overview=services.channel_overview(event),
+        waitlist=reports.waitlist_counts(event),
+        teams=reports.teams_by_state(event),
+        deadlines=reports.deadlines(event),
+        capacity_form=CapacityForm(),
+    )
+
+
+@bp.route("/registrations")
+@staff_required(*STAFF)
+def registrations():
+    event = _event()
+    form = ConsoleSearchForm(request.args)
+    form.channel.choices = [("", "すべて")] + [(c.code, c.label) for c in event.individual_channels]
+    stmt = _registration_query(event, form)
+    page = max(1, request.args.get("page", 1, type=int))
+    total = db.session.scalar(select(db.func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return render_template(
+        "registration/console/registrations.html",
+        event=event,
+        form=form,
+        rows=rows,
+        total=total,
+        page=page,
+        page_size=PAGE_SIZE,
+    )
+
+
+def _registration_query(event: Event, form: ConsoleSearchForm):
+    stmt = select(Registration).where(Registration.event_id == event.id).order_by(Registration.id)
+    if form.status.data:
+        stmt = stmt.where(Registration.status == form.status.data)
+    if form.channel.data:
+        stmt = stmt.join(Channel, Registration.channel).where(Channel.code == form.channel.data)
+    if form.category.data:
+        stmt = stmt.where(Registration.category == form.category.data)
+    q = (form.q.data or "").strip()
+    if q:
+        from app.core.text import normalise_text, to_katakana
+
+        q = normalise_text(q)
+        like = f"%{q}%"
+        stmt = stmt.where(
+            or_(
+                Registration.name.ilike(like),
+                Registration.kana.ilike(f"%{to_katakana(q)}%"),
+                Registration.email_normalized.ilike(like.lower()),
+                Registration.organisation.ilike(like),
+                Registration.department.ilike(like),
+            )
+        )
+    return stmt
+
+
+@bp.route("/registrations/<int:rid>", methods=["GET", "POST"])
+@staff_required(*STAFF)
+def registration_detail(rid: int):
+    registration = db.session.get(Registration, rid) or abort(404)
+    move = MoveChannelForm(prefix="move")
+    move.channel.choices = [
+        (c.code, c.label)
+        for c in registration.event.individual_channels
+        if c.id != registration.channel_id
+    ]
+    cancel = CancelForm(prefix="cancel")
+    if request.method == "POST":
+        try:
+            if "move-channel" in request.form and move.validate_on_submit():
+                services.switch_channel(
+                    registration,
+                    move.channel.data,
+                    by_staff=True,
+                    over_capacity_reason=move.reason.data if move.over_capacity.data else "",
+                )
+                flash("参加方法を変更しました。", "success")
+                return redirect(url_for(".registration_detail", rid=rid))
+            if "cancel-reason" in request.form and cancel.validate_on_submit():
+                services.cancel_registration(registration, by_staff=True, reason=cancel.reason.data)
+                flash("お申込みを取り消しました。", "success")
+                return redirect(url_for(".registration_detail", rid=rid))
+        except RegistrationError as exc:
+            _form_error(move if "move-channel" in request.form else cancel, exc)
+    mails = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.to_addr == registration.email)
+        .order_by(OutboxMessage.id.desc())
+    ).all()
+    return render_template(
+        "registration/console/registration_detail.html",
+        event=registration.event,
+        r=registration,
+        move=move,
+        cancel=cancel,
+        mails=mails,
+        action=ActionForm(),
+    )
+
+
+@bp.route("/registrations/new", methods=["GET", "POST"])
+@staff_required(*STAFF)
+def admit():
+    """Register a person from the console; over capacity only with a reason (logged)."""
+    event = _event()
+    form = AdmitForm()
+    form.channel.choices = [(c.code, c.label) for c in event.individual_channels]
+    set_municipality_choices(form.municipality, grouped_choices())
+    if form.validate_on_submit():
+        try:
+            registration = services.register_for_training1(
+                event,
+                form.channel.data,
+                form.person_data(),
+                source="console",
+                over_capacity_reason=form.reason.data or "",
+            )
+        except RegistrationError as exc:
+            _form_error(form, exc)
+        else:
+            flash(f"{registration.name}さんを登録しました。", "success")
+            return redirect(url_for(".registration_detail", rid=registration.id))
+    return render_template("registration/console/admit.html", event=event, form=form)
+
+
+@bp.post("/channels/<int:cid>/capacity")
+@staff_required(*STAFF)
+def change_capacity(cid: int):
+    channel = db.session.get(Channel, cid) or abort(404)
+    form = CapacityForm()
+    if form.validate_on_submit():
+        try:
+            offered = services.raise_capacity(channel, form.capacity.data, form.reason.data)
+        except RegistrationError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(
+                f"{channel.label}の定員を{channel.capacity}名にしました"
+                f"（キャンセル待ち{offered}名に案内）。",
+                "success",
+            )
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return redirect(url_for(".dashboard"))
+
+
+@bp.route("/teams")
+@staff_required(*STAFF)
+def teams():
+    event = _event()
+    form = TeamSearchForm(request.args)
+    form.channel.choices = [("", "すべて")] + [(c.code, c.label) for c in event.venue_channels]
+    stmt = select(Team).where(Team.event_id == event.id).order_by(Team.channel_id, Team.id)
+    if form.channel.data:
+        stmt = stmt.join(Channel, Team.channel).where(Channel.code == form.channel.data)
+    if form.status.data:
+        stmt = stmt.where(Team.status == form.status.data)
+    q = (form.q.data or "").strip()
+    if q:
+        from app.core.models import Municipality
+
+        stmt = stmt.join(Municipality, Team.municipality).where(
+            or_(
+                Municipality.city.contains(q),
+                Municipality.prefecture.contains(q),
+                Team.members.any(TeamMember.name.contains(q)),
+            )
+        )
+    rows = db.session.scalars(stmt).all()
+    return render_template("registration/console/teams.html", event=event, form=form, rows=rows)
+
+
+@bp.route("/teams/<int:tid>", methods=["GET", "POST"])
+@staff_required(*STAFF)
+def team_detail(tid: int):
+    team = db.session.get(Team, tid) or abort(404)
+    form = DecideTeamForm()
+    cancel = CancelForm(prefix="cancel")
+    if request.method == "POST":
+        try:
+            if "cancel-reason" in request.form:
+                if cancel.validate_on_submit():
+                    services.cancel_team(team, by_staff=True, reason=cancel.reason.data)
+                    flash("申込みを取り消しました。", "success")
+                    return redirect(url_for(".team_detail", tid=tid))
+            elif form.validate_on_submit():
+                keep = [int(v) for v in request.form.getlist("keep_member")]
+                services.decide_team(
+                    team, form.decision.data, keep_member_ids=keep, reason=form.reason.data or ""
+                )
+                flash(
+                    f"{team.municipality.full_name}を「{team.status_label}」としました。"
+                    "代表者にメールでお知らせします。",
+                    "success",
+                )
+                return redirect(url_for(".team_detail", tid=tid))
+        except RegistrationError as exc:
+            _form_error(form, exc)
+    return render_template(
+        "registration/console/team_detail.html",
+        event=team.event,
+        team=team,
+        form=form,
+        cancel=cancel,
+    )
+
+
+@bp.route("/outbox")
+@staff_required(*STAFF)
+def outbox():
+    event = _event()
+    status = request.args.get("status", "")
+    stmt = select(OutboxMessage).where(
+        or_(OutboxMessage.event_id == event.id, OutboxMessage.event_id.is_(None))
+    )
+    if status:
+        stmt = stmt.where(OutboxMessage.status == status)
+    counts = dict(
+        db.session.execute(
+            select(OutboxMessage.status, db.func.count())
+            .where(OutboxMessage.event_id == event.id)
+            .group_by(OutboxMessage.status)
+        ).all()
+    )
+    rows = db.session.scalars(stmt.order_by(OutboxMessage.id.desc()).limit(200)).all()
+    return render_template(
+        "registration/console/outbox.html",
+        event=event,
+        rows=rows,
+        counts=counts,
+        status=status,
+        action=ActionForm(),
+        smtp=bool(current_app.config.get("MAIL_SERVER")),
+    )
+
+
+@bp.post("/outbox/<int:mid>/resend")
+@staff_required(*STAFF)
+def resend(mid: int):
+    message = db.session.get(OutboxMessage, mid) or abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    from app.core import audit
+
+    requeue(message)
+    audit.record("resend_mail", message.to_addr, message.subject, message.event_id)
+    db.session.commit()
+    flash(f"{message.to_addr}へのメールを再送します。", "success")
+    return redirect(request.referrer or url_for(".outbox"))
+
+
+@bp.route("/audit")
+@staff_required(*STAFF)
+def audit_log():
+    event = _event()
+    rows = db.session.scalars(
+        select(AuditLog)
+        .where(or_(AuditLog.event_id == event.id, AuditLog.event_id.is_(None)))
+        .order_by(AuditLog.id.desc())
+        .limit(500)
+    ).all()
+    return render_template("registration/console/audit.html", event=event, rows=rows)
+
+
+@bp.route("/export/<what>.<fmt>")
+@staff_required(*STAFF)
+def export(what: str, fmt: str):
+    event = _event()
+    if what not in ("registrations", "teams") or fmt not in ("xlsx", "csv"):
+        abort(404)
+    return exports.download(event, what, fmt)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@staff_required(*STAFF)
+def import_registrations():
+    event = _event()
+    form = ImportForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            count = exports.import_registrations(
+                event, form.file.data.read(), filename=form.file.data.filename
+            )
+        except exports.SheetImportError as exc:
+            errors = exc.errors
+        else:
+            flash(f"{count}件の申込みを取り込みました。", "success")
+            return redirect(url_for(".registrations"))
+    return render_template(
+        "registration/console/import.html", event=event, form=form, errors=errors
+    )

@@ -1,0 +1,293 @@
+"""Forms of the public registration pages and of the console's registration actions."""
+
+from __future__ import annotations
+
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from app.core.forms import BaseForm
+from app.core.text import normalise_email, normalise_text
+from app.registration.rules import CATEGORY_LABELS, TEAM_STATUS_LABELS
+from app.registration.services import PersonData
+
+CATEGORY_CHOICES = list(CATEGORY_LABELS.items())
+
+
+def _nfkc(value):
+    return normalise_text(value) if isinstance(value, str) else value
+
+
+def _email_filter(value):
+    return normalise_text(value).replace(" ", "") if isinstance(value, str) else value
+
+
+def required(label: str):
+    return DataRequired(message=f"{label}を入力してください。")
+
+
+class PersonFieldsMixin:
+    """氏名, ふりがな, メールアドレス, 電話番号, 参加区分, 所属, 部署名, 職種."""
+
+    name = StringField("氏名", filters=[_nfkc], validators=[required("氏名"), Length(max=100)])
+    kana = StringField(
+        "ふりがな", filters=[_nfkc], validators=[required("ふりがな"), Length(max=100)]
+    )
+    email = EmailField(
+        "メールアドレス",
+        filters=[_email_filter],
+        validators=[
+            required("メールアドレス"),
+            Email(message="メールアドレスの形式が正しくありません。", check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+    phone = StringField(
+        "電話番号（任意）", filters=[_nfkc], validators=[Optional(), Length(max=30)]
+    )
+    category = SelectField(
+        "参加区分",
+        choices=[("", "選択してください"), *CATEGORY_CHOICES],
+        validators=[InputRequired(message="参加区分を選択してください。")],
+    )
+    category_other = StringField("その他の内容", filters=[_nfkc], validators=[Length(max=100)])
+    municipality = SelectField("所属（自治体）", choices=[], validate_choice=False)
+    organisation = StringField(
+        "所属（団体名・機関名）", filters=[_nfkc], validators=[Length(max=200)]
+    )
+    department = StringField(
+        "部署名", filters=[_nfkc], validators=[required("部署名"), Length(max=200)]
+    )
+    occupation = StringField(
+        "職種", filters=[_nfkc], validators=[required("職種"), Length(max=100)]
+    )
+
+    def validate_category(self, field):
+        if field.data and field.data not in CATEGORY_LABELS:
+            raise ValidationError("参加区分を選択してください。")
+
+    def person_data(self) -> PersonData:
+        return PersonData(
+            name=self.name.data or "",
+            kana=self.kana.data or "",
+            email=self.email.data or "",
+            category=self.category.data or "",
+            municipality_code=self.municipality.data or "",
+            organisation=self.organisation.data or "",
+            department=self.department.data or "",
+            occupation=self.occupation.data or "",
+            phone=self.phone.data or "",
+            category_other=self.category_other.data or "",
+        )
+
+    def fill_from(self, person) -> None:
+        for name in (
+            "name",
+            "kana",
+            "email",
+            "phone",
+            "category",
+            "category_other",
+            "organisation",
+            "department",
+            "occupation",
+        ):
+            getattr(self, name).data = getattr(person, name)
+        self.municipality.data = person.municipality_code or ""
+
+
+def set_municipality_choices(field: SelectField, groups) -> None:
+    """Prefectures in code order, each with its municipalities (an <optgroup> each)."""
+    field.choices = {"": [("", "選択してください")], **{name: rows for name, rows in groups}}
+
+
+class RegistrationForm(PersonFieldsMixin, BaseForm):
+    """研修会議Ⅰ registration."""
+
+    channel = RadioField(
+        "参加方法",
+        choices=[("webinar", "ウェビナー参加"), ("youtube", "YouTubeライブ配信による参加")],
+        validators=[InputRequired(message="参加方法を選択してください。")],
+    )
+    email_confirm = EmailField(
+        "メールアドレス（確認用）",
+        filters=[_email_filter],
+        validators=[required("確認用のメールアドレス")],
+    )
+    consent = BooleanField(
+        "「個人情報の取扱いについて」に同意します",
+        validators=[DataRequired(message="個人情報の取扱いへの同意が必要です。")],
+    )
+    join_waitlist = BooleanField("ウェビナー参加のキャンセル待ちに登録する")
+
+    def validate_email_confirm(self, field):
+        if normalise_email(field.data) != normalise_email(self.email.data):
+            raise ValidationError(
+                "確認用のメールアドレスが一致しません。もう一度入力してください。"
+            )
+
+
+class RegistrationEditForm(PersonFieldsMixin, BaseForm):
+    """Change of one's own details on the personal page."""
+
+
+class ActionForm(BaseForm):
+    """A button that only needs the CSRF token (cancel, accept an offer, …)."""
+
+
+class SwitchChannelForm(BaseForm):
+    channel = HiddenField(validators=[DataRequired()])
+
+
+class MemberForm(PersonFieldsMixin, Form):
+    """One row of the team form; a row left entirely blank is ignored."""
+
+    def is_blank(self) -> bool:
+        return not any(
+            (getattr(self, n).data or "").strip()
+            for n in ("name", "kana", "email", "department", "occupation", "organisation")
+        )
+
+
+class TeamForm(BaseForm):
+    """研修会議Ⅱ team application by the 代表者 (first row)."""
+
+    channel = RadioField(
+        "会場", choices=[], validators=[InputRequired(message="会場を選択してください。")]
+    )
+    team_municipality = SelectField(
+        "申込む市町村",
+        choices=[],
+        validate_choice=False,
+        validators=[InputRequired(message="申込む市町村を選択してください。")],
+    )
+    members = FieldList(FormField(MemberForm), min_entries=6)
+    note = TextAreaField(
+        "事務局への連絡事項（任意）", filters=[_nfkc], validators=[Length(max=2000)]
+    )
+    consent = BooleanField(
+        "「個人情報の取扱いについて」に同意し、参加者全員の同意を得ています",
+        validators=[DataRequired(message="個人情報の取扱いへの同意が必要です。")],
+    )
+
+    def filled_members(self) -> list[MemberForm]:
+        return [entry.form for entry in self.members if not entry.form.is_blank()]
+
+    def validate(self, extra_validators=None) -> bool:
+        """Validate only the rows that were filled in; blank rows are dropped."""
+        top_ok = all(
+            f.validate(self)
+            for f in (self.channel, self.team_municipality, self.note, self.consent)
+        ) and (not self.meta.csrf or self.csrf_token.validate(self))
+        rows_ok = True
+        filled = self.filled_members()
+        for row in filled:
+            rows_ok = row.validate() and rows_ok
+        if not filled:
+            self.members.errors.append("参加者を1名以上入力してください。")
+            rows_ok = False
+        return top_ok and rows_ok
+
+
+class TeamEditForm(TeamForm):
+    """The 代表者 changes the members (venue and municipality stay)."""
+
+    channel = HiddenField()
+    team_municipality = HiddenField()
+
+
+class ConsoleSearchForm(Form):
+    q = StringField("検索（氏名・ふりがな・メール・所属）")
+    channel = SelectField("参加方法", choices=[], validate_choice=False)
+    category = SelectField(
+        "参加区分", choices=[("", "すべて"), *CATEGORY_CHOICES], validate_choice=False
+    )
+    status = SelectField(
+        "状態",
+        choices=[("active", "申込中"), ("cancelled", "取消"), ("", "すべて")],
+        validate_choice=False,
+    )
+
+
+class TeamSearchForm(Form):
+    q = StringField("検索（自治体名・代表者名）")
+    channel = SelectField("会場", choices=[], validate_choice=False)
+    status = SelectField(
+        "状態", choices=[("", "すべて"), *list(TEAM_STATUS_LABELS.items())], validate_choice=False
+    )
+
+
+class MoveChannelForm(BaseForm):
+    channel = SelectField("移動先", choices=[], validators=[DataRequired()])
+    over_capacity = BooleanField("定員を超えて受け付ける")
+    reason = StringField("理由", filters=[_nfkc], validators=[Length(max=500)])
+
+    def validate_reason(self, field):
+        if self.over_capacity.data and not field.data:
+            raise ValidationError("定員を超えて受け付ける理由を入力してください。")
+
+
+class CancelForm(BaseForm):
+    reason = StringField("理由", filters=[_nfkc], validators=[required("理由"), Length(max=500)])
+
+
+class CapacityForm(BaseForm):
+    capacity = IntegerField(
+        "定員",
+        validators=[
+            InputRequired(message="定員を入力してください。"),
+            NumberRange(min=0, max=100000),
+        ],
+    )
+    reason = StringField("理由", filters=[_nfkc], validators=[required("理由"), Length(max=500)])
+
+
+class DecideTeamForm(BaseForm):
+    decision = RadioField(
+        "決定",
+        choices=[("accepted", "参加決定"), ("adjusted", "人数調整"), ("declined", "見送り")],
+        validators=[InputRequired(message="決定内容を選択してください。")],
+    )
+    keep = FieldList(BooleanField(), min_entries=0)
+    reason = StringField(
+        "代表者へのメッセージ・理由（任意）", filters=[_nfkc], validators=[Length(max=1000)]
+    )
+
+
+class AdmitForm(PersonFieldsMixin, BaseForm):
+    """The secretariat registers someone, possibly over the capacity (with a reason)."""
+
+    channel = SelectField("参加方法", choices=[], validators=[DataRequired()])
+    reason = StringField(
+        "定員超過で受け付ける場合の理由", filters=[_nfkc], validators=[Length(max=500)]
+    )
+
+
+class ImportForm(BaseForm):
+    file = FileField(
+        "Excelファイル（.xlsx）",
+        validators=[
+            FileRequired(message="ファイルを選択してください。"),
+            FileAllowed(["xlsx"], message="Excelファイル（.xlsx）を選択してください。"),
+        ],
+    )

@@ -1,0 +1,233 @@
+"""Registrations (研修会議Ⅰ), the webinar waiting list, and municipal teams (研修会議Ⅱ)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, func, select, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import UTCDateTime
+from app.core.jpdates import now_utc
+from app.core.models import Channel, Event, Municipality, new_token
+from app.extensions import db
+from app.registration.rules import CATEGORY_LABELS, TEAM_STATUS_LABELS
+
+
+class PersonFields:
+    """Columns every registrant and team member has (decisions.md: Form fields)."""
+
+    name: Mapped[str] = mapped_column(String(100))
+    kana: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    email_normalized: Mapped[str] = mapped_column(String(254), index=True)
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    category: Mapped[str] = mapped_column(String(20))  # pref, muni, kouseikyoku, …
+    category_other: Mapped[str] = mapped_column(String(100), default="")
+    prefecture_code: Mapped[str] = mapped_column(String(2), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    department: Mapped[str] = mapped_column(String(200), default="")
+    occupation: Mapped[str] = mapped_column(String(100), default="")
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORY_LABELS.get(self.category, self.category)
+
+
+class Registration(PersonFields, db.Model):
+    """One person's 研修会議Ⅰ registration on one channel (webinar or YouTube)."""
+
+    __tablename__ = "registration"
+    __table_args__ = (
+        # One active registration per e-mail and event (decisions.md 6).
+        Index(
+            "uq_registration_event_email_active",
+            "event_id",
+            "email_normalized",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index("ix_registration_seats", "channel_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
+    municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipality.code"))
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | cancelled
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    over_capacity: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(10), default="web")  # web | import | console
+    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    channel: Mapped[Channel] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+    waitlist_entries: Mapped[list[WaitlistEntry]] = relationship(
+        back_populates="registration", order_by="WaitlistEntry.id"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def affiliation(self) -> str:
+        """所属: the municipality's full name, else the organisation."""
+        return self.municipality.full_name if self.municipality else self.organisation
+
+    @property
+    def open_waitlist_entry(self) -> WaitlistEntry | None:
+        for entry in self.waitlist_entries:
+            if entry.status in ("waiting", "offered"):
+                return entry
+        return None
+
+
+class WaitlistEntry(db.Model):
+    """A place in the webinar waiting list, held by a (YouTube) registration.
+
+    An offer holds a seat until it expires, so seats taken = active registrations + live offers.
+    """
+
+    __tablename__ = "waitlist_entry"
+    __table_args__ = (
+        Index(
+            "uq_waitlist_open",
+            "registration_id",
+            unique=True,
+            sqlite_where=text("status IN ('waiting', 'offered')"),
+            postgresql_where=text("status IN ('waiting', 'offered')"),
+        ),
+        Index("ix_waitlist_queue", "channel_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
+    # waiting → offered → accepted | expired; withdrawn at any time.
+    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    registration: Mapped[Registration] = relationship(back_populates="waitlist_entries")
+    channel: Mapped[Channel] = relationship()
+
+    def offer_is_live(self, now: datetime) -> bool:
+        return (
+            self.status == "offered"
+            and self.offer_expires_at is not None
+            and (self.offer_expires_at > now)
+        )
+
+
+class Team(db.Model):
+    """申込団体: a municipality's team for one 研修会議Ⅱ venue, led by its 代表者."""
+
+    __tablename__ = "team"
+    __table_args__ = (
+        # One team per municipality per event (decisions.md 5), cancelled ones aside.
+        Index(
+            "uq_team_event_municipality_live",
+            "event_id",
+            "municipality_code",
+            unique=True,
+            sqlite_where=text("status <> 'cancelled'"),
+            postgresql_where=text("status <> 'cancelled'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"))
+    # received 受付済 | pending 選定中 | accepted 参加決定 | adjusted 人数調整
+    # | declined 見送り | cancelled 取消
+    status: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    channel: Mapped[Channel] = relationship()
+    municipality: Mapped[Municipality] = relationship()
+    members: Mapped[list[TeamMember]] = relationship(
+        back_populates="team", order_by="TeamMember.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def status_label(self) -> str:
+        return TEAM_STATUS_LABELS[self.status]
+
+    @property
+    def active_members(self) -> list[TeamMember]:
+        return [m for m in self.members if m.status == "active"]
+
+    @property
+    def representative(self) -> TeamMember:
+        return next(m for m in self.members if m.is_representative)
+
+    @property
+    def size(self) -> int:
+        return len(self.active_members)
+
+
+class TeamMember(PersonFields, db.Model):
+    """A member of a team; the first is the 代表者. Each has a personal link."""
+
+    __tablename__ = "team_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipality.code"))
+    position: Mapped[int] = mapped_column(default=0)
+    is_representative: Mapped[bool] = mapped_column(Boolean, default=False)
+    # active | removed (人数調整 or changed by the 代表者)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    team: Mapped[Team] = relationship(back_populates="members")
+    municipality: Mapped[Municipality | None] = relationship()
+
+    @property
+    def affiliation(self) -> str:
+        return self.municipality.full_name if self.municipality else self.organisation
+
+
+def webinar_seats_taken(channel_id: int, now: datetime) -> int:
+    """Seats held on a capped channel: active registrations plus live waiting-list offers."""
+    registrations = db.session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.channel_id == channel_id, Registration.status == "active")
+    )
+    offers = db.session.scalar(
+        select(func.count())
+        .select_from(WaitlistEntry)
+        .where(
+            WaitlistEntry.channel_id == channel_id,
+            WaitlistEntry.status == "offered",
+            WaitlistEntry.offer_expires_at > now,
+        )
+    )
+    return registrations + offers
+
+
+def venue_headcount(channel_id: int, statuses: tuple[str, ...]) -> int:
+    """Active members of the venue's teams in the given states."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(TeamMember)
+        .join(Team)
+        .where(
+            Team.channel_id == channel_id,
+            Team.status.in_(statuses),
+            TeamMember.status == "active",
+        )
+    )

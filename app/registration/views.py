@@ -1,0 +1,300 @@
+"""The 特設サイト: top page, 研修会議Ⅰ registration, 研修会議Ⅱ team application, personal pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from app.core.jpdates import now_utc
+from app.core.models import Event, current_event
+from app.core.municipalities import grouped_choices
+from app.extensions import db
+from app.registration import services
+from app.registration.forms import (
+    ActionForm,
+    RegistrationEditForm,
+    RegistrationForm,
+    SwitchChannelForm,
+    TeamEditForm,
+    TeamForm,
+    set_municipality_choices,
+)
+from app.registration.models import Registration, TeamMember
+from app.registration.rules import CapacityFullError, RegistrationError
+
+bp = Blueprint("registration", __name__)
+
+
+def _event_or_404() -> Event:
+    event = current_event()
+    if event is None:
+        abort(404)
+    return event
+
+
+def _form_error(form, exc: RegistrationError) -> None:
+    """Show a rule's refusal next to the field it concerns (or above the form)."""
+    target = {"municipality": "municipality"}.get(exc.field or "", exc.field)
+    if target == "municipality" and hasattr(form, "team_municipality"):
+        target = "team_municipality"
+    field = getattr(form, target, None) if target else None
+    if field is not None and hasattr(field, "errors"):
+        if isinstance(field.errors, tuple):
+            field.errors = list(field.errors)
+        field.errors.append(exc.message)
+    else:
+        form.form_errors.append(exc.message)
+
+
+@bp.route("/")
+def index():
+    event = _event_or_404()
+    return render_template(
+        "registration/index.html",
+        event=event,
+        overview=services.channel_overview(event),
+    )
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("registration/privacy.html", event=_event_or_404())
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    event = _event_or_404()
+    form = RegistrationForm()
+    set_municipality_choices(form.municipality, grouped_choices())
+    full = None
+    if request.method == "GET" and request.args.get("channel") in ("webinar", "youtube"):
+        form.channel.data = request.args["channel"]
+    if form.validate_on_submit():
+        try:
+            registration = services.register_for_training1(
+                event, form.channel.data, form.person_data(), join_waitlist=form.join_waitlist.data
+            )
+        except CapacityFullError as exc:
+            full = exc.message  # offer YouTube with the same answers, in one click
+        except RegistrationError as exc:
+            _form_error(form, exc)
+        else:
+            return redirect(url_for("registration.registered", token=registration.token))
+    overview = {row["channel"].code: row for row in services.channel_overview(event)}
+    return render_template(
+        "registration/register.html", event=event, form=form, full=full, overview=overview
+    )
+
+
+@bp.route("/r/<token>/done")
+def registered(token: str):
+    registration = _registration_or_404(token)
+    return render_template("registration/registered.html", event=registration.event, r=registration)
+
+
+def _registration_or_404(token: str) -> Registration:
+    registration = db.session.scalar(select(Registration).where(Registration.token == token))
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.route("/r/<token>")
+def personal(token: str):
+    registration = _registration_or_404(token)
+    event = registration.event
+    entry = registration.open_waitlist_entry
+    return render_template(
+        "registration/personal.html",
+        event=event,
+        r=registration,
+        entry=entry,
+        position=services.waitlist_position(entry) if entry and entry.status == "waiting" else None,
+        offer_live=bool(entry and entry.offer_is_live(now_utc())),
+        action=ActionForm(),
+        switch=SwitchChannelForm(),
+        other_channels=[c for c in event.individual_channels if c.id != registration.channel_id],
+    )
+
+
+@bp.route("/r/<token>/edit", methods=["GET", "POST"])
+def edit_registration(token: str):
+    registration = _registration_or_404(token)
+    form = RegistrationEditForm()
+    set_municipality_choices(form.municipality, grouped_choices())
+    if request.method == "GET":
+        form.fill_from(registration)
+    if form.validate_on_submit():
+        try:
+            services.update_registration(registration, form.person_data())
+        except RegistrationError as exc:
+            _form_error(form, exc)
+        else:
+            flash("お申込み内容を変更しました。確認のメールをお送りしました。", "success")
+            return redirect(url_for("registration.personal", token=token))
+    return render_template(
+        "registration/edit.html", event=registration.event, form=form, r=registration
+    )
+
+
+def _personal_action(token: str, action, done: str):
+    """POST-only buttons of the personal page: run the service, flash, back to the page."""
+    registration = _registration_or_404(token)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(registration)
+    except RegistrationError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("registration.personal", token=token))
+
+
+@bp.post("/r/<token>/cancel")
+def cancel(token: str):
+    return _personal_action(token, services.cancel_registration, "お申込みを取り消しました。")
+
+
+@bp.post("/r/<token>/waitlist")
+def waitlist(token: str):
+    return _personal_action(
+        token, services.join_waitlist, "ウェビナーのキャンセル待ちに登録しました。"
+    )
+
+
+@bp.post("/r/<token>/accept-offer")
+def accept_offer(token: str):
+    return _personal_action(token, services.accept_offer, "ウェビナー参加に切り替えました。")
+
+
+@bp.post("/r/<token>/switch")
+def switch(token: str):
+    registration = _registration_or_404(token)
+    form = SwitchChannelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.switch_channel(registration, form.channel.data)
+    except RegistrationError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"参加方法を{registration.channel.label}に変更しました。", "success")
+    return redirect(url_for("registration.personal", token=token))
+
+
+# ---------------------------------------------------------------- 研修会議Ⅱ
+
+
+def _team_form(form_class, event: Event):
+    form = form_class()
+    groups = grouped_choices()
+    if hasattr(form.channel, "choices"):
+        form.channel.choices = [(c.code, c.label) for c in event.venue_channels]
+    if isinstance(form.team_municipality.choices, list):
+        form.team_municipality.choices = {
+            "": [("", "選択してください")],
+            **{name: rows[1:] for name, rows in groups},
+        }
+    add_rows = int(request.form.get("add_rows", 0) or 0) if request.method == "POST" else 0
+    while len(form.members.entries) < 6 + add_rows and len(form.members.entries) < 12:
+        form.members.append_entry()
+    for entry in form.members:
+        set_municipality_choices(entry.form.municipality, groups)
+    return form
+
+
+@bp.route("/team/apply", methods=["GET", "POST"])
+def apply_team():
+    event = _event_or_404()
+    form = _team_form(TeamForm, event)
+    if request.method == "POST" and "add_row" in request.form:
+        return render_template("registration/team_form.html", event=event, form=form, adding=True)
+    if form.validate_on_submit():
+        try:
+            team = services.apply_team(
+                event,
+                form.channel.data,
+                form.team_municipality.data,
+                [row.person_data() for row in form.filled_members()],
+                note=form.note.data or "",
+            )
+        except RegistrationError as exc:
+            _form_error(form, exc)
+        else:
+            flash(
+                "研修会議Ⅱのお申込みを受け付けました。参加者全員に確認のメールをお送りしました。",
+                "success",
+            )
+            return redirect(url_for("registration.team_page", token=team.representative.token))
+    overview = {row["channel"].code: row for row in services.channel_overview(event)}
+    return render_template("registration/team_form.html", event=event, form=form, overview=overview)
+
+
+def _member_or_404(token: str) -> TeamMember:
+    member = db.session.scalar(select(TeamMember).where(TeamMember.token == token))
+    if member is None or member.status != "active":
+        abort(404)
+    return member
+
+
+@bp.route("/t/<token>")
+def team_page(token: str):
+    member = _member_or_404(token)
+    team = member.team
+    return render_template(
+        "registration/team_page.html",
+        event=team.event,
+        team=team,
+        me=member,
+        action=ActionForm(),
+        extras=_team_page_extras(team, member),
+    )
+
+
+def _team_page_extras(team, member) -> list:
+    """Sections other features add to the team page (pre-assignments, table, seat plan)."""
+    from flask import current_app
+
+    return [
+        provider(team, member) for provider in current_app.extensions.get("team_page_sections", [])
+    ]
+
+
+@bp.route("/t/<token>/edit", methods=["GET", "POST"])
+def edit_team(token: str):
+    member = _member_or_404(token)
+    team = member.team
+    if not member.is_representative:
+        abort(403)
+    form = _team_form(TeamEditForm, team.event)
+    if request.method == "GET":
+        for entry, person in zip(form.members, team.active_members, strict=False):
+            entry.form.fill_from(person)
+        form.note.data = team.note
+    elif "add_row" not in request.form and form.validate_on_submit():
+        try:
+            services.update_team(team, [row.person_data() for row in form.filled_members()])
+        except RegistrationError as exc:
+            _form_error(form, exc)
+        else:
+            flash("参加者を変更しました。参加者全員に確認のメールをお送りしました。", "success")
+            return redirect(url_for("registration.team_page", token=team.representative.token))
+    return render_template("registration/team_edit.html", event=team.event, form=form, team=team)
+
+
+@bp.post("/t/<token>/cancel")
+def cancel_team(token: str):
+    member = _member_or_404(token)
+    if not member.is_representative:
+        abort(403)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.cancel_team(member.team)
+    except RegistrationError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("registration.team_page", token=token))
+    flash("研修会議Ⅱのお申込みを取り消しました。", "success")
+    return redirect(url_for("registration.index"))

@@ -1,0 +1,215 @@
+"""Fixtures: every test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
+
+The schema is built by the migrations (never create_all), once per backend and test run, in a
+database of its own (so parallel runs do not collide); rows are removed after each test, the
+municipality master excepted.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.config import TestConfig
+from app.core.jpdates import now_utc
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+KEEP_TABLES = {"municipality", "alembic_version"}
+
+
+def _upgrade(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        upgrade()
+        from app.core.municipalities import ensure_master
+
+        ensure_master()
+        from app.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """A migrated, empty database (with the municipality master) for this run."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        _upgrade(url)
+        yield url
+        return
+    base = make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
+    name = f"kenshu_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        _upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def backend(database_url) -> str:
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture
+def app(database_url, tmp_path, request):
+    """The app on the test database; CSRF stays on for tests marked ``csrf``."""
+    overrides = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+    }
+    if request.node.get_closest_marker("csrf"):
+        overrides["WTF_CSRF_ENABLED"] = True
+    app = create_app(TestConfig, **overrides)
+    with app.app_context():
+        yield app
+        _clean(app)
+
+
+def _clean(app) -> None:
+    from app.extensions import db
+
+    db.session.remove()
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+    db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    from app.extensions import db
+
+    return db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_event(db):
+    """make_event(weeks=None) → the FY2023 event, by default shifted so that registration is open."""
+    from app.core.seed import demo_shift_weeks, seed_fy2023
+
+    def make(weeks: int | None = None, **changes):
+        event = seed_fy2023(demo_shift_weeks() if weeks is None else weeks)
+        for key, value in changes.items():
+            setattr(event, key, value)
+        db.session.commit()
+        return event
+
+    return make
+
+
+@pytest.fixture
+def event(make_event):
+    return make_event()
+
+
+_counter = iter(range(1, 10**9))
+
+
+@pytest.fixture
+def make_person():
+    """make_person(category="muni", **fields) → PersonData with a unique e-mail."""
+    from app.registration.services import PersonData
+
+    def make(category: str = "muni", **fields):
+        n = next(_counter)
+        defaults = {
+            "name": f"山田 太郎{n}",
+            "kana": "やまだ たろう",
+            "email": f"person{n}@city.example.jp",
+            "category": category,
+            "municipality_code": "131016"
+            if category == "muni"
+            else ("130001" if category == "pref" else ""),
+            "organisation": "" if category in ("muni", "pref") else "東京都医師会",
+            "department": "高齢福祉課",
+            "occupation": "保健師",
+        }
+        defaults.update(fields)
+        return PersonData(**defaults)
+
+    return make
+
+
+@pytest.fixture
+def make_registration(event, make_person):
+    """make_registration(channel="webinar", category="muni", **fields) → Registration (committed)."""
+    from app.registration.services import register_for_training1
+
+    def make(channel: str = "webinar", category: str = "muni", target_event=None, **fields):
+        return register_for_training1(
+            target_event or event, channel, make_person(category, **fields)
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_team(event, make_person):
+    """make_team(size=3, channel="t2_tokyo", municipality="011002") → Team (committed)."""
+    from app.registration.services import apply_team
+
+    def make(size: int = 3, channel: str = "t2_tokyo", municipality: str = "011002", **kwargs):
+        members = [make_person("muni", municipality_code=municipality)] + [
+            make_person("kankei_dantai") for _ in range(size - 1)
+        ]
+        return apply_team(event, channel, municipality, members, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def staff(db):
+    """make a logged-in client: staff(role="secretariat") → test client with a session."""
+    from app.core.auth import create_staff
+
+    def login(client, role: str = "secretariat"):
+        login_id = f"{role}-{next(_counter)}"
+        create_staff(login_id, f"事務局 {role}", role, "correct horse battery")
+        response = client.post(
+            "/console/login", data={"login": login_id, "password": "correct horse battery"}
+        )
+        assert response.status_code == 302, response.text
+        return client
+
+    return login
+
+
+@pytest.fixture
+def close_channel(db):
+    """close_channel(channel) moves its deadline one minute into the past."""
+
+    def close(channel):
+        channel.closes_at = now_utc() - timedelta(minutes=1)
+        db.session.commit()
+
+    return close
