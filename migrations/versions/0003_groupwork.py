@@ -1,4 +1,4 @@
-"""groupwork tables
+"""groupwork: pre-assignment tables (資料２・３・４)
 
 Revision ID: 0003
 Revises: 0002

@@ -1,0 +1,3 @@
+"""Models of this half of groupwork."""
+
+__all__: list[str] = []
