@@ -42,7 +42,32 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     register_blueprints(app)
     register_cli(app)
     register_template_helpers(app)
+    register_error_handlers(app)
     return app
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Japanese error pages."""
+    from flask import render_template
+
+    pages = {
+        400: ("リクエストが正しくありません", "ページを読み込み直して、もう一度お試しください。"),
+        403: (
+            "このページを表示する権限がありません",
+            "ログインしているアカウントを確認してください。",
+        ),
+        404: ("ページが見つかりません", "URLが正しいか確認してください。"),
+        413: ("ファイルが大きすぎます", "ファイルの大きさを確認してください。"),
+        500: ("エラーが発生しました", "時間をおいてもう一度お試しください。"),
+    }
+
+    def handler(error):
+        code = getattr(error, "code", 500) or 500
+        title, message = pages.get(code, pages[500])
+        return render_template("errors/error.html", title=title, message=message, event=None), code
+
+    for code in pages:
+        app.register_error_handler(code, handler)
 
 
 def _normalise_db_url(url: str) -> str:

@@ -136,3 +136,13 @@ def grouped_choices() -> list[tuple[str, list[tuple[str, str]]]]:
         else:
             groups[-1][1].append((m.code, f"{m.prefecture} {m.city}"))
     return groups
+
+
+def prefecture_choices() -> list[tuple[str, str]]:
+    """The 47 prefectures in code order, as (code, name)."""
+    from app.core.models import Municipality
+
+    rows = db.session.scalars(
+        select(Municipality).where(Municipality.city.is_(None)).order_by(Municipality.code)
+    )
+    return [(m.code, m.prefecture) for m in rows]

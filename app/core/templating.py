@@ -1,6 +1,8 @@
 """Jinja filters for Japanese dates, and the console navigation registry."""
 
 from flask import Flask
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from app.core import jpdates
 
@@ -23,3 +25,10 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _console_nav():
         return {"console_nav": app.extensions.get("console_nav", [])}
+
+    @app.template_global()
+    def csrf_field() -> Markup:
+        """The hidden CSRF input of every POST form (empty when CSRF is switched off)."""
+        if not app.config.get("WTF_CSRF_ENABLED", True):
+            return Markup("")
+        return Markup(f'<input type="hidden" name="csrf_token" value="{generate_csrf()}">')

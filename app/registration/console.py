@@ -31,6 +31,16 @@ from app.registration.views import _form_error
 bp = Blueprint("registration_console", __name__, url_prefix="/console")
 STAFF = ("secretariat",)
 PAGE_SIZE = 100
+AUDIT_LABELS = {
+    "admit_over_capacity": "定員超過で受付",
+    "move_channel": "参加方法の変更",
+    "cancel_registration": "申込の取消",
+    "change_capacity": "定員の変更",
+    "decide_team": "研修会議Ⅱの選定",
+    "cancel_team": "団体申込の取消",
+    "resend_mail": "メールの再送",
+    "import_registrations": "Excel取込",
+}
 
 
 @bp.record_once
@@ -76,14 +86,18 @@ def registrations():
     page = max(1, request.args.get("page", 1, type=int))
     total = db.session.scalar(select(db.func.count()).select_from(stmt.subquery()))
     rows = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    next_url = (
+        url_for(".registrations", page=page + 1, **args) if total > page * PAGE_SIZE else None
+    )
     return render_template(
         "registration/console/registrations.html",
         event=event,
         form=form,
         rows=rows,
         total=total,
-        page=page,
         page_size=PAGE_SIZE,
+        next_url=next_url,
     )
 
 
@@ -320,7 +334,9 @@ def audit_log():
         .order_by(AuditLog.id.desc())
         .limit(500)
     ).all()
-    return render_template("registration/console/audit.html", event=event, rows=rows)
+    return render_template(
+        "registration/console/audit.html", event=event, rows=rows, action_labels=AUDIT_LABELS
+    )
 
 
 @bp.route("/export/<what>.<fmt>")
@@ -349,5 +365,9 @@ def import_registrations():
             flash(f"{count}件の申込みを取り込みました。", "success")
             return redirect(url_for(".registrations"))
     return render_template(
-        "registration/console/import.html", event=event, form=form, errors=errors
+        "registration/console/import.html",
+        event=event,
+        form=form,
+        errors=errors,
+        headers=exports.IMPORT_HEADERS,
     )

@@ -32,6 +32,7 @@ from app.registration.rules import CATEGORY_LABELS, TEAM_STATUS_LABELS
 from app.registration.services import PersonData
 
 CATEGORY_CHOICES = list(CATEGORY_LABELS.items())
+SAME_MUNICIPALITY = "same"
 
 
 def _nfkc(value):
@@ -121,6 +122,15 @@ def set_municipality_choices(field: SelectField, groups) -> None:
     field.choices = {"": [("", "選択してください")], **{name: rows for name, rows in groups}}
 
 
+def set_member_municipality_choices(field: SelectField, prefectures) -> None:
+    """A team member is staff of the applying municipality, of a prefecture, or of an
+    organisation: 「申込自治体と同じ」 or one of the 47 prefectures."""
+    field.choices = [
+        ("", "選択してください（団体の方は不要）"),
+        (SAME_MUNICIPALITY, "申込自治体と同じ"),
+    ] + [(code, f"{name}（都道府県）") for code, name in prefectures]
+
+
 class RegistrationForm(PersonFieldsMixin, BaseForm):
     """研修会議Ⅰ registration."""
 
@@ -192,6 +202,16 @@ class TeamForm(BaseForm):
 
     def filled_members(self) -> list[MemberForm]:
         return [entry.form for entry in self.members if not entry.form.is_blank()]
+
+    def members_data(self) -> list[PersonData]:
+        """The filled rows; 「申込自治体と同じ」 becomes the team's municipality code."""
+        rows = []
+        for row in self.filled_members():
+            data = row.person_data()
+            if data.municipality_code == SAME_MUNICIPALITY:
+                data.municipality_code = self.team_municipality.data or ""
+            rows.append(data)
+        return rows
 
     def validate(self, extra_validators=None) -> bool:
         """Validate only the rows that were filled in; blank rows are dropped."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from wtforms import RadioField, SelectField
 
 from app.core.jpdates import now_utc
 from app.core.models import Event, current_event
-from app.core.municipalities import grouped_choices
+from app.core.municipalities import grouped_choices, prefecture_choices
 from app.extensions import db
 from app.registration import services
 from app.registration.forms import (
@@ -17,6 +18,7 @@ from app.registration.forms import (
     SwitchChannelForm,
     TeamEditForm,
     TeamForm,
+    set_member_municipality_choices,
     set_municipality_choices,
 )
 from app.registration.models import Registration, TeamMember
@@ -190,9 +192,9 @@ def switch(token: str):
 def _team_form(form_class, event: Event):
     form = form_class()
     groups = grouped_choices()
-    if hasattr(form.channel, "choices"):
+    if isinstance(form.channel, RadioField):
         form.channel.choices = [(c.code, c.label) for c in event.venue_channels]
-    if isinstance(form.team_municipality.choices, list):
+    if isinstance(form.team_municipality, SelectField):
         form.team_municipality.choices = {
             "": [("", "選択してください")],
             **{name: rows[1:] for name, rows in groups},
@@ -200,8 +202,9 @@ def _team_form(form_class, event: Event):
     add_rows = int(request.form.get("add_rows", 0) or 0) if request.method == "POST" else 0
     while len(form.members.entries) < 6 + add_rows and len(form.members.entries) < 12:
         form.members.append_entry()
+    prefectures = prefecture_choices()
     for entry in form.members:
-        set_municipality_choices(entry.form.municipality, groups)
+        set_member_municipality_choices(entry.form.municipality, prefectures)
     return form
 
 
@@ -217,7 +220,7 @@ def apply_team():
                 event,
                 form.channel.data,
                 form.team_municipality.data,
-                [row.person_data() for row in form.filled_members()],
+                form.members_data(),
                 note=form.note.data or "",
             )
         except RegistrationError as exc:
@@ -272,10 +275,12 @@ def edit_team(token: str):
     if request.method == "GET":
         for entry, person in zip(form.members, team.active_members, strict=False):
             entry.form.fill_from(person)
+            if person.municipality_code == team.municipality_code:
+                entry.form.municipality.data = "same"
         form.note.data = team.note
     elif "add_row" not in request.form and form.validate_on_submit():
         try:
-            services.update_team(team, [row.person_data() for row in form.filled_members()])
+            services.update_team(team, form.members_data())
         except RegistrationError as exc:
             _form_error(form, exc)
         else:
