@@ -1,0 +1,86 @@
+"""Fixtures of the core tests: a real SMTP server (aiosmtpd) on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+@pytest.fixture(autouse=True)
+def _skip_postgres_only(request):
+    """Honour the ``postgres_only`` marker (SKIP LOCKED and row locks need PostgreSQL)."""
+    if request.node.get_closest_marker("postgres_only") is None:
+        return
+    if request.getfixturevalue("backend") != "postgresql":
+        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL)")
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (the OS picks it; closed again at once)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SMTPSink:
+    """An SMTP server on 127.0.0.1 that keeps every message it receives, parsed.
+
+    ``start()`` and ``stop()`` may be called more than once on the same port, so a test can
+    show a server that is down and then comes back.
+    """
+
+    def __init__(self, port: int):
+        self.port = port
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self._lock = threading.Lock()
+        self._controller: Controller | None = None
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        with self._lock:
+            self.messages.append(message)
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 OK"
+
+    def start(self) -> SMTPSink:
+        if self._controller is None:
+            self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+            self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def use_in(self, app) -> SMTPSink:
+        """Point the app's mail settings at this server (the ``app`` fixture takes none)."""
+        app.config["MAIL_SERVER"] = "127.0.0.1"
+        app.config["MAIL_PORT"] = self.port
+        return self
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A running SMTP server on a free loopback port, already set in ``app.config``."""
+    sink = SMTPSink(free_port()).use_in(app).start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture
+def smtp_down(app):
+    """An SMTP server that is not (yet) running; ``.start()`` brings it up on the same port."""
+    sink = SMTPSink(free_port()).use_in(app)
+    try:
+        yield sink
+    finally:
+        sink.stop()
