@@ -1,0 +1,198 @@
+"""Use cases of the questionnaire; each commits its own transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.core import audit
+from app.core.jpdates import now_utc
+from app.core.models import Event, StaffUser
+from app.extensions import db
+from app.registration.models import Registration, Team, TeamMember
+from app.registration.rules import TEAM_COUNTED_STATUSES
+from app.surveys.definition import (
+    WEB_CHANNELS,
+    AnswerError,
+    Definition,
+    build_definition,
+    clean_answers,
+    is_open,
+)
+from app.surveys.models import Survey, SurveyResponse
+
+
+class SurveyClosedError(Exception):
+    """The questionnaire is not taking answers now."""
+
+    message = "このアンケートは現在、回答を受け付けていません。"
+
+
+class SurveyChangeError(Exception):
+    """The questionnaire cannot be changed (answers exist)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class DuplicatePaperError(AnswerError):
+    """A paper form number entered twice."""
+
+
+def definition_from_programme(event: Event) -> Definition:
+    """The questionnaire generated from the event: rated programme rows and venues."""
+    rows = {}
+    names = {}
+    for training in event.trainings:
+        rows[training.code] = [p.survey_label for p in training.programme if p.survey_label]
+        names[training.code] = training.name
+    return build_definition(
+        rows.get("t1", []),
+        rows.get("t2", []),
+        [v.name for v in event.venues],
+        t1_name=names.get("t1", "研修会議Ⅰ"),
+        t2_name=names.get("t2", "研修会議Ⅱ"),
+    )
+
+
+def ensure_survey(event: Event) -> Survey:
+    """The event's questionnaire, generated from its programme the first time (commits then)."""
+    survey = db.session.scalar(select(Survey).where(Survey.event_id == event.id))
+    if survey is None:
+        survey = Survey(
+            event_id=event.id, definition_data=definition_from_programme(event).to_dict()
+        )
+        db.session.add(survey)
+        db.session.commit()
+    return survey
+
+
+def regenerate_survey(event: Event, staff: StaffUser | None = None) -> Survey:
+    """Rebuild the questionnaire from the current programme; refused once answers exist, since
+    their row numbers refer to the old rows."""
+    survey = ensure_survey(event)
+    if response_count(event):
+        raise SurveyChangeError("回答があるため、設問を作り直すことはできません。")
+    survey.definition_data = definition_from_programme(event).to_dict()
+    audit.record("survey.regenerate", f"event:{event.id}", "", event.id)
+    db.session.commit()
+    return survey
+
+
+def response_count(event: Event) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(SurveyResponse).where(SurveyResponse.event_id == event.id)
+    )
+
+
+def survey_is_open(event: Event) -> bool:
+    return is_open(event.survey_opens_at, event.survey_closes_at, now_utc())
+
+
+def submit_response(event: Event, channel: str, raw: dict) -> SurveyResponse:
+    """Store one web answer, anonymous, with its channel (an unknown channel counts as the
+    chat URL: a plain link). Refused outside the answering period; invalid input raises
+    AnswerError and stores nothing."""
+    if not survey_is_open(event):
+        raise SurveyClosedError()
+    definition = ensure_survey(event).definition
+    answers = clean_answers(definition, raw)
+    response = SurveyResponse(
+        event_id=event.id,
+        channel=channel if channel in WEB_CHANNELS else "chat",
+        source="web",
+        answers=answers,
+    )
+    db.session.add(response)
+    db.session.commit()
+    return response
+
+
+def next_paper_no(event: Event) -> int:
+    """The number after the highest paper form number entered."""
+    top = db.session.scalar(
+        select(func.max(SurveyResponse.paper_no)).where(SurveyResponse.event_id == event.id)
+    )
+    return (top or 0) + 1
+
+
+def enter_paper_response(
+    event: Event, paper_no: int, raw: dict, staff: StaffUser | None = None
+) -> SurveyResponse:
+    """Store a paper form typed in by staff; its number (written on the sheet) is entered once.
+    Paper forms are taken after the closing date too (they were handed in on time)."""
+    definition = ensure_survey(event).definition
+    errors = {}
+    if paper_no is None or paper_no < 1:
+        errors["paper_no"] = "用紙番号を1以上の数字で入力してください。"
+    elif db.session.scalar(
+        select(SurveyResponse.id).where(
+            SurveyResponse.event_id == event.id, SurveyResponse.paper_no == paper_no
+        )
+    ):
+        errors["paper_no"] = f"用紙番号 {paper_no} は既に入力済みです。"
+    try:
+        answers = clean_answers(definition, raw)
+    except AnswerError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise AnswerError(errors)
+    response = SurveyResponse(
+        event_id=event.id,
+        channel="paper",
+        source="entry",
+        answers=answers,
+        paper_no=paper_no,
+        staff_id=staff.id if staff else None,
+    )
+    db.session.add(response)
+    audit.record("survey.paper_entry", f"paper:{paper_no}", "", event.id)
+    db.session.commit()
+    return response
+
+
+def answer_records(event: Event) -> list[dict]:
+    """Every answer of the event as a flat dict with ``_channel``, ``_id`` and ``_at``."""
+    rows = db.session.execute(
+        select(
+            SurveyResponse.id,
+            SurveyResponse.channel,
+            SurveyResponse.submitted_at,
+            SurveyResponse.answers,
+        )
+        .where(SurveyResponse.event_id == event.id)
+        .order_by(SurveyResponse.id)
+    )
+    return [
+        {**answers, "_id": rid, "_channel": channel, "_at": at}
+        for rid, channel, at, answers in rows
+    ]
+
+
+def response_denominators(event: Event) -> dict[str, int]:
+    """回収率 bases (decisions.md 34): active 研修会議Ⅰ registrations, active members of the
+    研修会議Ⅱ teams that take part, and distinct e-mail addresses over both."""
+    t1 = db.session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event.id, Registration.status == "active")
+    )
+    member_filter = (
+        Team.event_id == event.id,
+        Team.status.in_(TEAM_COUNTED_STATUSES),
+        TeamMember.status == "active",
+    )
+    t2 = db.session.scalar(
+        select(func.count()).select_from(TeamMember).join(Team).where(*member_filter)
+    )
+    emails = set(
+        db.session.scalars(
+            select(Registration.email_normalized).where(
+                Registration.event_id == event.id, Registration.status == "active"
+            )
+        )
+    )
+    emails |= set(
+        db.session.scalars(select(TeamMember.email_normalized).join(Team).where(*member_filter))
+    )
+    return {"t1": t1, "t2": t2, "all": len(emails)}

@@ -1,0 +1,93 @@
+"""Public pages of the questionnaire: the answer form per event and channel, QR codes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from app.core.models import Event
+from app.core.urls import external_url
+from app.extensions import db
+from app.surveys import qr, services
+from app.surveys.definition import CHANNELS, SCALE_CONTENT, SCALE_TIME, WEB_CHANNELS, AnswerError
+from app.surveys.forms import ResponseForm, raw_answers
+
+bp = Blueprint("surveys", __name__)
+
+
+@bp.context_processor
+def _scales():
+    return {"scale_content": SCALE_CONTENT, "scale_time": SCALE_TIME}
+
+
+def event_or_404(slug: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        abort(404)
+    return event
+
+
+def survey_url(event: Event, channel: str) -> str:
+    """The public URL of the questionnaire for a channel (short and stable)."""
+    return external_url("surveys.answer", slug=event.slug, ch=channel)
+
+
+def short_url(event: Event) -> str:
+    """The short URL shown on the last slide (leads to the screen-QR channel)."""
+    return external_url("surveys.short", slug=event.slug)
+
+
+@bp.route("/q/<slug>")
+def short(slug: str):
+    event = event_or_404(slug)
+    return redirect(url_for("surveys.answer", slug=event.slug, ch="qr"))
+
+
+@bp.route("/survey/<slug>", methods=["GET", "POST"])
+def answer(slug: str):
+    event = event_or_404(slug)
+    channel = request.values.get("ch", "chat")
+    channel = channel if channel in WEB_CHANNELS else "chat"
+    if not services.survey_is_open(event):
+        return render_template("surveys/closed.html", event=event), 403
+    definition = services.ensure_survey(event).definition
+    form = ResponseForm()
+    values, errors = {}, {}
+    if form.validate_on_submit():
+        values = raw_answers(request.form)
+        try:
+            services.submit_response(event, channel, values)
+        except services.SurveyClosedError:
+            return render_template("surveys/closed.html", event=event), 403
+        except AnswerError as exc:
+            errors = exc.errors
+        else:
+            return redirect(url_for("surveys.thanks", slug=event.slug))
+    return render_template(
+        "surveys/form.html",
+        event=event,
+        definition=definition,
+        form=form,
+        channel=channel,
+        values=values,
+        errors=errors,
+    ), (422 if errors else 200)
+
+
+@bp.route("/survey/<slug>/thanks")
+def thanks(slug: str):
+    event = event_or_404(slug)
+    definition = services.ensure_survey(event).definition
+    return render_template("surveys/thanks.html", event=event, definition=definition)
+
+
+@bp.route("/survey/<slug>/qr-<ch>.<fmt>")
+def qr_code(slug: str, ch: str, fmt: str):
+    """QR code of a channel's URL, PNG or SVG (for slides, mails and print)."""
+    event = event_or_404(slug)
+    if ch not in CHANNELS or fmt not in ("png", "svg"):
+        abort(404)
+    url = survey_url(event, ch)
+    if fmt == "png":
+        return Response(qr.qr_png(url), mimetype="image/png")
+    return Response(qr.qr_svg(url), mimetype="image/svg+xml")
