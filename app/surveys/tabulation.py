@@ -1,0 +1,546 @@
+"""Tabulation of the answers of an event (pure: pandas and numpy, no Flask, no SQLAlchemy).
+
+Rules (seed-spec.md §6.5, decisions.md: Questionnaire):
+
+- n is the number of answers; the response rate is shown against 研修会議Ⅰ registrants,
+  研修会議Ⅱ participants and all distinct registrants.
+- Single-choice items: counts and % of valid answers; 無回答 is a count, never in the base.
+- F2 (multiple): counts and % of those who chose at least one (the total may exceed 100%).
+- 問1-1 / 問1-2 are asked of those who attended the training by F3. Per row: valid n, 無回答, the
+  five ⓵内容 levels in %, 肯定的評価 (参考になった＋やや参考になった), mean and SD (sample, n−1)
+  with 参考になった = 5 … 参考にならなかった = 1. The ②時間 scale is bipolar (3 = 適切): shown
+  as %長い側 / %適切 / %短い側, never averaged.
+- Cross-tabs by F1 group, F3 and channel: row %, an n column and a 全体 row; rows with n < 5 are
+  marked. Groups without answers are kept with n = 0.
+- Percentages are kept unrounded here and shown to one decimal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from app.surveys.definition import (
+    CHANNEL_SHORT,
+    F1_GROUPS,
+    SCALE_CONTENT,
+    SCALE_TIME,
+    Definition,
+    mentioned_row,
+    single_keys,
+)
+
+SMALL_N = 5
+CAVEAT = (
+    "※ 割合（%）は小数点以下第2位を四捨五入しているため、合計が100.0%にならない場合があります。"
+    "複数回答の設問（F2）は回答者数を基数としているため、合計が100%を超えます。"
+    "無回答は基数から除いています。n<5 の行（※）は参考値です。"
+)
+POSITIVE = "肯定的評価"
+TIME_SIDES = ["長い側", "適切", "短い側"]
+
+
+@dataclass
+class Table:
+    """A table ready to show: ``kinds`` per column: label | n | pct | mean | sd."""
+
+    id: str
+    title: str
+    columns: list[str]
+    kinds: list[str]
+    rows: list[list] = field(default_factory=list)
+    total_rows: set[int] = field(default_factory=set)
+    small_rows: set[int] = field(default_factory=set)
+    note: str = ""
+    section: str = ""
+
+
+@dataclass
+class Chart:
+    """Data of a chart: ``stacked`` (100% bars, one per label) or ``bars`` (one value each)."""
+
+    id: str
+    title: str
+    kind: str
+    labels: list[str]
+    series: list[str]
+    values: list[list[float]]  # per label, per series (%)
+
+
+@dataclass
+class TextAnswer:
+    key: str
+    question: str
+    response_id: int
+    channel: str
+    text: str
+    row: int | None = None
+    row_label: str = ""
+
+
+@dataclass
+class Tabulation:
+    n: int
+    rates: list[tuple[str, int, int | None, float | None]]
+    tables: list[Table]
+    charts: list[Chart]
+    texts: list[TextAnswer]
+    caveat: str = CAVEAT
+
+    def table(self, table_id: str) -> Table:
+        for t in self.tables:
+            if t.id == table_id:
+                return t
+        raise KeyError(table_id)
+
+
+def pct(part: float, whole: float) -> float | None:
+    """part / whole in %, None when the base is empty."""
+    return None if not whole else 100.0 * part / whole
+
+
+def format_cell(value, kind: str) -> str:
+    """How a cell is shown: counts with thousands separators, % and means to fixed decimals."""
+    if kind == "label":
+        return str(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if kind == "n":
+        return f"{int(value):,}"
+    if kind == "pct":
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+# --- the frame --------------------------------------------------------------------------------
+
+
+def answers_frame(records: Iterable[Mapping]) -> pd.DataFrame:
+    """Flat answers (as stored, plus ``_channel`` and ``_id``) → one row per answer."""
+    frame = pd.DataFrame.from_records(list(records))
+    if "_channel" not in frame:
+        frame["_channel"] = pd.Series(dtype=object)
+    if "_id" not in frame:
+        frame["_id"] = np.arange(1, len(frame) + 1)
+    return frame
+
+
+def _codes(frame: pd.DataFrame, key: str) -> np.ndarray:
+    """Integer codes of a single-choice column, 0 for 無回答."""
+    if key not in frame:
+        return np.zeros(len(frame), dtype=np.int64)
+    return pd.to_numeric(frame[key], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+
+
+def _attended(definition: Definition, f3: np.ndarray, training: str) -> np.ndarray:
+    codes = [o.code for o in definition.question("F3").options if training in o.attends]
+    return np.isin(f3, codes)
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+def _single_table(key: str, title: str, labels: Sequence[str], codes: np.ndarray) -> Table:
+    counts = np.bincount(codes, minlength=len(labels) + 1)
+    valid = int(counts[1:].sum())
+    table = Table(key, title, ["選択肢", "件数", "%"], ["label", "n", "pct"], section="単純集計")
+    for i, label in enumerate(labels, 1):
+        table.rows.append([f"{i}. {label}", int(counts[i]), pct(counts[i], valid)])
+    table.rows.append(["合計（有効回答）", valid, 100.0 if valid else None])
+    table.total_rows.add(len(table.rows) - 1)
+    table.rows.append(["無回答", int(counts[0]), None])
+    return table
+
+
+def _f1_groups(definition: Definition, f1: np.ndarray) -> np.ndarray:
+    """F1 code → group index + 1 (0: 無回答)."""
+    lookup = np.zeros(len(definition.question("F1").options) + 1, dtype=np.int64)
+    for o in definition.question("F1").options:
+        lookup[o.code] = F1_GROUPS.index(o.group) + 1
+    return lookup[f1]
+
+
+def _multiple_table(frame: pd.DataFrame, definition: Definition) -> Table:
+    q = definition.question("F2")
+    lists = frame["F2"] if "F2" in frame else pd.Series([None] * len(frame), dtype=object)
+    answered = lists.map(lambda v: isinstance(v, list) and len(v) > 0)
+    base = int(answered.sum())
+    exploded = pd.to_numeric(lists[answered].explode(), errors="coerce").dropna().astype(int)
+    counts = np.bincount(exploded.to_numpy(), minlength=len(q.options) + 1)
+    table = Table(
+        "F2",
+        f"{q.number}　{q.label}",
+        ["選択肢", "件数", "%（回答者比）"],
+        ["label", "n", "pct"],
+        note="複数回答。%は選択した回答者数を基数とするため、合計が100%を超えます。",
+        section="単純集計",
+    )
+    for o in q.options:
+        table.rows.append([f"{o.code}. {o.label}", int(counts[o.code]), pct(counts[o.code], base)])
+    table.rows.append(["回答者数", base, 100.0 if base else None])
+    table.total_rows.add(len(table.rows) - 1)
+    table.rows.append(["無回答（選択なし）", len(frame) - base, None])
+    return table
+
+
+def _months_table(frame: pd.DataFrame) -> Table:
+    lists = frame["Q2_months"] if "Q2_months" in frame else pd.Series([None] * len(frame))
+    answered = lists.map(lambda v: isinstance(v, list) and len(v) > 0)
+    base = int(answered.sum())
+    exploded = pd.to_numeric(lists[answered].explode(), errors="coerce").dropna().astype(int)
+    counts = np.bincount(exploded.to_numpy(), minlength=13)
+    table = Table(
+        "Q2",
+        "問2.　研修会議（Ⅰ・Ⅱ）の開催時期について、何月を希望しますか。",
+        ["月", "件数", "%（回答者比）"],
+        ["label", "n", "pct"],
+        note="複数回答。",
+        section="単純集計",
+    )
+    for m in range(1, 13):
+        table.rows.append([f"{m}月", int(counts[m]), pct(counts[m], base)])
+    table.rows.append(["回答者数", base, 100.0 if base else None])
+    table.total_rows.add(len(table.rows) - 1)
+    table.rows.append(["無回答", len(frame) - base, None])
+    return table
+
+
+def _rating_tables(
+    frame: pd.DataFrame, definition: Definition, qid: str, f3: np.ndarray
+) -> tuple[Table, Table, Chart, Chart]:
+    q = definition.question(qid)
+    base_mask = _attended(definition, f3, q.training)
+    target = int(base_mask.sum())
+    name = q.number.rstrip(".")
+    content = Table(
+        f"{qid}_content",
+        f"{name}　{definition.training_names.get(q.training, '')}　⓵内容について",
+        ["プログラム", "有効回答", "無回答", *SCALE_CONTENT, POSITIVE, "平均", "標準偏差"],
+        ["label", "n", "n"] + ["pct"] * 6 + ["mean", "sd"],
+        note=f"対象：{definition.training_names.get(q.training, '')}に参加した回答者 {target:,}件。"
+        f"{POSITIVE}＝参考になった＋やや参考になった。平均は 参考になった＝5 … 参考にならなかった＝1。",
+        section="問1　研修会議の内容",
+    )
+    time = Table(
+        f"{qid}_time",
+        f"{name}　{definition.training_names.get(q.training, '')}　②時間について",
+        ["プログラム", "有効回答", "無回答", *SCALE_TIME, "%長い側", "%適切", "%短い側"],
+        ["label", "n", "n"] + ["pct"] * 8,
+        note="時間は「適切」が最良の両極尺度のため、平均せず 長い側（長い＋やや長い）・適切・"
+        "短い側（やや短い＋短い）の割合で示します。",
+        section="問1　研修会議の内容",
+    )
+    c_labels, c_values, t_labels, t_values = [], [], [], []
+    for i, kc, kt in definition.matrix_keys(qid):
+        row_label = q.rows[i - 1]
+        c = _codes(frame, kc)[base_mask]
+        counts = np.bincount(c, minlength=6)
+        valid = int(counts[1:].sum())
+        scores = 6 - c[c > 0]
+        mean = float(scores.mean()) if valid else None
+        sd = float(scores.std(ddof=1)) if valid > 1 else None
+        shares = [pct(counts[k], valid) for k in range(1, 6)]
+        content.rows.append(
+            [f"{i}. {row_label}", valid, int(counts[0]), *shares]
+            + [pct(counts[1] + counts[2], valid), mean, sd]
+        )
+        if valid < SMALL_N:
+            content.small_rows.add(len(content.rows) - 1)
+        c_labels.append(f"{row_label}（n={valid:,}）")
+        c_values.append([s or 0.0 for s in shares])
+        t = _codes(frame, kt)[base_mask]
+        tc = np.bincount(t, minlength=6)
+        tvalid = int(tc[1:].sum())
+        tshares = [pct(tc[k], tvalid) for k in range(1, 6)]
+        time.rows.append(
+            [f"{i}. {row_label}", tvalid, int(tc[0]), *tshares]
+            + [pct(tc[1] + tc[2], tvalid), pct(tc[3], tvalid), pct(tc[4] + tc[5], tvalid)]
+        )
+        if tvalid < SMALL_N:
+            time.small_rows.add(len(time.rows) - 1)
+        t_labels.append(f"{row_label}（n={tvalid:,}）")
+        t_values.append([s or 0.0 for s in tshares])
+    return (
+        content,
+        time,
+        Chart(f"{qid}_content", content.title, "stacked", c_labels, list(SCALE_CONTENT), c_values),
+        Chart(f"{qid}_time", time.title, "stacked", t_labels, list(SCALE_TIME), t_values),
+    )
+
+
+def _crosstab(
+    table_id: str,
+    title: str,
+    by_label: str,
+    groups: Sequence[str],
+    group_codes: np.ndarray,
+    item_labels: Sequence[str],
+    item_codes: np.ndarray,
+) -> Table:
+    """Row % of an item by group, with an n column and a 全体 row; 無回答 of the item excluded."""
+    g, k = len(groups), len(item_labels)
+    valid = (item_codes > 0) & (group_codes > 0)
+    counts = np.bincount(
+        (group_codes[valid] - 1) * k + (item_codes[valid] - 1), minlength=g * k
+    ).reshape(g, k)
+    table = Table(
+        table_id,
+        title,
+        [by_label, "n", *item_labels],
+        ["label", "n"] + ["pct"] * k,
+        note="行%（無回答を除く）。※ n<5 は参考値。",
+        section=f"クロス集計（{by_label}別）",
+    )
+    for gi, name in enumerate(groups):
+        n = int(counts[gi].sum())
+        table.rows.append([name, n, *(pct(x, n) for x in counts[gi])])
+        if n < SMALL_N:
+            table.small_rows.add(len(table.rows) - 1)
+    total = counts.sum(axis=0)
+    n = int(total.sum())
+    table.rows.append(["全体", n, *(pct(x, n) for x in total)])
+    table.total_rows.add(len(table.rows) - 1)
+    if n < SMALL_N:
+        table.small_rows.add(len(table.rows) - 1)
+    return table
+
+
+def _positive_crosstab(
+    table_id: str,
+    title: str,
+    by_label: str,
+    groups: Sequence[str],
+    group_codes: np.ndarray,
+    frame: pd.DataFrame,
+    definition: Definition,
+    qid: str,
+    base_mask: np.ndarray,
+) -> Table:
+    """肯定的評価 (%) of each programme row by group; n is the group's respondents to 問1-x."""
+    q = definition.question(qid)
+    keys = definition.matrix_keys(qid)
+    table = Table(
+        table_id,
+        title,
+        [by_label, "n", *(f"{i}. {q.rows[i - 1]}" for i, _, _ in keys)],
+        ["label", "n"] + ["pct"] * len(keys),
+        note=f"各プログラムの{POSITIVE}（参考になった＋やや参考になった）の割合（無回答を除く）。"
+        "n は該当研修会議に参加した回答者数。※ n<5 は参考値。",
+        section=f"クロス集計（{by_label}別）",
+    )
+    codes = [_codes(frame, kc) for _, kc, _ in keys]
+    masks = [(gi, base_mask & (group_codes == gi + 1)) for gi in range(len(groups))]
+    masks.append((None, base_mask & (group_codes > 0)))
+    for gi, mask in masks:
+        n = int(mask.sum())
+        cells = []
+        for c in codes:
+            sel = c[mask]
+            valid = int((sel > 0).sum())
+            cells.append(pct(int(((sel == 1) | (sel == 2)).sum()), valid))
+        table.rows.append([groups[gi] if gi is not None else "全体", n, *cells])
+        if gi is None:
+            table.total_rows.add(len(table.rows) - 1)
+        if n < SMALL_N:
+            table.small_rows.add(len(table.rows) - 1)
+    return table
+
+
+def _texts(frame: pd.DataFrame, definition: Definition) -> list[TextAnswer]:
+    out: list[TextAnswer] = []
+    channels = frame["_channel"].tolist() if "_channel" in frame else [""] * len(frame)
+    ids = frame["_id"].tolist()
+    for key, label in definition.text_fields():
+        if key not in frame:
+            continue
+        rows = None
+        if key in ("Q1_1_1", "Q1_2_1"):
+            rows = definition.question(key[:4]).rows
+            given = frame[f"{key}_row"].tolist() if f"{key}_row" in frame else [None] * len(frame)
+        col = frame[key].tolist()
+        for idx, text in enumerate(col):
+            if not isinstance(text, str) or not text:
+                continue
+            answer = TextAnswer(key, label, int(ids[idx]), str(channels[idx] or ""), text)
+            if rows is not None:
+                row = given[idx]
+                row = int(row) if isinstance(row, (int, float)) and not math.isnan(row) else None
+                row = row or mentioned_row(text, rows)
+                if row:
+                    answer.row, answer.row_label = row, rows[row - 1]
+            out.append(answer)
+    return out
+
+
+def tabulate(
+    definition: Definition, frame: pd.DataFrame, denominators: Mapping[str, int] | None = None
+) -> Tabulation:
+    """Every table, chart and free-text list of the report (see the module docstring)."""
+    denominators = denominators or {}
+    n = len(frame)
+    f1 = _codes(frame, "F1")
+    f3 = _codes(frame, "F3")
+    names = definition.training_names
+    t1 = int(_attended(definition, f3, "t1").sum())
+    t2 = int(_attended(definition, f3, "t2").sum())
+    rates = [
+        (f"{names.get('t1', '研修会議Ⅰ')}申込者（回答全体）", n, denominators.get("t1"), None),
+        (
+            f"{names.get('t1', '研修会議Ⅰ')}申込者（F3で参加と回答）",
+            t1,
+            denominators.get("t1"),
+            None,
+        ),
+        (
+            f"{names.get('t2', '研修会議Ⅱ')}参加者（F3で参加と回答）",
+            t2,
+            denominators.get("t2"),
+            None,
+        ),
+        ("申込者全体（重複を除く）", n, denominators.get("all"), None),
+    ]
+    rates = [(label, num, den, pct(num, den) if den else None) for label, num, den, _ in rates]
+
+    tables: list[Table] = []
+    charts: list[Chart] = []
+    ch_codes_list = list(CHANNEL_SHORT)
+    channel_col = frame["_channel"] if "_channel" in frame else pd.Series([], dtype=object)
+    ch_codes = (
+        channel_col.map({c: i for i, c in enumerate(ch_codes_list, 1)})
+        .fillna(0)
+        .to_numpy(dtype=np.int64)
+    )
+    ch_counts = np.bincount(ch_codes, minlength=len(ch_codes_list) + 1)
+    channel_table = Table(
+        "channels",
+        "回答経路別の回答数",
+        ["回答経路", "件数", "%"],
+        ["label", "n", "pct"],
+        section="回答状況",
+    )
+    for i, code in enumerate(ch_codes_list, 1):
+        channel_table.rows.append([CHANNEL_SHORT[code], int(ch_counts[i]), pct(ch_counts[i], n)])
+    channel_table.rows.append(["合計", n, 100.0 if n else None])
+    channel_table.total_rows.add(len(channel_table.rows) - 1)
+    rate_table = Table(
+        "rates",
+        "回答数と回収率",
+        ["基数", "回答数", "基数（人）", "回収率%"],
+        ["label", "n", "n", "pct"],
+        section="回答状況",
+        note="回収率の基数：研修会議Ⅰは有効な申込者、研修会議Ⅱは参加団体の参加者、"
+        "全体は申込者のメールアドレスの重複を除いた人数。",
+    )
+    rate_table.rows = [list(r) for r in rates]
+    tables += [rate_table, channel_table]
+
+    singles = {}
+    for key, label, q in single_keys(definition):
+        title = (
+            f"{label}　{q.label}" if q.kind == "single" else f"{q.number}　{label.split(' ', 1)[1]}"
+        )
+        codes = _codes(frame, key)
+        singles[key] = (q, codes)
+        tables.append(_single_table(key, title, [o.label for o in q.options], codes))
+        if key in ("F1", "F3"):
+            t = tables[-1]
+            charts.append(
+                Chart(
+                    key,
+                    title,
+                    "bars",
+                    [o.label for o in q.options],
+                    ["%"],
+                    [[r[2] or 0.0] for r in t.rows[: len(q.options)]],
+                )
+            )
+    groups = _f1_groups(definition, f1)
+    tables.insert(
+        3,
+        _single_table("F1_group", "F1　ご所属（区分）", F1_GROUPS, groups),
+    )
+    f2_table = _multiple_table(frame, definition)
+    tables.insert(4, f2_table)
+    q2 = definition.question("F2")
+    charts.insert(
+        1,
+        Chart(
+            "F2",
+            f2_table.title,
+            "bars",
+            [o.label for o in q2.options],
+            ["%"],
+            [[r[2] or 0.0] for r in f2_table.rows[: len(q2.options)]],
+        ),
+    )
+    for qid in ("Q1_1", "Q1_2"):
+        content, time, cc, tc = _rating_tables(frame, definition, qid, f3)
+        tables += [content, time]
+        charts += [cc, tc]
+    tables.append(_months_table(frame))
+
+    f3q = definition.question("F3")
+    breakdowns = [
+        ("F1区分", list(F1_GROUPS), groups),
+        ("F3", [o.label for o in f3q.options], f3),
+        ("回答経路", [CHANNEL_SHORT[c] for c in ch_codes_list], ch_codes),
+    ]
+    for by_label, group_labels, group_codes in breakdowns:
+        if by_label != "F3":
+            tables.append(
+                _crosstab(
+                    f"x_{by_label}_F3",
+                    f"F3 参加状況 × {by_label}",
+                    by_label,
+                    group_labels,
+                    group_codes,
+                    [o.label for o in f3q.options],
+                    f3,
+                )
+            )
+        if by_label != "F1区分":
+            tables.append(
+                _crosstab(
+                    f"x_{by_label}_F1",
+                    f"F1 ご所属（区分） × {by_label}",
+                    by_label,
+                    group_labels,
+                    group_codes,
+                    list(F1_GROUPS),
+                    groups,
+                )
+            )
+        for key in ("Q3_1", "Q3_2", "Q4", "Q5"):
+            q, codes = singles[key]
+            title = next(t.title for t in tables if t.id == key)
+            tables.append(
+                _crosstab(
+                    f"x_{by_label}_{key}",
+                    f"{title} × {by_label}",
+                    by_label,
+                    group_labels,
+                    group_codes,
+                    [o.label for o in q.options],
+                    codes,
+                )
+            )
+        for qid in ("Q1_1", "Q1_2"):
+            q = definition.question(qid)
+            tables.append(
+                _positive_crosstab(
+                    f"x_{by_label}_{qid}",
+                    f"{q.number.rstrip('.')} {names.get(q.training, '')} {POSITIVE} × {by_label}",
+                    by_label,
+                    group_labels,
+                    group_codes,
+                    frame,
+                    definition,
+                    qid,
+                    _attended(definition, f3, q.training),
+                )
+            )
+    return Tabulation(n, rates, tables, charts, _texts(frame, definition))

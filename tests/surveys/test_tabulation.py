@@ -1,0 +1,207 @@
+"""The tabulation module against small hand-computed cases (no app, no database)."""
+
+import math
+
+import pytest
+
+from app.core.seed import TRAINING1_PROGRAMME, TRAINING2_PROGRAMME
+from app.surveys.definition import build_definition
+from app.surveys.tabulation import answers_frame, format_cell, tabulate
+
+
+@pytest.fixture(scope="module")
+def d():
+    return build_definition(
+        [r[3] for r in TRAINING1_PROGRAMME if r[3]],
+        [r[3] for r in TRAINING2_PROGRAMME if r[3]],
+        ["東京会場", "大阪会場"],
+    )
+
+
+def run(d, records, denominators=None):
+    return tabulate(d, answers_frame(records), denominators)
+
+
+def row(table, label_start):
+    return next(r for r in table.rows if str(r[0]).startswith(label_start))
+
+
+# Six answers. F3: 1 (Ⅰ only) ×3, 2 (Ⅱ東京 only) ×1, 4 (Ⅰ+Ⅱ東京) ×2.
+RECORDS = [
+    {
+        "_id": 1,
+        "_channel": "qr",
+        "F1": 4,
+        "F3": 1,
+        "F2": [4, 5],
+        "Q1_1_1_c": 1,
+        "Q1_1_1_t": 1,
+        "Q4": 1,
+    },
+    {
+        "_id": 2,
+        "_channel": "qr",
+        "F1": 4,
+        "F3": 1,
+        "F2": [4],
+        "Q1_1_1_c": 2,
+        "Q1_1_1_t": 3,
+        "Q4": 2,
+    },
+    {"_id": 3, "_channel": "chat", "F1": 1, "F3": 1, "Q1_1_1_c": 5, "Q1_1_1_t": 5, "Q4": 2},
+    {
+        "_id": 4,
+        "_channel": "paper",
+        "F1": 19,
+        "F3": 2,
+        "F2": [9],
+        "F2_other": "社会福祉士",
+        "Q1_2_5_c": 1,
+    },
+    {
+        "_id": 5,
+        "_channel": "mail",
+        "F1": 2,
+        "F3": 4,
+        "Q1_1_1_c": 1,
+        "Q1_1_1_t": 3,
+        "Q1_1_1": "3．とても良かった",
+        "Q1_2_5_c": 3,
+        "Q4": 1,
+    },
+    {
+        "_id": 6,
+        "_channel": "excel",
+        "F1": 7,
+        "F3": 4,
+        "Q1_1_1_t": 4,
+        "Q1_1_1": "医政局の説明が参考になった",
+        "Q1_1_1_row": 1,
+        "Q8": "特になし",
+    },
+]
+
+
+def test_n_rates_and_channels(d):
+    tab = run(d, RECORDS, {"t1": 10, "t2": 4, "all": 12})
+    assert tab.n == 6
+    rates = tab.table("rates").rows
+    assert rates[0][1:] == [6, 10, 60.0]
+    assert rates[1][1:] == [5, 10, 50.0]  # F3 ∈ {1, 4, 5}
+    assert rates[2][1:] == [3, 4, 75.0]  # F3 ∈ {2, 3, 4, 5}
+    assert rates[3][1:] == [6, 12, 50.0]
+    ch = tab.table("channels")
+    assert [r[1] for r in ch.rows] == [2, 1, 1, 1, 1, 6]
+
+
+def test_single_choice_percent_of_valid_and_no_answer_as_count(d):
+    q4 = run(d, RECORDS).table("Q4")
+    assert row(q4, "1.")[1:] == [2, 50.0]
+    assert row(q4, "2.")[1:] == [2, 50.0]
+    assert row(q4, "合計")[1] == 4
+    assert row(q4, "無回答")[1:] == [2, None]
+
+
+def test_f1_grouped(d):
+    g = run(d, RECORDS).table("F1_group")
+    assert [r[1] for r in g.rows[:6]] == [
+        1,
+        1,
+        2,
+        1,
+        1,
+        0,
+    ]  # 都道府県 保健所 市町村 関係団体 コーディ その他
+    assert math.isclose(row(g, "3. 市町村")[2], 100 * 2 / 6)
+
+
+def test_f2_over_respondents_may_exceed_100(d):
+    f2 = run(d, RECORDS).table("F2")
+    # 3 respondents chose something: [4,5], [4], [9]
+    assert row(f2, "4. 保健師")[1:] == [2, pytest.approx(200 / 3)]
+    assert row(f2, "5. 看護師")[1:] == [1, pytest.approx(100 / 3)]
+    assert row(f2, "回答者数")[1] == 3
+    assert row(f2, "無回答")[1] == 3
+    assert sum(r[2] for r in f2.rows[:9]) > 100
+
+
+def test_rating_row_content_scale(d):
+    t = run(d, RECORDS).table("Q1_1_content")
+    r = row(t, "1. 行政説明（老健局）")
+    # Base: the 5 who attended Ⅰ (ids 1,2,3,5,6); valid ⓵: 1,2,5,1 → 4; 無回答 1 (id 6).
+    assert r[1:3] == [4, 1]
+    assert r[3:8] == [50.0, 25.0, 0.0, 0.0, 25.0]
+    assert r[8] == 75.0  # 肯定的評価
+    scores = [5, 4, 1, 5]
+    mean = sum(scores) / 4
+    sd = math.sqrt(sum((s - mean) ** 2 for s in scores) / 3)
+    assert r[9] == pytest.approx(mean) and r[10] == pytest.approx(sd)
+    # The Ⅱ-only respondent (id 4) is not in the base of 問1-1.
+    assert row(t, "2. 行政説明（医政局）")[1:3] == [0, 5]
+    assert row(t, "2.")[9] is None
+
+
+def test_time_scale_sides_never_averaged(d):
+    t = run(d, RECORDS).table("Q1_1_time")
+    assert "平均" not in t.columns
+    r = row(t, "1. 行政説明（老健局）")
+    # ② answers: 1, 3, 5, 3, 4 → n 5
+    assert r[1:3] == [5, 0]
+    assert r[-3:] == [20.0, 40.0, 40.0]  # 長い側 / 適切 / 短い側
+
+
+def test_rating_chart_labels_carry_n(d):
+    tab = run(d, RECORDS)
+    chart = next(c for c in tab.charts if c.id == "Q1_1_content")
+    assert chart.labels[0] == "行政説明（老健局）（n=4）"
+    assert chart.values[0] == [50.0, 25.0, 0.0, 0.0, 25.0]
+    assert chart.series[0] == "参考になった"
+
+
+def test_crosstab_row_percent_n_total_and_empty_groups(d):
+    t = run(d, RECORDS).table("x_F1区分_Q4")
+    assert t.columns[:2] == ["F1区分", "n"]
+    muni = row(t, "市町村")
+    assert muni[1:] == [2, 50.0, 50.0]
+    empty = row(t, "その他")
+    assert empty[1:] == [0, None, None]  # no answers: n 0, no percentages
+    total = row(t, "全体")
+    assert total[1:] == [4, 50.0, 50.0]
+    idx = t.rows.index(empty)
+    assert idx in t.small_rows and t.rows.index(total) in t.total_rows
+    assert t.rows.index(total) in t.small_rows  # 4 < 5
+    assert format_cell(empty[2], "pct") == "—"
+
+
+def test_positive_crosstab_by_f3(d):
+    t = run(d, RECORDS).table("x_F3_Q1_1")
+    only1 = row(t, "研修会議Ⅰのみ参加")
+    assert only1[1] == 3 and only1[2] == pytest.approx(200 / 3)  # 1,2,5 → 2 of 3
+    assert row(t, "研修会議Ⅱ（東京会場）のみ参加")[1:3] == [0, None]
+
+
+def test_crosstab_by_channel(d):
+    t = run(d, RECORDS).table("x_回答経路_F3")
+    assert row(t, "画面QR")[1:4] == [2, 100.0, 0.0]
+    assert row(t, "全体")[1] == 6
+
+
+def test_free_text_with_the_row_it_mentions(d):
+    texts = run(d, RECORDS).texts
+    by_id = {(t.key, t.response_id): t for t in texts}
+    assert by_id[("Q1_1_1", 5)].row == 3  # 「3．」 at the start
+    assert by_id[("Q1_1_1", 6)].row == 1  # chosen in the form, wins over the text
+    assert by_id[("Q8", 6)].text == "特になし"
+    assert by_id[("Q8", 6)].question.startswith("問8")
+
+
+def test_empty_event(d):
+    tab = run(d, [])
+    assert tab.n == 0
+    assert row(tab.table("F1"), "合計")[1:] == [0, None]
+
+
+def test_format_cell():
+    assert format_cell(12.345, "pct") == "12.3"
+    assert format_cell(1234, "n") == "1,234"
+    assert format_cell(None, "mean") == "—"
