@@ -245,8 +245,15 @@ def _rating_tables(
         sd = float(scores.std(ddof=1)) if valid > 1 else None
         shares = [pct(counts[k], valid) for k in range(1, 6)]
         content.rows.append(
-            [f"{i}. {row_label}", valid, int(counts[0]), *shares]
-            + [pct(counts[1] + counts[2], valid), mean, sd]
+            [
+                f"{i}. {row_label}",
+                valid,
+                int(counts[0]),
+                *shares,
+                pct(counts[1] + counts[2], valid),
+                mean,
+                sd,
+            ]
         )
         if valid < SMALL_N:
             content.small_rows.add(len(content.rows) - 1)
@@ -257,8 +264,15 @@ def _rating_tables(
         tvalid = int(tc[1:].sum())
         tshares = [pct(tc[k], tvalid) for k in range(1, 6)]
         time.rows.append(
-            [f"{i}. {row_label}", tvalid, int(tc[0]), *tshares]
-            + [pct(tc[1] + tc[2], tvalid), pct(tc[3], tvalid), pct(tc[4] + tc[5], tvalid)]
+            [
+                f"{i}. {row_label}",
+                tvalid,
+                int(tc[0]),
+                *tshares,
+                pct(tc[1] + tc[2], tvalid),
+                pct(tc[3], tvalid),
+                pct(tc[4] + tc[5], tvalid),
+            ]
         )
         if tvalid < SMALL_N:
             time.small_rows.add(len(time.rows) - 1)
