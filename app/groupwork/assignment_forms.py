@@ -1,0 +1,215 @@
+"""Forms of the pre-assignments: 資料２, 資料３, uploads, and the secretariat's actions."""
+
+from __future__ import annotations
+
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from app.core.forms import BaseForm
+from app.core.text import normalise_text
+from app.groupwork.assignment_rules import GRID_ROWS
+from app.groupwork.assignment_services import PreAssignmentData
+from app.groupwork.scenes import SCENE_FORM_LABELS, SCENE_LABELS
+
+SCENE_CHOICES = [SelectChoice("", "選択してください")] + [
+    SelectChoice(str(no), f) for no, f in SCENE_FORM_LABELS.items()
+]
+
+
+def _nfkc(value):
+    return normalise_text(value) if isinstance(value, str) else value
+
+
+class SceneChoiceForm(BaseForm):
+    """資料２ 検討希望場面 (labels verbatim)."""
+
+    first_scene = SelectField(
+        "第１希望：",
+        choices=SCENE_CHOICES,
+        validators=[DataRequired(message="第１希望を選択してください。")],
+    )
+    second_scene = SelectField(
+        "第２希望：",
+        choices=SCENE_CHOICES,
+        validators=[DataRequired(message="第２希望を選択してください。")],
+    )
+    note = TextAreaField("その他連絡事項（あれば記載）", validators=[Optional(), Length(max=2000)])
+
+    def validate_second_scene(self, field):
+        if field.data and field.data == self.first_scene.data:
+            raise ValidationError("第２希望は第１希望と異なる場面を選択してください。")
+
+
+def _count(label: str):
+    return IntegerField(
+        label,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=99_999_999, message="0以上の整数で入力してください。"),
+        ],
+    )
+
+
+class PreAssignmentForm(BaseForm):
+    """資料３ 事前課題: Blocks A–D (labels verbatim in the template), grid fields added below."""
+
+    municipality_name = StringField("自治体名", filters=[_nfkc], validators=[Length(max=200)])
+    department = StringField(
+        "部署名等 ※関係団体の方は団体名を記載", filters=[_nfkc], validators=[Length(max=200)]
+    )
+    name = StringField("氏　名", filters=[_nfkc], validators=[Length(max=100)])
+    occupation = StringField("職 種", filters=[_nfkc], validators=[Length(max=100)])
+    population = _count("管内人口（人）")
+    aging_rate = FloatField(
+        "高齢化率（％）",
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=100, message="0から100までの数値で入力してください。"),
+        ],
+    )
+    city_count = _count("市")
+    town_count = _count("町")
+    village_count = _count("村")
+    strengths = TextAreaField("（ア）長所（良さ・強み）", validators=[Length(max=5000)])
+    weaknesses = TextAreaField(
+        "（イ）短所（違和感、難しい部分、課題など）", validators=[Length(max=5000)]
+    )
+    organisation_needs = TextAreaField(
+        "上記の長所・短所をふまえ、今後より在宅医療・介護連携推進事業を進めるためには、"
+        "貴方の所属する組織においてどのような取り組みが求められると思いますか。",
+        validators=[Length(max=5000)],
+    )
+    want_to_learn = TextAreaField("本研修で知りたいことは何ですか。", validators=[Length(max=5000)])
+    save_draft = SubmitField("下書き保存")
+    submit = SubmitField("提出する")
+
+    def grid_field(self, no: int, key: str):
+        return self[f"s{no}_{key}"]
+
+    def fill(self, data: PreAssignmentData) -> None:
+        for attr in (
+            "municipality_name",
+            "department",
+            "name",
+            "occupation",
+            "population",
+            "aging_rate",
+            "city_count",
+            "town_count",
+            "village_count",
+            "strengths",
+            "weaknesses",
+            "organisation_needs",
+            "want_to_learn",
+        ):
+            self[attr].data = getattr(data, attr)
+        for no in SCENE_LABELS:
+            answers = data.grid.get(no, {})
+            for key, _ in GRID_ROWS:
+                self.grid_field(no, key).data = answers.get(key, "")
+            self.grid_field(no, "self_set").data = bool(answers.get("self_set"))
+
+    def data_object(self) -> PreAssignmentData:
+        data = PreAssignmentData(
+            **{
+                attr: self[attr].data if self[attr].data is not None else default
+                for attr, default in (
+                    ("municipality_name", ""),
+                    ("department", ""),
+                    ("name", ""),
+                    ("occupation", ""),
+                    ("strengths", ""),
+                    ("weaknesses", ""),
+                    ("organisation_needs", ""),
+                    ("want_to_learn", ""),
+                )
+            },
+            population=self.population.data,
+            aging_rate=self.aging_rate.data,
+            city_count=self.city_count.data,
+            town_count=self.town_count.data,
+            village_count=self.village_count.data,
+        )
+        for no in SCENE_LABELS:
+            answers: dict = {key: self.grid_field(no, key).data or "" for key, _ in GRID_ROWS}
+            answers["self_set"] = bool(self.grid_field(no, "self_set").data)
+            data.grid[no] = answers
+        return data
+
+
+for _no, _scene in SCENE_LABELS.items():
+    for _key, _label in GRID_ROWS:
+        setattr(
+            PreAssignmentForm,
+            f"s{_no}_{_key}",
+            TextAreaField(f"{_scene}：{_label}", validators=[Length(max=5000)]),
+        )
+    setattr(PreAssignmentForm, f"s{_no}_self_set", BooleanField(f"{_scene}：自身で設定"))
+
+
+def data_from(pa) -> PreAssignmentData:
+    """The stored 資料３ as form data."""
+    data = PreAssignmentData(
+        municipality_name=pa.municipality_name,
+        department=pa.department,
+        name=pa.name,
+        occupation=pa.occupation,
+        population=pa.population,
+        aging_rate=pa.aging_rate,
+        city_count=pa.city_count,
+        town_count=pa.town_count,
+        village_count=pa.village_count,
+        strengths=pa.strengths,
+        weaknesses=pa.weaknesses,
+        organisation_needs=pa.organisation_needs,
+        want_to_learn=pa.want_to_learn,
+    )
+    for no in SCENE_LABELS:
+        data.grid[no] = pa.answers_for_scene(no)
+    return data
+
+
+class UploadForm(BaseForm):
+    file = FileField("ファイル", validators=[FileRequired(message="ファイルを選択してください。")])
+
+
+class ActionForm(BaseForm):
+    """A POST button (CSRF token only)."""
+
+
+class ExtensionForm(BaseForm):
+    item = SelectField(
+        "対象",
+        choices=[SelectChoice("scene", "資料２"), SelectChoice("assignment", "資料３・４")],
+        default="assignment",
+    )
+    deadline_date = DateField(
+        "延長後の期限（日付）", validators=[DataRequired(message="日付を入力してください。")]
+    )
+    deadline_time = TimeField(
+        "時刻（日本時間）", validators=[DataRequired(message="時刻を入力してください。")]
+    )
+    reason = StringField("理由（任意）", validators=[Optional(), Length(max=500)])
+
+
+class ReminderForm(BaseForm):
+    item = SelectField(
+        "督促する資料",
+        choices=[
+            SelectChoice("scene", "資料２ 検討希望場面"),
+            SelectChoice("assignment", "資料３ 事前課題"),
+            SelectChoice("overview", "資料４ 自治体概要資料"),
+        ],
+    )
