@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import or_, select
 
 from app.core.auth import staff_required
+from app.core.forms import to_choices
 from app.core.mail import requeue
 from app.core.models import AuditLog, Channel, Event, OutboxMessage, current_event
 from app.core.municipalities import grouped_choices
@@ -81,7 +82,9 @@ def dashboard():
 def registrations():
     event = _event()
     form = ConsoleSearchForm(request.args)
-    form.channel.choices = [("", "すべて")] + [(c.code, c.label) for c in event.individual_channels]
+    form.channel.choices = to_choices(
+        [("", "すべて")] + [(c.code, c.label) for c in event.individual_channels]
+    )
     stmt = _registration_query(event, form)
     page = max(1, request.args.get("page", 1, type=int))
     total = db.session.scalar(select(db.func.count()).select_from(stmt.subquery()))
@@ -132,11 +135,11 @@ def _registration_query(event: Event, form: ConsoleSearchForm):
 def registration_detail(rid: int):
     registration = db.session.get(Registration, rid) or abort(404)
     move = MoveChannelForm(prefix="move")
-    move.channel.choices = [
+    move.channel.choices = to_choices(
         (c.code, c.label)
         for c in registration.event.individual_channels
         if c.id != registration.channel_id
-    ]
+    )
     cancel = CancelForm(prefix="cancel")
     if request.method == "POST":
         try:
@@ -177,7 +180,7 @@ def admit():
     """Register a person from the console; over capacity only with a reason (logged)."""
     event = _event()
     form = AdmitForm()
-    form.channel.choices = [(c.code, c.label) for c in event.individual_channels]
+    form.channel.choices = to_choices([(c.code, c.label) for c in event.individual_channels])
     set_municipality_choices(form.municipality, grouped_choices())
     if form.validate_on_submit():
         try:
@@ -224,7 +227,9 @@ def change_capacity(cid: int):
 def teams():
     event = _event()
     form = TeamSearchForm(request.args)
-    form.channel.choices = [("", "すべて")] + [(c.code, c.label) for c in event.venue_channels]
+    form.channel.choices = to_choices(
+        [("", "すべて")] + [(c.code, c.label) for c in event.venue_channels]
+    )
     stmt = select(Team).where(Team.event_id == event.id).order_by(Team.channel_id, Team.id)
     if form.channel.data:
         stmt = stmt.join(Channel, Team.channel).where(Channel.code == form.channel.data)

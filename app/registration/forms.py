@@ -26,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, to_choices, to_grouped_choices
 from app.core.text import normalise_email, normalise_text
 from app.registration.rules import CATEGORY_LABELS, TEAM_STATUS_LABELS
 from app.registration.services import PersonData
@@ -68,7 +68,7 @@ class PersonFieldsMixin:
     )
     category = SelectField(
         "参加区分",
-        choices=[("", "選択してください"), *CATEGORY_CHOICES],
+        choices=to_choices([("", "選択してください"), *CATEGORY_CHOICES]),
         validators=[InputRequired(message="参加区分を選択してください。")],
     )
     category_other = StringField("その他の内容", filters=[_nfkc], validators=[Length(max=100)])
@@ -119,16 +119,16 @@ class PersonFieldsMixin:
 
 def set_municipality_choices(field: SelectField, groups) -> None:
     """Prefectures in code order, each with its municipalities (an <optgroup> each)."""
-    field.choices = {"": [("", "選択してください")], **{name: rows for name, rows in groups}}
+    field.choices = to_grouped_choices(groups, first=("", "選択してください"))
 
 
 def set_member_municipality_choices(field: SelectField, prefectures) -> None:
     """A team member is staff of the applying municipality, of a prefecture, or of an
     organisation: 「申込自治体と同じ」 or one of the 47 prefectures."""
-    field.choices = [
-        ("", "選択してください（団体の方は不要）"),
-        (SAME_MUNICIPALITY, "申込自治体と同じ"),
-    ] + [(code, f"{name}（都道府県）") for code, name in prefectures]
+    field.choices = to_choices(
+        [("", "選択してください（団体の方は不要）"), (SAME_MUNICIPALITY, "申込自治体と同じ")]
+        + [(code, f"{name}（都道府県）") for code, name in prefectures]
+    )
 
 
 class RegistrationForm(PersonFieldsMixin, BaseForm):
@@ -136,7 +136,9 @@ class RegistrationForm(PersonFieldsMixin, BaseForm):
 
     channel = RadioField(
         "参加方法",
-        choices=[("webinar", "ウェビナー参加"), ("youtube", "YouTubeライブ配信による参加")],
+        choices=to_choices(
+            [("webinar", "ウェビナー参加"), ("youtube", "YouTubeライブ配信による参加")]
+        ),
         validators=[InputRequired(message="参加方法を選択してください。")],
     )
     email_confirm = EmailField(
@@ -240,11 +242,11 @@ class ConsoleSearchForm(Form):
     q = StringField("検索（氏名・ふりがな・メール・所属）")
     channel = SelectField("参加方法", choices=[], validate_choice=False)
     category = SelectField(
-        "参加区分", choices=[("", "すべて"), *CATEGORY_CHOICES], validate_choice=False
+        "参加区分", choices=to_choices([("", "すべて"), *CATEGORY_CHOICES]), validate_choice=False
     )
     status = SelectField(
         "状態",
-        choices=[("active", "申込中"), ("cancelled", "取消"), ("", "すべて")],
+        choices=to_choices([("active", "申込中"), ("cancelled", "取消"), ("", "すべて")]),
         validate_choice=False,
     )
 
@@ -253,7 +255,9 @@ class TeamSearchForm(Form):
     q = StringField("検索（自治体名・代表者名）")
     channel = SelectField("会場", choices=[], validate_choice=False)
     status = SelectField(
-        "状態", choices=[("", "すべて"), *list(TEAM_STATUS_LABELS.items())], validate_choice=False
+        "状態",
+        choices=to_choices([("", "すべて"), *TEAM_STATUS_LABELS.items()]),
+        validate_choice=False,
     )
 
 
@@ -285,7 +289,9 @@ class CapacityForm(BaseForm):
 class DecideTeamForm(BaseForm):
     decision = RadioField(
         "決定",
-        choices=[("accepted", "参加決定"), ("adjusted", "人数調整"), ("declined", "見送り")],
+        choices=to_choices(
+            [("accepted", "参加決定"), ("adjusted", "人数調整"), ("declined", "見送り")]
+        ),
         validators=[InputRequired(message="決定内容を選択してください。")],
     )
     keep = FieldList(BooleanField(), min_entries=0)

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from wtforms import RadioField, SelectField
 
+from app.core.forms import to_choices, to_grouped_choices
 from app.core.jpdates import now_utc
 from app.core.models import Event, current_event
 from app.core.municipalities import grouped_choices, prefecture_choices
@@ -193,13 +194,14 @@ def _team_form(form_class, event: Event):
     form = form_class()
     groups = grouped_choices()
     if isinstance(form.channel, RadioField):
-        form.channel.choices = [(c.code, c.label) for c in event.venue_channels]
+        form.channel.choices = to_choices([(c.code, c.label) for c in event.venue_channels])
     if isinstance(form.team_municipality, SelectField):
-        form.team_municipality.choices = {
-            "": [("", "選択してください")],
-            **{name: rows[1:] for name, rows in groups},
-        }
-    add_rows = int(request.form.get("add_rows", 0) or 0) if request.method == "POST" else 0
+        form.team_municipality.choices = to_grouped_choices(
+            [(name, rows[1:]) for name, rows in groups], first=("", "選択してください")
+        )
+    add_rows = 0
+    if request.method == "POST":  # rows added without JavaScript: one per press of 「追加」
+        add_rows = request.form.get("add_rows", 0, type=int) + ("add_row" in request.form)
     while len(form.members.entries) < 6 + add_rows and len(form.members.entries) < 12:
         form.members.append_entry()
     prefectures = prefecture_choices()
