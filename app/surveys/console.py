@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+import io
+
+from flask import Blueprint, abort, flash, render_template, request, send_file
+from flask_login import current_user
 
 from app.core.auth import staff_required
 from app.core.models import Event, current_event
 from app.surveys import services
 from app.surveys.definition import CHANNELS
+from app.surveys.forms import SheetImportForm
 from app.surveys.views import short_url, survey_url
 
 bp = Blueprint("surveys_console", __name__, url_prefix="/console/surveys")
 ROLES = ("analyst", "secretariat")
 SECRETARIAT = ("secretariat",)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _event() -> Event:
@@ -36,3 +41,52 @@ def overview():
         channels=[(code, label, survey_url(event, code)) for code, label in CHANNELS.items()],
         short_url=short_url(event),
     )
+
+
+def _download(data: bytes, filename: str, mimetype: str):
+    response = send_file(
+        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename
+    )
+    return response
+
+
+@bp.route("/sheet.xlsx")
+@staff_required(*ROLES)
+def sheet():
+    event = _event()
+    return _download(services.survey_sheet(event), f"{event.slug}_アンケート.xlsx", XLSX)
+
+
+@bp.route("/slide")
+@staff_required(*ROLES)
+def slide():
+    """Full-screen page for the last slide of 研修会議Ⅰ: the QR code and the short URL."""
+    event = _event()
+    definition = services.ensure_survey(event).definition
+    return render_template(
+        "surveys/console/slide.html",
+        event=event,
+        definition=definition,
+        short_url=short_url(event),
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@staff_required(*SECRETARIAT)
+def import_sheets():
+    """Upload of filled Excel sheets, many at once."""
+    event = _event()
+    form = SheetImportForm()
+    results = None
+    if form.validate_on_submit():
+        files = [(f.filename or "", f.read()) for f in request.files.getlist("files") if f]
+        files = [(name, data) for name, data in files if name or data]
+        if not files:
+            form.files.errors.append("ファイルを選択してください。")
+        else:
+            results = services.import_survey_sheets(event, files, current_user)
+            done = sum(r.status == "imported" for r in results)
+            flash(f"{done}件のExcelシートを取り込みました。", "success" if done else "warning")
+    return render_template(
+        "surveys/console/import.html", event=event, form=form, results=results
+    ), (422 if results and any(r.status == "refused" for r in results) else 200)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass, field
+
 from sqlalchemy import func, select
 
 from app.core import audit
@@ -10,6 +13,7 @@ from app.core.models import Event, StaffUser
 from app.extensions import db
 from app.registration.models import Registration, Team, TeamMember
 from app.registration.rules import TEAM_COUNTED_STATUSES
+from app.surveys import sheets
 from app.surveys.definition import (
     WEB_CHANNELS,
     AnswerError,
@@ -18,7 +22,7 @@ from app.surveys.definition import (
     clean_answers,
     is_open,
 )
-from app.surveys.models import Survey, SurveyResponse
+from app.surveys.models import Survey, SurveyImport, SurveyResponse
 
 
 class SurveyClosedError(Exception):
@@ -196,3 +200,78 @@ def response_denominators(event: Event) -> dict[str, int]:
         db.session.scalars(select(TeamMember.email_normalized).join(Team).where(*member_filter))
     )
     return {"t1": t1, "t2": t2, "all": len(emails)}
+
+
+@dataclass
+class SheetResult:
+    """What happened to one uploaded file: imported | duplicate | refused."""
+
+    filename: str
+    status: str
+    errors: list[str] = field(default_factory=list)
+
+
+def import_survey_sheets(
+    event: Event, files: list[tuple[str, bytes]], staff: StaffUser | None = None
+) -> list[SheetResult]:
+    """Import filled Excel sheets, one answer per file. Each file is all or nothing: a file with
+    any error is refused with its cells named and nothing of it is stored; a file already
+    imported (same content) is skipped. The accepted files are stored in one transaction."""
+    definition = ensure_survey(event).definition
+    results: list[SheetResult] = []
+    seen: set[str] = set(
+        db.session.scalars(select(SurveyImport.sha256).where(SurveyImport.event_id == event.id))
+    )
+    for filename, data in files:
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in seen:
+            results.append(
+                SheetResult(filename, "duplicate", ["同じファイルは既に取り込み済みです。"])
+            )
+            continue
+        try:
+            sheet = sheets.read_sheet(definition, event.slug, data)
+        except sheets.SheetError as exc:
+            results.append(SheetResult(filename, "refused", [exc.message]))
+            continue
+        errors = dict(sheet.errors)
+        try:
+            answers = clean_answers(definition, sheet.raw)
+        except AnswerError as exc:
+            for key, message in exc.errors.items():
+                cell = sheet.cells.get(key) or sheet.cells.get(key.split("_")[0], "")
+                errors[key] = f"{sheets.SHEET}!{cell}：{message}" if cell else message
+        if errors:
+            results.append(SheetResult(filename, "refused", sorted(errors.values())))
+            continue
+        seen.add(digest)
+        record = SurveyImport(
+            event_id=event.id,
+            filename=filename[:255],
+            sha256=digest,
+            staff_id=staff.id if staff else None,
+        )
+        db.session.add(
+            SurveyResponse(
+                event_id=event.id,
+                channel="excel",
+                source="excel",
+                answers=answers,
+                survey_import=record,
+                staff_id=staff.id if staff else None,
+            )
+        )
+        results.append(SheetResult(filename, "imported"))
+    imported = sum(r.status == "imported" for r in results)
+    if imported:
+        audit.record("survey.import", f"event:{event.id}", f"{imported}件のExcelシート", event.id)
+    db.session.commit()
+    return results
+
+
+def survey_sheet(event: Event) -> bytes:
+    """The questionnaire's Excel sheet for this event (to mail and to download)."""
+    from app.surveys.views import survey_url
+
+    definition = ensure_survey(event).definition
+    return sheets.build_sheet(definition, event.slug, event.name, survey_url(event, "mail"))

@@ -367,7 +367,7 @@ def _positive_crosstab(
 def _texts(frame: pd.DataFrame, definition: Definition) -> list[TextAnswer]:
     out: list[TextAnswer] = []
     channels = frame["_channel"].tolist() if "_channel" in frame else [""] * len(frame)
-    ids = frame["_id"].tolist()
+    ids = frame["_id"].tolist() if "_id" in frame else list(range(1, len(frame) + 1))
     for key, label in definition.text_fields():
         if key not in frame:
             continue
@@ -422,7 +422,7 @@ def tabulate(
     tables: list[Table] = []
     charts: list[Chart] = []
     ch_codes_list = list(CHANNEL_SHORT)
-    channel_col = frame["_channel"] if "_channel" in frame else pd.Series([], dtype=object)
+    channel_col = frame["_channel"] if "_channel" in frame else pd.Series([None] * n, dtype=object)
     ch_codes = (
         channel_col.map({c: i for i, c in enumerate(ch_codes_list, 1)})
         .fillna(0)

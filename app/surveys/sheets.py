@@ -1,0 +1,261 @@
+"""The questionnaire as an Excel sheet, and reading a filled one back (pure: openpyxl only).
+
+The sheet has the same questions as the web form, a drop-down list on every choice, the labels
+locked (sheet protection) and only the yellow answer cells open. A very hidden sheet ``_meta``
+names the event and the cell of every answer, so a foreign workbook is recognised and every
+error can name its cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from app.surveys.definition import SCALE_CONTENT, SCALE_TIME, Definition
+
+MARKER = "kenshu-desk-survey-sheet"
+SHEET = "アンケート"
+LISTS = "選択肢"
+META = "_meta"
+MARK = "○"
+ANSWER_FILL = PatternFill("solid", fgColor="FFF2CC")
+HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+THIN = Side(style="thin", color="999999")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+MAX_ROWS_READ = 400
+
+
+class SheetError(Exception):
+    """A workbook refused as a whole (not ours, another event, unreadable)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class SheetAnswer:
+    """What a filled sheet says: the raw mapping for clean_answers and each key's cell."""
+
+    raw: dict
+    cells: dict[str, str]
+    errors: dict[str, str]
+
+
+def definition_fingerprint(definition: Definition) -> str:
+    """A short hash of the questions: a sheet of another questionnaire is refused."""
+    data = json.dumps(definition.to_dict(), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def build_sheet(definition: Definition, slug: str, heading: str, url: str = "") -> bytes:
+    """The xlsx of the questionnaire for the event ``slug``."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    lists = wb.create_sheet(LISTS)
+    meta = wb.create_sheet(META)
+    meta.sheet_state = "veryHidden"
+    lists.sheet_state = "hidden"
+    ws.column_dimensions["A"].width = 9
+    ws.column_dimensions["B"].width = 58
+    ws.column_dimensions["C"].width = 30
+    ws.column_dimensions["D"].width = 22
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    list_refs: dict[str, str] = {}
+
+    def add_list(name: str, values: list[str]) -> str:
+        col = len(list_refs) + 1
+        letter = get_column_letter(col)
+        for i, v in enumerate(values, 1):
+            lists.cell(row=i, column=col, value=v)
+        ref = f"'{LISTS}'!${letter}$1:${letter}${len(values)}"
+        list_refs[name] = ref
+        return ref
+
+    validations: dict[str, DataValidation] = {}
+
+    def validation(name: str, values: list[str]) -> DataValidation:
+        if name not in validations:
+            dv = DataValidation(
+                type="list",
+                formula1=add_list(name, values),
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="選択肢にない値です",
+                error="プルダウンから選択してください。",
+            )
+            ws.add_data_validation(dv)
+            validations[name] = dv
+        return validations[name]
+
+    cells: dict[str, str] = {}
+    row = 1
+
+    def line(a="", b="", *, bold=False, fill=None, height=None):
+        nonlocal row
+        ws.cell(row=row, column=1, value=a)
+        ws.cell(row=row, column=2, value=b).alignment = wrap
+        if bold:
+            ws.cell(row=row, column=1).font = Font(bold=True)
+            ws.cell(row=row, column=2).font = Font(bold=True)
+        if fill:
+            for col in range(1, 5):
+                ws.cell(row=row, column=col).fill = fill
+        if height:
+            ws.row_dimensions[row].height = height
+        row += 1
+        return row - 1
+
+    def answer(key: str, col: int = 3, list_name: str | None = None, values=None, text=False):
+        cell = ws.cell(row=row - 1, column=col)
+        cell.fill = ANSWER_FILL
+        cell.border = BOX
+        cell.protection = Protection(locked=False)
+        if text:
+            cell.alignment = wrap
+        if list_name:
+            validation(list_name, values).add(cell.coordinate)
+        cells[key] = cell.coordinate
+
+    line("", heading, bold=True)
+    line("", definition.title, bold=True)
+    line("", definition.subtitle, bold=True)
+    line("", "黄色のセルに、プルダウンから選択するか記入してください。F1とF3は必須です。")
+    if url:
+        line("", f"Webからも回答できます（内容は同じです）：{url}")
+    section = 0
+    for q in definition.questions:
+        if q.section != section:
+            section = q.section
+            row += 1
+            line("", definition.sections[section], bold=True, fill=HEAD_FILL)
+        if q.heading:
+            line("", q.heading, bold=True)
+        title = f"{q.label}" + ("（必須）" if q.required else "")
+        line(q.number.rstrip("."), title, bold=True)
+        for note in q.notes[:1]:
+            line("", note)
+        if q.kind == "single":
+            values = [f"{o.code} {o.label}" for o in q.options]
+            line("", "回答（番号を選択）")
+            answer(q.id, list_name=q.id, values=values)
+            if any(o.other for o in q.options):
+                line("", f"「{q.options[-1].label}」を選んだ場合の内容")
+                answer(f"{q.id}_other", text=True)
+        elif q.kind == "multiple":
+            for o in q.options:
+                line("", f"{o.code}. {o.label}（該当する場合は「{MARK}」）")
+                answer(f"{q.id}#{o.code}", list_name="mark", values=[MARK])
+            line("", f"「{q.options[-1].label}」を選んだ場合の内容")
+            answer(f"{q.id}_other", text=True)
+        elif q.kind == "matrix":
+            line(
+                "",
+                "⓵内容について：" + "　".join(f"{i}.{s}" for i, s in enumerate(SCALE_CONTENT, 1)),
+            )
+            line("", "②時間について：" + "　".join(f"{i}.{s}" for i, s in enumerate(SCALE_TIME, 1)))
+            r = line("", "プログラム", bold=True)
+            ws.cell(row=r, column=3, value="⓵内容について").font = Font(bold=True)
+            ws.cell(row=r, column=4, value="②時間について").font = Font(bold=True)
+            for i, label in enumerate(q.rows, 1):
+                line(str(i), label)
+                answer(
+                    f"{q.id}_{i}_c",
+                    list_name="content",
+                    values=[f"{k} {s}" for k, s in enumerate(SCALE_CONTENT, 1)],
+                )
+                answer(
+                    f"{q.id}_{i}_t",
+                    col=4,
+                    list_name="time",
+                    values=[f"{k} {s}" for k, s in enumerate(SCALE_TIME, 1)],
+                )
+        elif q.kind == "text":
+            if q.training:
+                rows = definition.question("Q1_1" if q.id == "Q1_1_1" else "Q1_2").rows
+                line("", "どのプログラムへの御意見ですか（任意）")
+                answer(
+                    f"{q.id}_row",
+                    list_name=f"{q.id}_row",
+                    values=[f"{i} {r}" for i, r in enumerate(rows, 1)],
+                )
+            line("", "（自由記載）", height=60)
+            answer(q.id, text=True)
+        elif q.kind == "months":
+            for m in range(1, 13):
+                line("", f"{q.rows[0]}：{m}月（希望する場合は「{MARK}」）")
+                answer(f"Q2_months#{m}", list_name="mark", values=[MARK])
+            line("", q.rows[1], height=45)
+            answer("Q2_reason", text=True)
+        elif q.kind == "items":
+            values = [f"{o.code} {o.label}" for o in q.options]
+            for i, label in enumerate(q.rows, 1):
+                line(str(i), label)
+                answer(f"{q.id}_{i}", list_name=q.id, values=values)
+        elif q.kind == "texts":
+            for i, label in enumerate(q.rows, 1):
+                line(str(i), label, height=45)
+                answer(f"{q.id}_{i}", text=True)
+    row += 1
+    line("", definition.closing)
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    lists.protection.sheet = True
+    meta.protection.sheet = True
+    meta["A1"], meta["B1"] = MARKER, 1
+    meta["A2"], meta["B2"] = "event", slug
+    meta["A3"], meta["B3"] = "definition", definition_fingerprint(definition)
+    for i, (key, ref) in enumerate(cells.items(), 4):
+        meta.cell(row=i, column=1, value=key)
+        meta.cell(row=i, column=2, value=ref)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def read_sheet(definition: Definition, slug: str, data: bytes) -> SheetAnswer:
+    """The answers of a filled sheet. Raises SheetError for a workbook that is not this event's
+    questionnaire; cell-level problems (a mark other than ○) are returned in ``errors``."""
+    try:
+        wb = load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+    except Exception as exc:  # openpyxl raises many types for a broken or foreign file
+        raise SheetError("Excelファイル（.xlsx）として読み込めません。") from exc
+    if META not in wb.sheetnames or SHEET not in wb.sheetnames or wb[META]["A1"].value != MARKER:
+        raise SheetError("このシステムで作成したアンケート用Excelシートではありません。")
+    meta = wb[META]
+    if meta["B2"].value != slug:
+        raise SheetError("別の研修会議のアンケート用Excelシートです。")
+    if meta["B3"].value != definition_fingerprint(definition):
+        raise SheetError("設問が現在のアンケートと異なる、古いExcelシートです。")
+    ws = wb[SHEET]
+    raw: dict = {}
+    cells: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for key, ref in meta.iter_rows(min_row=4, max_row=MAX_ROWS_READ, max_col=2, values_only=True):
+        if not key:
+            break
+        value = ws[ref].value
+        if "#" in key:
+            base, code = key.split("#")
+            cells.setdefault(base, ref)
+            text = "" if value is None else str(value).strip()
+            if text in (MARK, "〇", "◯", "O", "o", "1"):
+                raw.setdefault(base, []).append(code)
+            elif text:
+                errors[f"{base}#{code}"] = f"{SHEET}!{ref}：「{MARK}」以外の値です（{text}）。"
+                cells[f"{base}#{code}"] = ref
+            continue
+        cells[key] = ref
+        if value is not None:
+            raw[key] = value
+    return SheetAnswer(raw, cells, errors)
