@@ -118,8 +118,9 @@ def _send(team_file: TeamFile):
     path = team_file_path(team_file)
     if not path.is_file():
         abort(404)
+    # Files are small (the event's limit): read them whole, so no file handle outlives the request.
     response = send_file(
-        path,
+        io.BytesIO(path.read_bytes()),
         mimetype=team_file.content_type,
         as_attachment=True,
         download_name=services.download_name(team_file),
@@ -575,7 +576,10 @@ def extend(team_id: int):
 @staff_required("secretariat")
 def reminders():
     event = _event_or_404()
-    form = ReminderForm(request.values, meta={"csrf": request.method == "POST"})
+    if request.method == "POST":
+        form = ReminderForm()
+    else:  # the preview is a GET form: no token needed to choose what to look at
+        form = ReminderForm(request.args, meta={"csrf": False})
     venue = request.values.get("venue") or None
     item = form.item.data or "scene"
     if request.method == "POST" and form.validate():
