@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from zipfile import BadZipFile
 
 from flask import Response
 from openpyxl import Workbook, load_workbook
@@ -216,7 +217,7 @@ def _cell(value) -> str:
 def _read_rows(content: bytes) -> list[_Row]:
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
         raise SheetImportError(
             [f"Excelファイル（.xlsx）として読み込めません（{type(exc).__name__}）。"]
         ) from None
