@@ -290,3 +290,36 @@ def test_prefecture_member_is_asked_for_the_number_of_municipalities(
     client.post(_pre_url(pref), data=data)
     pa = db.session.scalar(select(PreAssignment).where(PreAssignment.member_id == pref.id))
     assert (pa.city_count, pa.town_count, pa.village_count) == (35, 129, 15)
+
+
+def test_secretariat_records_pre_assignment_after_deadline_marked_late(
+    client, db, team, staff, app
+):
+    member = team.active_members[1]
+    _close(db, team, "assignment")
+    console = staff(app.test_client())
+    url = f"/console/groupwork/assignments/members/{member.id}"
+    assert "資料３" in console.get(url).get_data(as_text=True)
+    data = _grid(name=member.name, s3_current="夜間の往診体制が弱い", submit="提出する")
+    assert console.post(url, data=data).status_code == 302
+    pa = db.session.scalar(select(PreAssignment).where(PreAssignment.member_id == member.id))
+    assert pa.is_submitted and pa.late and pa.entered_by == "staff"
+    assert pa.answers_for_scene(3)["current"] == "夜間の往診体制が弱い"
+    team_page = console.get(f"/console/groupwork/assignments/teams/{team.id}").get_data(
+        as_text=True
+    )
+    assert "提出済み（期限後提出）" in team_page
+
+
+def test_assignment_extension_lets_the_team_submit_until_the_new_deadline(client, db, team):
+    from app.groupwork import assignment_services as services
+
+    member = team.active_members[1]
+    _close(db, team, "assignment")
+    services.extend_deadline(team, "assignment", now_utc() + timedelta(hours=3), "病欠")
+    response = client.post(_pre_url(member), data=_grid(name=member.name, submit="提出する"))
+    assert response.status_code == 302
+    pa = db.session.scalar(select(PreAssignment).where(PreAssignment.member_id == member.id))
+    assert pa.is_submitted and pa.late
+    services.extend_deadline(team, "assignment", now_utc() - timedelta(seconds=1), "終了")
+    assert client.post(_pre_url(member), data=_grid(name="x", submit="提出する")).status_code == 403
