@@ -6,12 +6,15 @@ import io
 
 from flask import Blueprint, abort, flash, render_template, request, send_file
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.core.auth import staff_required
 from app.core.models import Event, current_event
-from app.surveys import services
-from app.surveys.definition import CHANNELS
+from app.surveys import exports, pdf, services
+from app.surveys.charts import chart_svg
+from app.surveys.definition import CHANNEL_SHORT, CHANNELS
 from app.surveys.forms import SheetImportForm
+from app.surveys.tabulation import format_cell
 from app.surveys.views import short_url, survey_url
 
 bp = Blueprint("surveys_console", __name__, url_prefix="/console/surveys")
@@ -90,3 +93,82 @@ def import_sheets():
     return render_template(
         "surveys/console/import.html", event=event, form=form, results=results
     ), (422 if results and any(r.status == "refused" for r in results) else 200)
+
+
+@bp.route("/results")
+@staff_required(*ROLES)
+def results():
+    """All tables, with the charts drawn on the server as inline SVG."""
+    event = _event()
+    definition, _records, tab = services.tabulate_event(event)
+    return render_template(
+        "surveys/console/results.html",
+        event=event,
+        definition=definition,
+        tab=tab,
+        charts=[(c, Markup(chart_svg(c))) for c in tab.charts],
+        fmt=format_cell,
+    )
+
+
+@bp.route("/texts")
+@staff_required(*ROLES)
+def texts():
+    """Free text per question, filterable by question, channel and a word."""
+    event = _event()
+    definition, _records, tab = services.tabulate_event(event)
+    key = request.args.get("q", "")
+    word = request.args.get("word", "").strip()
+    channel = request.args.get("ch", "")
+    items = [
+        t
+        for t in tab.texts
+        if (not key or t.key == key)
+        and (not channel or t.channel == channel)
+        and (not word or word in t.text)
+    ]
+    return render_template(
+        "surveys/console/texts.html",
+        event=event,
+        fields=definition.text_fields(),
+        items=items,
+        key=key,
+        word=word,
+        channel=channel,
+        channels=CHANNEL_SHORT,
+    )
+
+
+@bp.route("/report.<fmt>")
+@staff_required(*ROLES)
+def report(fmt: str):
+    """The report as Excel or PDF."""
+    event = _event()
+    definition, records, tab = services.tabulate_event(event)
+    if fmt == "xlsx":
+        data = exports.report_xlsx(tab, definition, records, event.name)
+        return _download(data, f"{event.slug}_アンケート集計.xlsx", XLSX)
+    if fmt == "pdf":
+        data = pdf.report_pdf(event, definition, tab)
+        return _download(data, f"{event.slug}_アンケート集計.pdf", "application/pdf")
+    abort(404)
+
+
+@bp.route("/answers.<fmt>")
+@staff_required(*ROLES)
+def answers(fmt: str):
+    """The raw answers as xlsx or CSV (choices as their numbers)."""
+    event = _event()
+    definition = services.ensure_survey(event).definition
+    records = services.answer_records(event)
+    if fmt == "xlsx":
+        return _download(
+            exports.answers_xlsx(definition, records), f"{event.slug}_アンケート回答.xlsx", XLSX
+        )
+    if fmt == "csv":
+        return _download(
+            exports.answers_csv(definition, records),
+            f"{event.slug}_アンケート回答.csv",
+            "text/csv",
+        )
+    abort(404)

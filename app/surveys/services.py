@@ -13,7 +13,7 @@ from app.core.models import Event, StaffUser
 from app.extensions import db
 from app.registration.models import Registration, Team, TeamMember
 from app.registration.rules import TEAM_COUNTED_STATUSES
-from app.surveys import sheets
+from app.surveys import sheets, tabulation
 from app.surveys.definition import (
     WEB_CHANNELS,
     AnswerError,
@@ -275,3 +275,13 @@ def survey_sheet(event: Event) -> bytes:
 
     definition = ensure_survey(event).definition
     return sheets.build_sheet(definition, event.slug, event.name, survey_url(event, "mail"))
+
+
+def tabulate_event(event: Event):
+    """(definition, answer records, Tabulation) of an event's answers."""
+    definition = ensure_survey(event).definition
+    records = answer_records(event)
+    tab = tabulation.tabulate(
+        definition, tabulation.answers_frame(records), response_denominators(event)
+    )
+    return definition, records, tab

@@ -1,0 +1,123 @@
+"""Console tables and charts, and the reports read back (openpyxl, pypdf)."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from app.surveys import services
+from tests.surveys.conftest import web_answer
+
+
+@pytest.fixture
+def answered(open_event):
+    services.submit_response(open_event, "qr", web_answer())
+    services.submit_response(open_event, "chat", web_answer(F1="1", F3="1", Q1_1_1_c="2"))
+    services.submit_response(
+        open_event, "mail", web_answer(F1="7", F3="2", Q8="資料を事前に配ってほしい")
+    )
+    return open_event
+
+
+def test_results_page_has_tables_and_server_side_charts(client, staff, answered):
+    staff(client, "analyst")
+    page = client.get("/console/surveys/results").text
+    assert "回答数 n=3" in page
+    assert "<svg" in page and "<script" not in page.split("<main>")[1].split("</main>")[0]
+    assert "行政説明（老健局）（n=2）" in page  # ⓵内容: the two who attended Ⅰ
+    assert "肯定的評価" in page and "%長い側" in page
+    assert "F3 参加状況 × F1区分" in page and "全体" in page
+    assert '<span title="n&lt;5">※</span>' in page
+
+
+def test_free_text_filter(client, staff, answered):
+    staff(client, "secretariat")
+    page = client.get("/console/surveys/texts?q=Q8&word=資料").text
+    assert "資料を事前に配ってほしい" in page
+    assert "ありがとうございました。" not in page
+    page = client.get("/console/surveys/texts?q=Q1_1_1").text
+    assert "1. 行政説明（老健局）" in page  # the row picked in the form
+
+
+def test_excel_report_reads_back(client, staff, answered):
+    staff(client, "analyst")
+    response = client.get("/console/surveys/report.xlsx")
+    assert response.status_code == 200
+    wb = load_workbook(io.BytesIO(response.data))
+    assert wb.sheetnames[0] == "目次"
+    assert "回答データ" in wb.sheetnames and "自由記載" in wb.sheetnames
+    content = next(wb[n] for n in wb.sheetnames if n.startswith("問1-1 研修会議Ⅰ ⓵内容"))
+    rows = list(content.iter_rows(values_only=True))
+    assert rows[1][:3] == ("プログラム", "有効回答", "無回答")
+    first = rows[2]
+    assert first[0].startswith("1. 行政説明（老健局）") and first[1] == 2
+    assert first[3:5] == (50, 50)  # 参考になった, やや参考になった
+    assert len(wb["グラフ"]._images) == 7  # F1, F2, F3, 問1-1 ⓵②, 問1-2 ⓵②
+    raw = list(wb["回答データ"].iter_rows(values_only=True))
+    assert raw[0][:3] == ("回答ID", "回答経路", "回答日時") and len(raw) == 4
+    texts = [r[4] for r in wb["自由記載"].iter_rows(min_row=2, values_only=True)]
+    assert "資料を事前に配ってほしい" in texts
+
+
+def test_pdf_report_reads_back(client, staff, answered, backend):
+    if backend != "sqlite":
+        pytest.skip("rendering does not depend on the database")
+    staff(client, "analyst")
+    response = client.get("/console/surveys/report.pdf")
+    assert response.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "参加者アンケート 集計結果" in text
+    assert "回答数 n=3" in text
+    assert "行政説明（老健局）（n=2）" in text  # chart label, drawn as SVG text
+    assert "資料を事前に配ってほしい" in text
+
+
+def test_raw_answers_csv_and_xlsx(client, staff, answered):
+    staff(client, "analyst")
+    data = client.get("/console/surveys/answers.csv").data
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][:4] == [
+        "回答ID",
+        "回答経路",
+        "回答日時",
+        "F1 ご所属を教えてください。",
+    ]
+    assert [r[1] for r in rows[1:]] == ["画面QR", "チャットURL", "メール"]
+    f2 = rows[0].index("F2（複数）")
+    assert rows[1][f2] == "4,9"
+    wb = load_workbook(io.BytesIO(client.get("/console/surveys/answers.xlsx").data))
+    assert wb.active.max_row == 4
+
+
+def test_chart_png_draws_japanese_text():
+    from PIL import Image
+
+    from app.surveys.charts import chart_png
+    from app.surveys.tabulation import Chart
+
+    chart = Chart(
+        "x",
+        "問1-1　研修会議Ⅰ　⓵内容について",
+        "stacked",
+        ["行政説明（老健局）（n=10）"],
+        [
+            "参考になった",
+            "やや参考になった",
+            "どちらでもない",
+            "あまり参考にならなかった",
+            "参考にならなかった",
+        ],
+        [[50.0, 30.0, 10.0, 5.0, 5.0]],
+    )
+    image = Image.open(io.BytesIO(chart_png(chart))).convert("L")
+    # the label area (left) holds dark glyph pixels
+    label_box = image.crop((0, 60, 660, 130))
+    assert label_box.getextrema()[0] < 80
+
+
+def test_analyst_cannot_import(client, staff, answered):
+    staff(client, "analyst")
+    assert client.get("/console/surveys/import").status_code == 403
