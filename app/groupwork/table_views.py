@@ -1,7 +1,369 @@
-"""Views of this half of groupwork."""
+"""Views of the tables half: console (allocation, roles, PDFs, まとめ), the 書記's link, and the
+team page's section with the table and the seat plan once published."""
 
-from flask import Flask
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from markupsafe import Markup
+
+from app.core.auth import staff_required
+from app.core.models import Event, Venue, current_event
+from app.core.templating import register_console_nav
+from app.groupwork import pdf
+from app.groupwork import table_services as services
+from app.groupwork.scenes import SCENE_LABELS
+from app.groupwork.seatplan import grid
+from app.groupwork.table_forms import (
+    ActionForm,
+    MoveTeamForm,
+    PhotoForm,
+    SceneForm,
+    WorksheetForm,
+    explainers_of,
+    roles_form,
+)
+from app.groupwork.table_models import GroupTable, TableAllocation
+from app.groupwork.table_services import TableError
+from app.groupwork.table_worksheet import WORKSHEET_FIELDS
+from app.registration.models import Team, TeamMember
+
+bp = Blueprint("groupwork_tables", __name__)
+STAFF = ("secretariat",)
+BASE = "/console/groupwork/tables"
 
 
 def init_app(app: Flask) -> None:
     """Register blueprints, console navigation and team-page sections."""
+    app.register_blueprint(bp)
+    register_console_nav(app, "グループ・座席", "groupwork_tables.index", STAFF)
+    app.extensions.setdefault("team_page_sections", []).append(team_section)
+
+
+def _event() -> Event:
+    event = current_event()
+    if event is None:
+        abort(404)
+    return event
+
+
+def _venue(code: str) -> Venue:
+    venue = next((v for v in _event().venues if v.code == code), None)
+    if venue is None:
+        abort(404)
+    return venue
+
+
+def _allocation(code: str) -> TableAllocation:
+    allocation = services.allocation_for(_venue(code))
+    if allocation is None:
+        abort(404)
+    return allocation
+
+
+def _table(code: str, number: int) -> GroupTable:
+    table = _allocation(code).table(number)
+    if table is None:
+        abort(404)
+    return table
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    from urllib.parse import quote
+
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _field_error(form, exc: TableError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(exc.message, "error")
+
+
+# ---------------------------------------------------------------- console
+
+
+@bp.route(f"{BASE}/")
+@staff_required(*STAFF)
+def index():
+    event = _event()
+    rows = [(v, services.allocation_for(v), len(services.venue_teams(v))) for v in event.venues]
+    return render_template("groupwork/tables/index.html", event=event, rows=rows)
+
+
+@bp.route(f"{BASE}/<code>")
+@staff_required(*STAFF)
+def venue(code: str):
+    venue = _venue(code)
+    allocation = services.allocation_for(venue)
+    review = services.review_allocation(allocation) if allocation else None
+    move = MoveTeamForm()
+    if allocation:
+        move.team.choices = [
+            (s.team_id, f"{s.team.municipality.full_name}（{t.number}卓）")
+            for t in allocation.tables
+            for s in t.seats
+        ] + [(t.id, f"{t.municipality.full_name}（未配置）") for t in review.unseated]
+    return render_template(
+        "groupwork/tables/venue.html",
+        event=venue.event,
+        venue=venue,
+        allocation=allocation,
+        review=review,
+        teams=services.venue_teams(venue),
+        move=move,
+        scene_form=SceneForm(),
+        action=ActionForm(),
+        scene_labels=SCENE_LABELS,
+        member_roles=services.member_roles,
+    )
+
+
+@bp.route(f"{BASE}/<code>/allocate", methods=["POST"])
+@staff_required(*STAFF)
+def allocate(code: str):
+    venue = _venue(code)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        allocation = services.allocate_tables(venue)
+    except TableError as exc:
+        flash(exc.message, "error")
+    else:
+        state = "最適解" if allocation.optimal else "実行可能解"
+        flash(
+            f"{len(allocation.tables)}卓に割り当てました（{state}、{allocation.solve_seconds}秒）。",
+            "success",
+        )
+    return redirect(url_for("groupwork_tables.venue", code=code))
+
+
+@bp.route(f"{BASE}/<code>/move", methods=["POST"])
+@staff_required(*STAFF)
+def move(code: str):
+    allocation = _allocation(code)
+    form = MoveTeamForm()
+    form.team.choices = [(t.id, "") for t in services.venue_teams(allocation.venue)]
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
+    else:
+        try:
+            services.move_team(allocation, form.team.data, form.table.data)
+        except TableError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("自治体を移動しました。規則の確認結果をご覧ください。", "success")
+    return redirect(url_for("groupwork_tables.venue", code=code))
+
+
+@bp.route(f"{BASE}/<code>/tables/<int:number>/scene", methods=["POST"])
+@staff_required(*STAFF)
+def scene(code: str, number: int):
+    table = _table(code, number)
+    form = SceneForm()
+    if not form.validate_on_submit():
+        flash("場面を選んでください。", "error")
+    else:
+        try:
+            services.change_scene(table, form.scene.data)
+        except TableError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"{number}卓の場面を「{table.scene_label}」にしました。", "success")
+    return redirect(url_for("groupwork_tables.venue", code=code))
+
+
+@bp.route(f"{BASE}/<code>/tables/<int:number>", methods=["GET", "POST"])
+@staff_required(*STAFF)
+def table(code: str, number: int):
+    table = _table(code, number)
+    roles = roles_form(table, request.form if request.method == "POST" else None)
+    if request.method == "POST" and roles.validate_on_submit():
+        try:
+            services.set_roles(
+                table,
+                roles.chair.data,
+                roles.scribe.data,
+                roles.presenter.data,
+                explainers_of(roles, table),
+            )
+        except TableError as exc:
+            _field_error(roles, exc)
+        else:
+            flash(f"{number}卓の役割を保存しました。", "success")
+            return redirect(url_for("groupwork_tables.table", code=code, number=number))
+    return _table_page(table, roles=roles)
+
+
+def _table_page(table: GroupTable, *, roles=None, sheet=None, photo=None):
+    review = services.review_allocation(table.allocation)
+    problems = next(r.problems for r in review.tables if r.table.id == table.id)
+    return render_template(
+        "groupwork/tables/table.html",
+        event=table.allocation.event,
+        venue=table.allocation.venue,
+        table=table,
+        problems=problems,
+        roles=roles or roles_form(table),
+        sheet=sheet or WorksheetForm(data=table.worksheet),
+        photo=photo or PhotoForm(),
+        worksheet_fields=WORKSHEET_FIELDS,
+        scribe_url=url_for("groupwork_tables.scribe", token=table.token, _external=True),
+    )
+
+
+@bp.route(f"{BASE}/<code>/tables/<int:number>/worksheet", methods=["POST"])
+@staff_required(*STAFF)
+def worksheet(code: str, number: int):
+    table = _table(code, number)
+    form = WorksheetForm()
+    if not form.validate_on_submit():
+        return _table_page(table, sheet=form)
+    services.save_worksheet(table, form.data, by="事務局")
+    flash(f"{number}卓のワークシートを保存しました。", "success")
+    return redirect(url_for("groupwork_tables.table", code=code, number=number))
+
+
+@bp.route(f"{BASE}/<code>/tables/<int:number>/photo", methods=["GET", "POST"])
+@staff_required(*STAFF)
+def photo(code: str, number: int):
+    table = _table(code, number)
+    if request.method == "GET":
+        if not table.photo_data:
+            abort(404)
+        return Response(
+            table.photo_data,
+            mimetype=table.photo_content_type,
+            headers={"Cache-Control": "no-store"},
+        )
+    form = PhotoForm()
+    if form.validate_on_submit():
+        try:
+            services.attach_sheet_photo(
+                table, form.photo.data.filename or "", form.photo.data.read()
+            )
+        except TableError as exc:
+            _field_error(form, exc)
+        else:
+            flash("ワークシートの写真を保存しました。", "success")
+            return redirect(url_for("groupwork_tables.table", code=code, number=number))
+    return _table_page(table, photo=form)
+
+
+@bp.route(f"{BASE}/<code>/publish", methods=["POST"])
+@staff_required(*STAFF)
+def publish(code: str):
+    allocation = _allocation(code)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        sent = services.publish_allocation(allocation)
+    except TableError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"確定・公開しました。代表者{sent}名にメールを送ります。", "success")
+    return redirect(url_for("groupwork_tables.venue", code=code))
+
+
+@bp.route(f"{BASE}/<code>/matome/send", methods=["POST"])
+@staff_required(*STAFF)
+def send_matome(code: str):
+    allocation = _allocation(code)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        sent = services.send_matome(allocation, pdf.matome_pdf(allocation))
+    except TableError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"まとめを代表者{sent}名に送ります。", "success")
+    return redirect(url_for("groupwork_tables.venue", code=code))
+
+
+PRINTS = {
+    "seatplan": ("座席表", pdf.seat_plan_pdf),
+    "namecards": ("卓上名札", pdf.name_cards_pdf),
+    "worksheets": ("グループワークシート", pdf.worksheets_pdf),
+    "matome": ("グループワークまとめ", pdf.matome_pdf),
+}
+
+
+@bp.route(f"{BASE}/<code>/<kind>.pdf")
+@staff_required(*STAFF)
+def print_pdf(code: str, kind: str):
+    if kind not in PRINTS:
+        abort(404)
+    allocation = _allocation(code)
+    title, make = PRINTS[kind]
+    return _pdf(make(allocation), f"{allocation.venue.name}_{title}.pdf")
+
+
+@bp.route(f"{BASE}/<code>/tables/<int:number>/booklet.pdf")
+@staff_required(*STAFF)
+def booklet(code: str, number: int):
+    table = _table(code, number)
+    return _pdf(pdf.booklet_pdf(table), f"{table.allocation.venue.name}_{number}卓_資料集.pdf")
+
+
+# ---------------------------------------------------------------- the 書記's link
+
+
+@bp.route("/gw/<token>", methods=["GET", "POST"])
+def scribe(token: str):
+    table = services.table_by_token(token)
+    if table is None:
+        abort(404)
+    form = WorksheetForm(data=table.worksheet if request.method == "GET" else None)
+    if form.validate_on_submit():
+        services.save_worksheet(table, form.data, by="書記")
+        flash("保存しました。何度でも書き直せます。", "success")
+        return redirect(url_for("groupwork_tables.scribe", token=token))
+    return render_template(
+        "groupwork/tables/scribe.html",
+        event=table.allocation.event,
+        table=table,
+        form=form,
+        worksheet_fields=WORKSHEET_FIELDS,
+        members=table.members,
+        roles=services.member_roles(table),
+    )
+
+
+# ---------------------------------------------------------------- team page
+
+
+def team_section(team: Team, member: TeamMember) -> Markup:
+    """The team's table, its members with roles, and the venue's seat plan, once published."""
+    table = services.table_for_team(team)
+    if table is None or not table.allocation.is_published:
+        return Markup("")
+    allocation = table.allocation
+    tables = pdf.plan_tables(allocation)
+    venue = allocation.venue
+    return Markup(
+        render_template(
+            "groupwork/tables/_team_section.html",
+            table=table,
+            mine=next(t for t in tables if t.number == table.number),
+            grid=grid(tables, venue.room_rows, venue.room_cols),
+            venue=venue,
+        )
+    )

@@ -1,0 +1,90 @@
+"""Forms of the tables half (console and the 書記's link)."""
+
+from __future__ import annotations
+
+from flask_wtf.file import FileField, FileRequired
+from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, NumberRange
+
+from app.core.forms import BaseForm
+from app.groupwork.scenes import SCENES
+from app.groupwork.table_worksheet import WORKSHEET_FIELDS
+
+SCENE_CHOICES = [(no, form_label) for no, _, form_label in SCENES]
+
+
+class ActionForm(BaseForm):
+    """A button that only needs the CSRF token (allocate, publish, send)."""
+
+
+class MoveTeamForm(BaseForm):
+    team = SelectField("自治体", coerce=int, validators=[InputRequired("自治体を選んでください。")])
+    table = IntegerField(
+        "移動先の卓番号",
+        validators=[
+            InputRequired("卓番号を入力してください。"),
+            NumberRange(min=1, message="卓番号は1以上で入力してください。"),
+        ],
+    )
+
+
+class SceneForm(BaseForm):
+    scene = SelectField("場面", coerce=int, choices=SCENE_CHOICES)
+
+
+def _member_id(value):
+    return int(value) if value not in (None, "", "0") else None
+
+
+class RolesForm(BaseForm):
+    """司会・書記・発表者; 説明者 fields (explainer_<team id>) are added per table."""
+
+    chair = SelectField("司会", coerce=_member_id)
+    scribe = SelectField("書記", coerce=_member_id)
+    presenter = SelectField("発表者（任意）", coerce=_member_id)
+
+
+def roles_form(table, formdata=None):
+    """A RolesForm for this table: choices are its members, one 説明者 field per team."""
+
+    class _Form(RolesForm):
+        pass
+
+    for seat in table.seats:
+        choices = [("", "（未定）")] + [(m.id, m.name) for m in seat.team.active_members]
+        setattr(
+            _Form,
+            f"explainer_{seat.team_id}",
+            SelectField(
+                f"説明者（{seat.team.municipality.full_name}）", coerce=_member_id, choices=choices
+            ),
+        )
+    form = _Form(formdata=formdata)
+    people = [("", "（未定）")] + [(m.id, f"{m.name}（{m.affiliation}）") for m in table.members]
+    for field in (form.chair, form.scribe, form.presenter):
+        field.choices = people
+    if formdata is None:
+        form.chair.data, form.scribe.data = table.chair_id, table.scribe_id
+        form.presenter.data = table.presenter_id
+        for seat in table.seats:
+            form[f"explainer_{seat.team_id}"].data = seat.explainer_id
+    return form
+
+
+def explainers_of(form, table) -> dict[int, int | None]:
+    return {seat.team_id: form[f"explainer_{seat.team_id}"].data for seat in table.seats}
+
+
+class WorksheetForm(BaseForm):
+    """The 8 steps; step (5) as 短期目標 and 長期目標; step (8) is the まとめ."""
+
+
+for _key, _label in WORKSHEET_FIELDS:
+    setattr(WorksheetForm, _key, TextAreaField(_label, render_kw={"rows": 4}))
+
+
+class PhotoForm(BaseForm):
+    photo = FileField(
+        "記入済みワークシートの写真（JPEG・PNG）またはPDF",
+        validators=[FileRequired("ファイルを選んでください。")],
+    )
