@@ -89,6 +89,27 @@ def register_commands(app: Flask) -> None:
 
         click.echo(f"{expire_offers()} 件の案内を期限切れにしました。")
 
+    @app.cli.command("anonymise-event")
+    @click.argument("slug")
+    @click.option("--force", is_flag=True, help="保存期間内でも実行する")
+    def anonymise_event_cmd(slug, force):
+        """Erase registrants' personal data after the event's retention period."""
+        from datetime import timedelta
+
+        from app.core.jpdates import now_utc
+        from app.core.models import Event
+        from app.registration.services import anonymise_event
+
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        if event is None:
+            raise click.ClickException(f"イベント {slug} がありません。")
+        last_day = max(c.ends_at for c in event.channels)
+        if not force and now_utc() < last_day + timedelta(days=event.retention_days):
+            raise click.ClickException(
+                f"保存期間（開催後{event.retention_days}日）が終わっていません。--force で実行できます。"
+            )
+        click.echo(f"{anonymise_event(event)} 名の個人情報を削除しました。")
+
     @app.cli.command("clone-event")
     @click.argument("source_slug")
     @click.argument("fiscal_year", type=int)

@@ -21,6 +21,7 @@ from app.registration.forms import (
     ConsoleSearchForm,
     DecideTeamForm,
     ImportForm,
+    MaterialForm,
     MoveChannelForm,
     TeamSearchForm,
     set_municipality_choices,
@@ -41,6 +42,9 @@ AUDIT_LABELS = {
     "cancel_team": "団体申込の取消",
     "resend_mail": "メールの再送",
     "import_registrations": "Excel取込",
+    "add_material": "資料の掲載",
+    "remove_material": "資料の削除",
+    "anonymise_event": "個人情報の削除",
 }
 
 
@@ -50,6 +54,7 @@ def _nav(state):
     register_console_nav(app, "ダッシュボード", "registration_console.dashboard")
     register_console_nav(app, "研修会議Ⅰ申込者", "registration_console.registrations", STAFF)
     register_console_nav(app, "研修会議Ⅱ申込団体", "registration_console.teams", STAFF)
+    register_console_nav(app, "資料", "registration_console.materials", STAFF)
     register_console_nav(app, "メール", "registration_console.outbox", STAFF)
     register_console_nav(app, "操作履歴", "registration_console.audit_log", STAFF)
 
@@ -376,3 +381,41 @@ def import_registrations():
         errors=errors,
         headers=exports.IMPORT_HEADERS,
     )
+
+
+@bp.route("/materials", methods=["GET", "POST"])
+@staff_required(*STAFF)
+def materials():
+    """Downloads on the 特設サイト (public) or in the registrants' archive."""
+    event = _event()
+    form = MaterialForm()
+    if form.validate_on_submit():
+        try:
+            services.add_material(
+                event,
+                form.title.data,
+                form.file.data.filename,
+                form.file.data.read(),
+                form.registrants_only.data,
+            )
+        except RegistrationError as exc:
+            _form_error(form, exc)
+        else:
+            flash("資料を掲載しました。", "success")
+            return redirect(url_for(".materials"))
+    return render_template(
+        "registration/console/materials.html", event=event, form=form, action=ActionForm()
+    )
+
+
+@bp.post("/materials/<int:mid>/delete")
+@staff_required(*STAFF)
+def delete_material(mid: int):
+    from app.core.models import Material
+
+    material = db.session.get(Material, mid) or abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.remove_material(material)
+    flash("資料を削除しました。", "success")
+    return redirect(url_for(".materials"))

@@ -317,3 +317,17 @@ class ImportForm(BaseForm):
             FileAllowed(["xlsx"], message="Excelファイル（.xlsx）を選択してください。"),
         ],
     )
+
+
+class MaterialForm(BaseForm):
+    # No NFKC here: it would turn 研修会議Ⅰ into 研修会議I and ① into 1.
+    title = StringField(
+        "資料名",
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[required("資料名"), Length(max=200)],
+    )
+    file = FileField(
+        "ファイル（PDF・Word・Excel・PowerPoint）",
+        validators=[FileRequired(message="ファイルを選択してください。")],
+    )
+    registrants_only = BooleanField("申込者限定（アーカイブ）にする")

@@ -824,3 +824,81 @@ def _mail_team_member(team: Team, member: TeamMember, headline: str) -> None:
         event_id=team.event_id,
         kind="team",
     )
+
+
+# ---------------------------------------------------------------- materials and retention
+
+OFFICE_TYPES = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+
+
+def add_material(event: Event, title: str, filename: str, data: bytes, registrants_only: bool):
+    """A download for the 特設サイト (public) or the registrants' archive (commits).
+
+    PDF or Office Open XML only, recognised by content; the name keeps only its last part.
+    """
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    from app.core.models import Material
+
+    name = PureWindowsPath(PurePosixPath(filename).name).name.strip() or "資料"
+    suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    if data.startswith(b"%PDF-"):
+        content_type = "application/pdf"
+    elif data.startswith(b"PK\x03\x04") and suffix in OFFICE_TYPES:
+        content_type = OFFICE_TYPES[suffix]
+    else:
+        raise RegistrationError(
+            "PDF・Word・Excel・PowerPointのファイルを選択してください。", field="file"
+        )
+    if not title.strip():
+        raise RegistrationError("資料名を入力してください。", field="title")
+    position = len(event.materials)
+    material = Material(
+        event=event,
+        title=title.strip(),
+        filename=name,
+        content_type=content_type,
+        data=data,
+        registrants_only=registrants_only,
+        position=position,
+    )
+    db.session.add(material)
+    audit.record("add_material", title, "登録者限定" if registrants_only else "公開", event.id)
+    db.session.commit()
+    return material
+
+
+def remove_material(material) -> None:
+    """Delete a download (commits)."""
+    audit.record("remove_material", material.title, "", material.event_id)
+    db.session.delete(material)
+    db.session.commit()
+
+
+ANONYMISED = "（削除済み）"
+
+
+def anonymise_event(event: Event) -> int:
+    """Erase the personal data of an event's registrants and team members (commits).
+
+    Names, kana, e-mail, phone, department and occupation are blanked; categories, channels,
+    municipalities and states stay, so the figures of the report stay reproducible.
+    Returns the number of people anonymised.
+    """
+    people = list(db.session.scalars(select(Registration).where(Registration.event_id == event.id)))
+    people += list(
+        db.session.scalars(select(TeamMember).join(Team).where(Team.event_id == event.id))
+    )
+    for person in people:
+        person.name = person.kana = ANONYMISED
+        person.email = person.email_normalized = (
+            f"deleted-{type(person).__name__.lower()}-{person.id}@invalid"
+        )
+        person.phone = person.department = person.occupation = person.category_other = ""
+    audit.record("anonymise_event", event.slug, f"{len(people)}名", event.id)
+    db.session.commit()
+    return len(people)

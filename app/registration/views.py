@@ -305,3 +305,44 @@ def cancel_team(token: str):
         return redirect(url_for("registration.team_page", token=token))
     flash("研修会議Ⅱのお申込みを取り消しました。", "success")
     return redirect(url_for("registration.index"))
+
+
+@bp.route("/archive/<token>")
+def archive(token: str):
+    """Recordings and materials for registrants: any registrant's or team member's link opens it."""
+    person = _person_by_token(token)
+    event = person.event if isinstance(person, Registration) else person.team.event
+    return render_template(
+        "registration/archive.html",
+        event=event,
+        token=token,
+        materials=[m for m in event.materials if m.registrants_only],
+    )
+
+
+@bp.route("/archive/<token>/<int:material_id>")
+def archive_file(token: str, material_id: int):
+    from io import BytesIO
+
+    from flask import send_file
+
+    from app.core.models import Material
+
+    person = _person_by_token(token)
+    event_id = person.event_id if isinstance(person, Registration) else person.team.event_id
+    material = db.session.get(Material, material_id)
+    if material is None or material.event_id != event_id:
+        abort(404)
+    return send_file(
+        BytesIO(material.data),
+        mimetype=material.content_type,
+        download_name=material.filename,
+        as_attachment=True,
+    )
+
+
+def _person_by_token(token: str):
+    registration = db.session.scalar(select(Registration).where(Registration.token == token))
+    if registration is not None and registration.is_active:
+        return registration
+    return _member_or_404(token)
