@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, render_template, request, send_file
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -12,8 +12,9 @@ from app.core.auth import staff_required
 from app.core.models import Event, current_event
 from app.surveys import exports, pdf, services
 from app.surveys.charts import chart_svg
-from app.surveys.definition import CHANNEL_SHORT, CHANNELS
-from app.surveys.forms import SheetImportForm
+from app.surveys.definition import CHANNEL_SHORT, CHANNELS, AnswerError
+from app.surveys.forms import PaperEntryForm, SheetImportForm, entry_errors, entry_to_raw
+from app.surveys.qr import qr_png
 from app.surveys.tabulation import format_cell
 from app.surveys.views import short_url, survey_url
 
@@ -172,3 +173,50 @@ def answers(fmt: str):
             "text/csv",
         )
     abort(404)
+
+
+@bp.route("/paper.pdf")
+@staff_required(*ROLES)
+def paper():
+    """The A4 paper questionnaire with the QR code of the paper channel."""
+    event = _event()
+    definition = services.ensure_survey(event).definition
+    url = survey_url(event, "paper")
+    data = pdf.paper_pdf(event, definition, url, qr_png(url, box_size=8))
+    return _download(data, f"{event.slug}_アンケート用紙.pdf", "application/pdf")
+
+
+@bp.route("/entry", methods=["GET", "POST"])
+@staff_required(*SECRETARIAT)
+def entry():
+    """Data entry of paper forms, by the keyboard alone (numbers as on the sheet)."""
+    event = _event()
+    definition = services.ensure_survey(event).definition
+    form = PaperEntryForm()
+    errors: dict = {}
+    values: dict = {}
+    if form.validate_on_submit():
+        values = request.form.to_dict()
+        try:
+            services.enter_paper_response(
+                event, form.paper_no.data, entry_to_raw(request.form, definition), current_user
+            )
+        except AnswerError as exc:
+            errors = entry_errors(exc.errors, definition)
+        else:
+            flash(f"用紙番号 {form.paper_no.data} を登録しました。", "success")
+            return redirect(url_for("surveys_console.entry"))
+    elif request.method == "GET":
+        form.paper_no.data = services.next_paper_no(event)
+    if form.paper_no.errors or errors.get("paper_no"):
+        errors.setdefault("paper_no", (form.paper_no.errors or [""])[0])
+        values = values or request.form.to_dict()
+    return render_template(
+        "surveys/console/entry.html",
+        event=event,
+        definition=definition,
+        form=form,
+        errors=errors,
+        values=values,
+        count=services.response_count(event),
+    ), (422 if errors else 200)

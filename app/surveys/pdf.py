@@ -10,7 +10,7 @@ from weasyprint import HTML
 
 from app.core.models import Event
 from app.surveys.charts import chart_svg
-from app.surveys.definition import CHANNEL_SHORT, Definition
+from app.surveys.definition import CHANNEL_SHORT, SCALE_CONTENT, SCALE_TIME, Definition
 from app.surveys.tabulation import Tabulation, format_cell
 
 
@@ -36,5 +36,7 @@ def paper_pdf(event: Event, definition: Definition, url: str, qr_png: bytes) -> 
         definition=definition,
         url=url,
         qr_data=base64.b64encode(qr_png).decode(),
+        scale_content=SCALE_CONTENT,
+        scale_time=SCALE_TIME,
     )
     return HTML(string=html).write_pdf()
