@@ -1,0 +1,60 @@
+"""Bench-only WSGI module: the real app plus a bare one-row insert endpoint (never in production).
+
+``gunicorn bench.bench_app:app`` serves ``create_app()`` exactly as ``wsgi.py`` does, with one
+extra route, ``POST /bench/insert``, that inserts one row into ``bench_insert`` (a table this
+module creates itself) through the same Flask + SQLAlchemy + PostgreSQL stack. Its throughput is
+the yardstick the registration throughput is compared with.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import csrf, db
+
+app = create_app()
+
+if os.environ.get("BENCH_CACHED_CHOICES") == "1":
+    # What-if run (bench/registration_surge.py --cached-choices): the municipality picker's
+    # 1,788 choices built once per process instead of loaded from the database and rebuilt on
+    # every request. Shows what that change to the app would buy; off by default.
+    from app.registration import forms as registration_forms
+    from app.registration import views as registration_views
+
+    _groups = functools.cache(registration_views.grouped_choices)
+    _choices: dict[str, list] = {}
+    _set_choices = registration_forms.set_municipality_choices
+
+    def _cached_set_municipality_choices(field, groups) -> None:
+        if "all" not in _choices:
+            _set_choices(field, groups)
+            _choices["all"] = field.choices
+        field.choices = _choices["all"]
+
+    registration_views.grouped_choices = _groups
+    registration_views.set_municipality_choices = _cached_set_municipality_choices
+
+with app.app_context():
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS bench_insert ("
+                " id BIGSERIAL PRIMARY KEY,"
+                " note VARCHAR(100) NOT NULL,"
+                " created_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+            )
+        )
+    db.session.remove()
+
+
+@app.post("/bench/insert")
+@csrf.exempt
+def bench_insert():
+    """One INSERT and one COMMIT per request: the floor of any write on this stack."""
+    db.session.execute(text("INSERT INTO bench_insert (note) VALUES (:note)"), {"note": "bench"})
+    db.session.commit()
+    return "ok\n", 201
