@@ -13,7 +13,13 @@ from app.core.models import Event, current_event
 from app.surveys import exports, pdf, services
 from app.surveys.charts import chart_svg
 from app.surveys.definition import CHANNEL_SHORT, CHANNELS, AnswerError
-from app.surveys.forms import PaperEntryForm, SheetImportForm, entry_errors, entry_to_raw
+from app.surveys.forms import (
+    ActionForm,
+    PaperEntryForm,
+    SheetImportForm,
+    entry_errors,
+    entry_to_raw,
+)
 from app.surveys.qr import qr_png
 from app.surveys.tabulation import format_cell
 from app.surveys.views import short_url, survey_url
@@ -220,3 +226,24 @@ def entry():
         values=values,
         count=services.response_count(event),
     ), (422 if errors else 200)
+
+
+@bp.route("/mail", methods=["GET", "POST"])
+@staff_required(*SECRETARIAT)
+def mail():
+    """The questionnaire mail to all registrants, sent through the outbox, with its progress."""
+    event = _event()
+    form = ActionForm()
+    if form.validate_on_submit():
+        count = services.queue_survey_invitations(event, current_user)
+        flash(f"{count}件のメールを送信待ちにしました。", "success")
+        return redirect(url_for("surveys_console.mail"))
+    progress = services.invitation_progress(event)
+    return render_template(
+        "surveys/console/mail.html",
+        event=event,
+        form=form,
+        progress=progress,
+        total=sum(progress.values()),
+        recipients=len(services.registrant_emails(event)),
+    )

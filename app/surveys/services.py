@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from app.core import audit
-from app.core.jpdates import now_utc
+from app.core.jpdates import format_datetime, now_utc
 from app.core.models import Event, StaffUser
 from app.extensions import db
 from app.registration.models import Registration, Team, TeamMember
 from app.registration.rules import TEAM_COUNTED_STATUSES
-from app.surveys import sheets, tabulation
+from app.surveys import qr, sheets, tabulation
 from app.surveys.definition import (
     WEB_CHANNELS,
     AnswerError,
@@ -285,3 +285,99 @@ def tabulate_event(event: Event):
         definition, tabulation.answers_frame(records), response_denominators(event)
     )
     return definition, records, tab
+
+
+MAIL_KIND = "survey_invite"
+
+
+def registrant_emails(event: Event) -> dict[str, str]:
+    """Distinct registrant addresses (normalised → as typed): active 研修会議Ⅰ registrations and
+    active members of the 研修会議Ⅱ teams that take part."""
+    out: dict[str, str] = {}
+    rows = db.session.execute(
+        select(Registration.email_normalized, Registration.email)
+        .where(Registration.event_id == event.id, Registration.status == "active")
+        .order_by(Registration.id)
+    ).all()
+    rows += db.session.execute(
+        select(TeamMember.email_normalized, TeamMember.email)
+        .join(Team)
+        .where(
+            Team.event_id == event.id,
+            Team.status.in_(TEAM_COUNTED_STATUSES),
+            TeamMember.status == "active",
+        )
+        .order_by(TeamMember.id)
+    ).all()
+    for normalised, email in rows:
+        out.setdefault(normalised, email)
+    return out
+
+
+def queue_survey_invitations(event: Event, staff: StaffUser | None = None) -> int:
+    """Queue the questionnaire mail (QR code, URL and Excel sheet attached) to every distinct
+    registrant not mailed yet for this event; returns how many were queued. Sent by the outbox,
+    so a second run only reaches those who registered since."""
+    from app.core.mail import queue_mail
+    from app.core.models import OutboxMessage
+    from app.surveys.views import survey_url
+
+    done = set(
+        db.session.scalars(
+            select(OutboxMessage.to_addr).where(
+                OutboxMessage.event_id == event.id, OutboxMessage.kind == MAIL_KIND
+            )
+        )
+    )
+    done = {a.strip().lower() for a in done}
+    url = survey_url(event, "mail")
+    png = qr.qr_png(url, box_size=6)
+    xlsx = survey_sheet(event)
+    closes = (
+        f"\n回答期限：{format_datetime(event.survey_closes_at)}" if event.survey_closes_at else ""
+    )
+    body = (
+        f"{event.name}に御参加いただき、ありがとうございました。\n\n"
+        "今後の研修会議充実のため、参加者アンケートへの御協力をお願いいたします（無記名）。\n"
+        "次のいずれかの方法で御回答ください（内容は同じです）。\n\n"
+        f"・URL：{url}\n"
+        "・添付のQRコード（survey_qr.png）をスマートフォンで読み取る\n"
+        "・添付のExcelシートに記入し、このメールへの返信で送付する\n"
+        f"{closes}\n\n{event.secretariat}\nE-mail: {event.contact_email}\n"
+    )
+    attachments = [
+        ("survey_qr.png", "image/png", png),
+        (f"{event.slug}_アンケート.xlsx", sheets_mime(), xlsx),
+    ]
+    count = 0
+    for normalised, email in registrant_emails(event).items():
+        if normalised in done or email.strip().lower() in done:
+            continue
+        queue_mail(
+            email,
+            f"【{event.short_name}】参加者アンケートへの御協力のお願い",
+            body,
+            event_id=event.id,
+            kind=MAIL_KIND,
+            attachments=attachments,
+        )
+        count += 1
+    audit.record("survey.mail", f"event:{event.id}", f"{count}件", event.id)
+    db.session.commit()
+    return count
+
+
+def sheets_mime() -> str:
+    return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def invitation_progress(event: Event) -> dict[str, int]:
+    """Outbox states of the questionnaire mail: pending, sending, sent, logged, failed."""
+    from app.core.models import OutboxMessage
+
+    rows = db.session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.event_id == event.id, OutboxMessage.kind == MAIL_KIND)
+        .group_by(OutboxMessage.status)
+    ).all()
+    return dict(rows)
