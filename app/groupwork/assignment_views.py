@@ -547,8 +547,12 @@ def console_delete(file_id: int):
     if team_file is None or not ActionForm().validate_on_submit():
         abort(404)
     team_id = team_file.team_id
-    services.delete_team_file(team_file, staff=True)
-    flash("ファイルを削除しました。", "success")
+    try:
+        services.delete_team_file(team_file, staff=True)
+    except AssignmentError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("ファイルを削除しました。", "success")
     return redirect(url_for(".console_team", team_id=team_id))
 
 
