@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
 from app.core.forms import BaseForm
 from app.groupwork.scenes import SCENES
 from app.groupwork.table_worksheet import WORKSHEET_FIELDS
 
-SCENE_CHOICES = [(no, form_label) for no, _, form_label in SCENES]
+SCENE_CHOICES = [SelectChoice(no, form_label) for no, _, form_label in SCENES]
 
 
 class ActionForm(BaseForm):
@@ -51,7 +52,9 @@ def roles_form(table, formdata=None):
         pass
 
     for seat in table.seats:
-        choices = [("", "（未定）")] + [(m.id, m.name) for m in seat.team.active_members]
+        choices = [SelectChoice("", "（未定）")] + [
+            SelectChoice(m.id, m.name) for m in seat.team.active_members
+        ]
         setattr(
             _Form,
             f"explainer_{seat.team_id}",
@@ -60,7 +63,9 @@ def roles_form(table, formdata=None):
             ),
         )
     form = _Form(formdata=formdata)
-    people = [("", "（未定）")] + [(m.id, f"{m.name}（{m.affiliation}）") for m in table.members]
+    people = [SelectChoice("", "（未定）")] + [
+        SelectChoice(m.id, f"{m.name}（{m.affiliation}）") for m in table.members
+    ]
     for field in (form.chair, form.scribe, form.presenter):
         field.choices = people
     if formdata is None:

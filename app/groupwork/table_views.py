@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup
+from wtforms.fields.choices import SelectChoice
 
 from app.core.auth import staff_required
 from app.core.models import Event, Venue, current_event
@@ -118,10 +119,10 @@ def venue(code: str):
     move = MoveTeamForm()
     if allocation:
         move.team.choices = [
-            (s.team_id, f"{s.team.municipality.full_name}（{t.number}卓）")
+            SelectChoice(s.team_id, f"{s.team.municipality.full_name}（{t.number}卓）")
             for t in allocation.tables
             for s in t.seats
-        ] + [(t.id, f"{t.municipality.full_name}（未配置）") for t in review.unseated]
+        ] + [SelectChoice(t.id, f"{t.municipality.full_name}（未配置）") for t in review.unseated]
     return render_template(
         "groupwork/tables/venue.html",
         event=venue.event,
@@ -161,7 +162,7 @@ def allocate(code: str):
 def move(code: str):
     allocation = _allocation(code)
     form = MoveTeamForm()
-    form.team.choices = [(t.id, "") for t in services.venue_teams(allocation.venue)]
+    form.team.choices = [SelectChoice(t.id, "") for t in services.venue_teams(allocation.venue)]
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "error")
     else:
