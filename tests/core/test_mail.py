@@ -9,9 +9,14 @@ PostgreSQL deliver every message exactly once.
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -289,4 +294,44 @@ def test_several_senders_deliver_each_message_exactly_once(app, db, event, smtp_
     subjects = Counter(m["Subject"] for m in smtp_server.messages)
     assert subjects == Counter({f"試験メール {n}": 1 for n in range(total)})
     assert sum(sent_by) == total
+    assert {m.status for m in outbox(db)} == {"sent"}
+
+
+@pytest.mark.postgres_only
+def test_several_send_mail_processes_deliver_each_message_exactly_once(app, db, event, smtp_server):
+    """Three ``flask send-mail --loop`` processes, as on three machines, share one outbox."""
+    total = 24
+    for n in range(total):
+        queue_mail(f"p{n}@example.jp", f"プロセス試験 {n}", f"本文 {n}", event_id=event.id)
+    db.session.commit()
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KENSHU_")}
+    env.update(
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        KENSHU_MAIL_SERVER="127.0.0.1",
+        KENSHU_MAIL_PORT=str(smtp_server.port),
+        KENSHU_PUBLIC_BASE_URL="http://localhost",
+        PYTHONPATH=str(root),
+    )
+    command = [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "send-mail"]
+    command += ["--loop", "--interval", "0.2", "--batch", "2"]
+    senders = [
+        subprocess.Popen(
+            command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for _ in range(3)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while len(smtp_server.messages) < total and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)  # give a duplicate, if there were one, the time to arrive
+    finally:
+        for process in senders:
+            process.terminate()
+        for process in senders:
+            process.wait(timeout=20)
+
+    subjects = Counter(m["Subject"] for m in smtp_server.messages)
+    assert subjects == Counter({f"プロセス試験 {n}": 1 for n in range(total)})
     assert {m.status for m in outbox(db)} == {"sent"}
