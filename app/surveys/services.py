@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
 from app.core.jpdates import format_datetime, now_utc
@@ -61,13 +62,18 @@ def definition_from_programme(event: Event) -> Definition:
 
 def ensure_survey(event: Event) -> Survey:
     """The event's questionnaire, generated from its programme the first time (commits then)."""
-    survey = db.session.scalar(select(Survey).where(Survey.event_id == event.id))
+    query = select(Survey).where(Survey.event_id == event.id)
+    survey = db.session.scalar(query)
     if survey is None:
         survey = Survey(
             event_id=event.id, definition_data=definition_from_programme(event).to_dict()
         )
         db.session.add(survey)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:  # another request created it first (one survey per event)
+            db.session.rollback()
+            survey = db.session.scalar(query)
     return survey
 
 
