@@ -510,7 +510,8 @@ def raise_capacity(
         raise RegistrationError("理由を入力してください。", field="reason")
     channel.lock()
     taken = seats_taken(channel, now)
-    if capacity < taken:
+    # A venue's 「50名程度」 is a target for selection: lowering it un-accepts nobody.
+    if not channel.capacity_is_target and capacity < taken:
         raise RegistrationError(
             f"既に{taken}名が申し込んでいるため、{taken}名未満にはできません。", field="capacity"
         )
