@@ -327,11 +327,13 @@ def _pooled_model(
     free_slots: int,
     scenes_of: dict[int, tuple[int, ...]] | None,
     hint: list[TablePlan] | None,
+    all_used: bool = False,
 ):
     """CP-SAT model of the pooled tables: x[i,k] team i at slot k, y[k,s] slot k on 場面 s.
 
     Slots at index ``free_slots`` and beyond cost W_ROOM each when used (the room is full).
-    ``scenes_of`` restricts a team's 場面 (stage 2 of the two-stage model).
+    ``scenes_of`` restricts a team's 場面 and ``all_used`` opens every slot (stage 2 of the
+    two-stage model, where the balance then has an obvious bound the solver is told about).
     """
     cp_model = _cp_model()
     m = cp_model.CpModel()
@@ -387,7 +389,13 @@ def _pooled_model(
             m.Add(hi >= size[k])
             m.Add(lo <= size[k]).OnlyEnforceIf(used[k])
         m.Add(lo <= hi)
+        if all_used:
+            m.Add(hi >= -(-total // K))
+            m.Add(lo <= total // K)
         terms.append(W_SPREAD * (hi - lo))
+    if all_used:
+        for k in range(K):
+            m.Add(used[k] == 1)
     # Symmetry: used slots first, ordered by 場面 then by size (largest first).
     scene_of = [sum(s * y[k, s] for s in SCENE_NUMBERS) for k in range(K)]
     for k in range(K - 1):
@@ -463,6 +471,10 @@ def solve(teams: list[TeamInput], settings: Settings | None = None) -> Allocatio
             pooled = _read_tables(solver, small, slots, x, y, used)
             bound_pooled = math.ceil(solver.BestObjectiveBound() - 1e-6)
             status = solver.StatusName(code)
+            if status != "OPTIMAL" and evaluate_pooled_part(
+                small, settings, hint, free
+            ) < evaluate_pooled_part(small, settings, pooled, free):
+                pooled = hint
         method = "cp-sat"
     tables = large_tables + sorted(pooled, key=lambda p: p.scene)
     evaluation = evaluate(teams, settings, tables)
@@ -527,7 +539,7 @@ def _two_stage(small, settings, slots, free, hint):
     for i, t in enumerate(small):
         for s in SCENE_NUMBERS:
             m.AddHint(w[i, s], hint_scene.get(t.id) == s)
-    solver = _solver(settings, settings.time_limit * 0.4)
+    solver = _solver(settings, settings.time_limit * 0.35)
     code = solver.Solve(m)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return hint, 0, "GREEDY"
@@ -537,11 +549,12 @@ def _two_stage(small, settings, slots, free, hint):
     }
     plans: list[TablePlan] = []
     scenes_used = [s for s in SCENE_NUMBERS if any(v == s for v in scene_of.values())]
-    remaining = settings.time_limit * 0.55
-    for s in scenes_used:
+    deadline = time.perf_counter() + settings.time_limit * 0.5
+    for done, s in enumerate(scenes_used):
         group = [t for t in small if scene_of[t.id] == s]
-        count = max(1, solver.Value(tables[s]))
-        plans += _pack_scene(group, s, count, settings, remaining / len(scenes_used))
+        count = min(len(group), max(1, solver.Value(tables[s])))
+        budget = (deadline - time.perf_counter()) / (len(scenes_used) - done)
+        plans += _pack_scene(group, s, count, settings, budget)
     return plans, bound, "FEASIBLE"
 
 
@@ -558,12 +571,16 @@ def _pack_scene(group, scene, count, settings, time_limit) -> list[TablePlan]:
     )
     hint = _greedy_bins(group, scene, count)
     only = {t.id: (scene,) for t in group}
-    m, x, y, used = _pooled_model(group, sub, count, count, only, hint)
+    m, x, y, used = _pooled_model(group, sub, count, count, only, hint, all_used=True)
     solver = _solver(sub, time_limit)
     code = solver.Solve(m)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return hint
-    return _read_tables(solver, group, count, x, y, used)
+    found = _read_tables(solver, group, count, x, y, used)
+    # Out of time, CP-SAT may hold a first solution worse than the greedy start: keep the better.
+    if evaluate(group, sub, hint).objective < evaluate(group, sub, found).objective:
+        return hint
+    return found
 
 
 def _greedy_bins(group, scene, count) -> list[TablePlan]:
