@@ -65,6 +65,15 @@ def backend(database_url) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
 
 
+@pytest.fixture(autouse=True)
+def _skip_postgres_only(request):
+    """Tests marked ``postgres_only`` (row locks, SKIP LOCKED) skip on SQLite."""
+    if request.node.get_closest_marker("postgres_only") is None:
+        return
+    if request.getfixturevalue("backend") != "postgresql":
+        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL)")
+
+
 @pytest.fixture
 def app(database_url, tmp_path, request):
     """The app on the test database; CSRF stays on for tests marked ``csrf``."""
@@ -242,8 +251,15 @@ def browser_page(live_server):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
         page = context.new_page()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +95,8 @@ def load_master(path: Path = MASTER_CSV) -> int:
         for r in rows
     )
     db.session.commit()
+    grouped_choices.cache_clear()
+    prefecture_choices.cache_clear()
     return len(rows)
 
 
@@ -125,8 +128,11 @@ def search(query: str, prefecture_code: str | None = None, limit: int = 50):
     return list(db.session.scalars(stmt.limit(limit)))
 
 
+@functools.cache
 def grouped_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Prefectures in code order, each followed by its municipalities: for <optgroup> pickers."""
+    """Prefectures in code order, each followed by its municipalities: for <optgroup> pickers.
+
+    Cached per process (the master changes only through load_master, which clears it)."""
     from app.core.models import Municipality
 
     groups: list[tuple[str, list[tuple[str, str]]]] = []
@@ -138,6 +144,7 @@ def grouped_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return groups
 
 
+@functools.cache
 def prefecture_choices() -> list[tuple[str, str]]:
     """The 47 prefectures in code order, as (code, name)."""
     from app.core.models import Municipality

@@ -201,13 +201,15 @@ class TeamMember(PersonFields, db.Model):
 
 
 def webinar_seats_taken(channel_id: int, now: datetime) -> int:
-    """Seats held on a capped channel: active registrations plus live waiting-list offers."""
-    registrations = db.session.scalar(
+    """Seats held on a capped channel: active registrations plus live waiting-list offers
+    (one round trip: it runs while the channel lock is held)."""
+    registrations = (
         select(func.count())
         .select_from(Registration)
         .where(Registration.channel_id == channel_id, Registration.status == "active")
+        .scalar_subquery()
     )
-    offers = db.session.scalar(
+    offers = (
         select(func.count())
         .select_from(WaitlistEntry)
         .where(
@@ -215,8 +217,9 @@ def webinar_seats_taken(channel_id: int, now: datetime) -> int:
             WaitlistEntry.status == "offered",
             WaitlistEntry.offer_expires_at > now,
         )
+        .scalar_subquery()
     )
-    return registrations + offers
+    return db.session.scalar(select(registrations + offers))
 
 
 def venue_headcount(channel_id: int, statuses: tuple[str, ...]) -> int:

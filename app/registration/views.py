@@ -68,7 +68,6 @@ def privacy():
 def register():
     event = _event_or_404()
     form = RegistrationForm()
-    set_municipality_choices(form.municipality, grouped_choices())
     full = None
     if request.method == "GET" and request.args.get("channel") in ("webinar", "youtube"):
         form.channel.data = request.args["channel"]
@@ -84,6 +83,8 @@ def register():
         else:
             return redirect(url_for("registration.registered", token=registration.token))
     overview = {row["channel"].code: row for row in services.channel_overview(event)}
+    # Choices only for display: validation does not need the 1,788 options (validate_choice off).
+    set_municipality_choices(form.municipality, grouped_choices())
     return render_template(
         "registration/register.html", event=event, form=form, full=full, overview=overview
     )
@@ -124,7 +125,6 @@ def personal(token: str):
 def edit_registration(token: str):
     registration = _registration_or_404(token)
     form = RegistrationEditForm()
-    set_municipality_choices(form.municipality, grouped_choices())
     if request.method == "GET":
         form.fill_from(registration)
     if form.validate_on_submit():
@@ -135,6 +135,7 @@ def edit_registration(token: str):
         else:
             flash("お申込み内容を変更しました。確認のメールをお送りしました。", "success")
             return redirect(url_for("registration.personal", token=token))
+    set_municipality_choices(form.municipality, grouped_choices())
     return render_template(
         "registration/edit.html", event=registration.event, form=form, r=registration
     )

@@ -11,15 +11,6 @@ import pytest
 from aiosmtpd.controller import Controller
 
 
-@pytest.fixture(autouse=True)
-def _skip_postgres_only(request):
-    """Honour the ``postgres_only`` marker (SKIP LOCKED and row locks need PostgreSQL)."""
-    if request.node.get_closest_marker("postgres_only") is None:
-        return
-    if request.getfixturevalue("backend") != "postgresql":
-        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL)")
-
-
 def free_port() -> int:
     """A loopback port nobody listens on (the OS picks it; closed again at once)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -20,15 +20,6 @@ from app.registration.models import Registration, Team
 from app.registration.rules import CapacityFullError, DuplicateError
 
 
-@pytest.fixture(autouse=True)
-def _skip_postgres_only(request):
-    """Honour the ``postgres_only`` marker."""
-    if request.node.get_closest_marker("postgres_only") is None:
-        return
-    if request.getfixturevalue("backend") != "postgresql":
-        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL)")
-
-
 def race(app, jobs: list[Callable[[Event], object]], event_id: int) -> list[object]:
     """Run each job in a thread of its own, all released at once; returns each job's result
     or the exception it raised (in job order)."""
