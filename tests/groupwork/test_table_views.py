@@ -133,3 +133,32 @@ def test_console_posts_need_the_csrf_token(db, client, tokyo_teams):  # noqa: F8
     token = _token(client.get(f"{BASE}/tokyo").get_data(as_text=True))
     assert client.post(f"{BASE}/tokyo/allocate", data={"csrf_token": token}).status_code == 302
     assert db.session.scalar(select(TableAllocation)) is not None
+
+
+def test_secretariat_enters_the_sheet_and_uploads_a_photo(db, client, staff, tokyo_teams):  # noqa: F811
+    import io
+
+    staff(client)
+    client.post(f"{BASE}/tokyo/allocate")
+    page = client.post(
+        f"{BASE}/tokyo/tables/2/worksheet",
+        data={"goal_short": "退院時カンファレンスの定例化", "goal_long": "在宅看取り率の向上"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "2卓のワークシートを保存しました" in page
+    assert "退院時カンファレンスの定例化" in page and "（事務局）" in page
+    bad = client.post(
+        f"{BASE}/tokyo/tables/2/photo",
+        data={"photo": (io.BytesIO(b"not an image"), "sheet.png")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "JPEG・PNG画像またはPDFを選んでください。" in bad
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    response = client.post(
+        f"{BASE}/tokyo/tables/2/photo",
+        data={"photo": (io.BytesIO(png), "IMG_0001.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    photo = client.get(f"{BASE}/tokyo/tables/2/photo")
+    assert photo.data == png and photo.mimetype == "image/png"

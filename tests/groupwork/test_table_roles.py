@@ -1,0 +1,76 @@
+"""Roles and seat-plan layout (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.groupwork.seatplan import PlanTable, grid, introduction_order
+from app.groupwork.table_roles import Roles, Seat, check_roles, default_roles
+
+
+def seats(*spec):
+    """spec: (team, category, is_representative) per person, in seating order."""
+    return [Seat(i + 1, team, cat, rep) for i, (team, cat, rep) in enumerate(spec)]
+
+
+def test_pooled_table_chair_municipal_scribe_from_another_team():
+    table = seats(
+        (1, "kankei_dantai", False), (1, "muni", True), (2, "muni", True), (2, "pref", False)
+    )
+    roles = default_roles(table)
+    assert roles.chair == 2  # the first 市町村担当者
+    assert roles.scribe == 4  # another team, not a 代表者 when possible
+    assert roles.explainers == {1: 2, 2: 3}  # each team's 代表者
+    assert roles.presenter is None
+    assert check_roles(table, roles) == []
+
+
+def test_single_team_table_takes_both_from_the_team():
+    table = seats((7, "muni", True), (7, "senmonshoku", False), (7, "muni", False))
+    roles = default_roles(table)
+    assert roles.chair == 1 and roles.scribe == 2
+    assert check_roles(table, roles) == []
+
+
+def test_one_person_table_reports_the_missing_scribe():
+    table = seats((3, "muni", True))
+    roles = default_roles(table)
+    assert roles.scribe is None
+    assert [p.message for p in check_roles(table, roles)] == ["書記が決まっていません。"]
+
+
+@pytest.mark.parametrize(
+    ("roles", "message", "severity"),
+    [
+        (Roles(1, 2, None, {1: 1, 2: 3}), "別の自治体", "error"),
+        (Roles(1, 1, None, {1: 1, 2: 3}), "司会と書記が同じ人です。", "error"),
+        (Roles(2, 3, None, {1: 1, 2: 3}), "司会は市町村担当者が望ましい", "warning"),
+        (Roles(1, 3, None, {1: 1}), "説明者が決まっていない自治体", "error"),
+        (Roles(1, 3, 99, {1: 1, 2: 3}), "発表者がこの卓の参加者ではありません。", "error"),
+    ],
+)
+def test_broken_role_rules_are_reported(roles, message, severity):
+    table = seats((1, "muni", True), (1, "kankei_dantai", False), (2, "muni", True))
+    problems = check_roles(table, roles)
+    assert any(message in p.message and p.severity == severity for p in problems)
+
+
+def test_grid_places_tables_row_by_row_and_grows_when_the_room_is_short():
+    tables = [PlanTable(n, "看取り") for n in (3, 1, 2, 4, 5)]
+    cells = grid(tables, rows=1, cols=2)
+    assert [[t.number if t else None for t in row] for row in cells] == [[1, 2], [3, 4], [5, None]]
+    assert len(grid(tables, rows=3, cols=4)) == 3
+
+
+def test_introduction_order_follows_the_seat_plan():
+    tables = [
+        PlanTable(2, "入退院支援", teams=["大阪府大阪市"], explainers=["鈴木"]),
+        PlanTable(
+            1, "看取り", teams=["北海道札幌市", "東京都千代田区"], explainers=["佐藤", "田中"]
+        ),
+    ]
+    assert introduction_order(tables) == [
+        (1, 1, "北海道札幌市", "佐藤"),
+        (2, 1, "東京都千代田区", "田中"),
+        (3, 2, "大阪府大阪市", "鈴木"),
+    ]
