@@ -18,7 +18,7 @@ from app.groupwork.scenes import SCENE_LABELS
 from app.groupwork.table_models import GroupTable, TableAllocation, TableTeam
 from app.groupwork.table_roles import ROLE_LABELS, Roles, Seat, check_roles, default_roles
 from app.groupwork.table_worksheet import WORKSHEET_FIELDS
-from app.registration.models import Team, TeamMember
+from app.registration.models import Team
 from app.registration.rules import TEAM_COUNTED_STATUSES
 
 
@@ -489,7 +489,3 @@ def send_matome(allocation: TableAllocation, pdf: bytes) -> int:
     audit.record("tables.matome", f"venue:{venue.code}", f"{sent}通", event.id)
     db.session.commit()
     return sent
-
-
-def members_by_id(allocation: TableAllocation) -> dict[int, TeamMember]:
-    return {m.id: m for t in allocation.tables for m in t.members}
