@@ -18,13 +18,14 @@ from app.groupwork.allocation import (
     solve,
 )
 
-FAST = dict(time_limit=5.0)
+# Generous: small cases prove optimality in well under a second; the limit only guards CI load.
+FAST = dict(time_limit=20.0)
 
 
 @st.composite
-def venues(draw, max_teams=14):
+def venues(draw, max_teams=14, min_teams=1):
     """Teams of 1–6 people with 第１・第２希望 (sometimes none) and a few prefectures."""
-    n = draw(st.integers(1, max_teams))
+    n = draw(st.integers(min_teams, max_teams))
     teams = []
     for i in range(n):
         first = draw(st.one_of(st.none(), st.integers(1, 4)))
@@ -51,7 +52,9 @@ def venues(draw, max_teams=14):
     return teams, config
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(venues())
 def test_rules_hold_for_generated_venues(venue):
     teams, config = venue
@@ -105,8 +108,10 @@ def brute_force(teams, config):
     return best
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(venues(max_teams=6))
+@settings(
+    max_examples=50, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(venues(max_teams=6, min_teams=3))
 def test_optimal_against_brute_force(venue):
     teams, config = venue
     result = solve(teams, config)
