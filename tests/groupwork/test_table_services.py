@@ -138,3 +138,19 @@ def test_publish_refused_without_scribe(db, event, tokyo_teams):
         publish_allocation(allocation)
     assert f"{table.number}卓" in exc.value.message
     assert db.session.get(GroupTable, table.id).allocation.status == "draft"
+
+
+def test_only_counted_teams_take_part(db, event, tokyo_teams, make_team):
+    declined = make_team(size=2, municipality=municipalities(db, 9)[8])
+    declined.status = "declined"
+    osaka = make_team(size=2, channel="t2_osaka", municipality=municipalities(db, 10)[9])
+    db.session.commit()
+    allocation = allocate_tables(venue_of(event), time_limit=5)
+    seated = {s.team_id for t in allocation.tables for s in t.seats}
+    assert declined.id not in seated and osaka.id not in seated
+    assert seated == {t.id for t in tokyo_teams}
+    # a team that withdraws after the allocation is flagged, not silently dropped
+    tokyo_teams[1].status = "cancelled"
+    db.session.commit()
+    review = review_allocation(allocation)
+    assert [t.id for t in review.gone] == [tokyo_teams[1].id]
