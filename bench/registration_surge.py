@@ -335,7 +335,8 @@ def main() -> int:
     parser.add_argument("--capacity", type=int, default=None, help="webinar capacity (seed: 450)")
     parser.add_argument("--overflow", type=float, default=0.2, help="requests beyond capacity")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
-    parser.add_argument("--threads", type=int, default=4)
+    # One thread per worker: the thread holding the seat lock must not wait for the GIL.
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--max-seconds", type=float, default=120.0, help="per phase")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
