@@ -9,13 +9,15 @@ from flask import Flask
 from app.config import Config, load_or_create_secret_key
 
 
-def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+def create_app(
+    config: type[Config] | None = None, *, instance_path: str | None = None, **overrides
+) -> Flask:
     """Build the app: config → extensions → models → blueprints → CLI.
 
     ``instance/config.py`` and the environment are read only when no config class is passed
-    (the test suite passes TestConfig).
+    (the test suite passes TestConfig). ``instance_path`` defaults to ``instance/``.
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(config or Config)
     if config is None:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app.core.jpdates import JST, end_of_day_jst, jst, now_utc, shift_weeks
+from app.core.jpdates import end_of_day_jst, jst, now_utc, shift_weeks
 from app.core.models import Channel, Event, ProgrammeItem, Training, Venue
 from app.extensions import db
 
@@ -394,6 +394,3 @@ def clone_event(source: Event, fiscal_year: int, slug: str) -> Event:
     db.session.add(clone)
     db.session.commit()
     return clone
-
-
-__all__ = ["JST", "clone_event", "demo_shift_weeks", "seed_fy2023"]

@@ -294,7 +294,6 @@ class DecideTeamForm(BaseForm):
         ),
         validators=[InputRequired(message="決定内容を選択してください。")],
     )
-    keep = FieldList(BooleanField(), min_entries=0)
     reason = StringField(
         "代表者へのメッセージ・理由（任意）", filters=[_nfkc], validators=[Length(max=1000)]
     )

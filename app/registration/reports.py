@@ -112,8 +112,8 @@ def teams_by_state(event: Event) -> list[dict]:
     return result
 
 
-def waitlist_counts(event: Event, now: datetime | None = None) -> dict[str, int]:
-    now = now or now_utc()
+def waitlist_counts(event: Event) -> dict[str, int]:
+    """People waiting for a webinar seat, and those holding an offer."""
     rows = dict(
         db.session.execute(
             select(WaitlistEntry.status, func.count())

@@ -37,7 +37,7 @@ def _event_or_404() -> Event:
 
 def _form_error(form, exc: RegistrationError) -> None:
     """Show a rule's refusal next to the field it concerns (or above the form)."""
-    target = {"municipality": "municipality"}.get(exc.field or "", exc.field)
+    target = exc.field
     if target == "municipality" and hasattr(form, "team_municipality"):
         target = "team_municipality"
     field = getattr(form, target, None) if target else None
