@@ -94,6 +94,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_models() -> None:
     import app.core.models
+    import app.events.models
     import app.groupwork.models
     import app.registration.models
     import app.surveys.models  # noqa: F401

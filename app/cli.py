@@ -27,9 +27,9 @@ def register_commands(app: Flask) -> None:
     @click.option("--seed", default=2023, help="申込者生成の乱数シード")
     def seed_demo_cmd(as_published, with_registrants, if_empty, seed):
         """The FY2023 event; dates moved by whole weeks so that registration is open today."""
-        from app.core.models import Event
         from app.core.municipalities import ensure_master
-        from app.core.seed import demo_shift_weeks, seed_fy2023
+        from app.events.demo import demo_shift_weeks, seed_fy2023
+        from app.events.models import Event
 
         if if_empty and db.session.scalar(select(Event.id).limit(1)):
             click.echo("イベントは作成済みです。")
@@ -97,7 +97,7 @@ def register_commands(app: Flask) -> None:
         from datetime import timedelta
 
         from app.core.jpdates import now_utc
-        from app.core.models import Event
+        from app.events.models import Event
         from app.registration.services import anonymise_event
 
         event = db.session.scalar(select(Event).where(Event.slug == slug))
@@ -116,8 +116,8 @@ def register_commands(app: Flask) -> None:
     @click.argument("slug")
     def clone_event_cmd(source_slug, fiscal_year, slug):
         """Copy an event's settings and programme into another fiscal year."""
-        from app.core.models import Event
-        from app.core.seed import clone_event
+        from app.events.models import Event
+        from app.events.services import clone_event
 
         source = db.session.scalar(select(Event).where(Event.slug == source_slug))
         if source is None:

@@ -27,7 +27,7 @@ def build(people: int, uploads: int):
 
     from app.core.models import Municipality
     from app.core.municipalities import ensure_master
-    from app.core.seed import demo_shift_weeks, seed_fy2023
+    from app.events.demo import demo_shift_weeks, seed_fy2023
     from app.extensions import db
     from app.groupwork.assignment_services import (
         PreAssignmentData,

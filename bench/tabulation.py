@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core.seed import TRAINING1_PROGRAMME, TRAINING2_PROGRAMME
+from app.events.demo import TRAINING1_PROGRAMME, TRAINING2_PROGRAMME
 from app.surveys.definition import build_definition
 from app.surveys.exports import report_xlsx
 from app.surveys.tabulation import answers_frame, tabulate

@@ -124,7 +124,7 @@ def runner(app):
 @pytest.fixture
 def make_event(db):
     """make_event(weeks=None) → the FY2023 event, by default shifted so that registration is open."""
-    from app.core.seed import demo_shift_weeks, seed_fy2023
+    from app.events.demo import demo_shift_weeks, seed_fy2023
 
     def make(weeks: int | None = None, **changes):
         event = seed_fy2023(demo_shift_weeks() if weeks is None else weeks)

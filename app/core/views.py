@@ -18,7 +18,7 @@ from flask_login import login_user, logout_user
 from app.core import municipalities
 from app.core.auth import LoginError, authenticate
 from app.core.forms import LoginForm
-from app.core.models import Material
+from app.events.models import Material
 from app.extensions import db
 
 bp = Blueprint("core", __name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template
 from weasyprint import HTML
 
-from app.core.models import Channel, Event, Venue
+from app.events.models import Channel, Event, Venue
 from app.groupwork.scenes import GROUPWORK_STEPS
 
 

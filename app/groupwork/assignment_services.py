@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.core import audit
 from app.core.jpdates import format_datetime, now_utc
 from app.core.mail import queue_mail
-from app.core.models import Event
 from app.core.urls import external_url
+from app.events.models import Event
 from app.extensions import db
 from app.groupwork import assignment_rules as rules
 from app.groupwork.assignment_models import (

@@ -23,8 +23,8 @@ from sqlalchemy import select
 
 from app.core.auth import staff_required
 from app.core.jpdates import JST, now_utc
-from app.core.models import Event, current_event
 from app.core.templating import register_console_nav
+from app.events.models import Event, current_event
 from app.extensions import db
 from app.groupwork import assignment_services as services
 from app.groupwork.assignment_forms import (

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime
 from app.core.jpdates import now_utc
-from app.core.models import Event, Venue, new_token
+from app.core.tokens import new_token
+from app.events.models import Event, Venue
 from app.extensions import db
 from app.groupwork.scenes import SCENE_LABELS
 from app.registration.models import Team, TeamMember

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.core import audit
 from app.core.jpdates import now_utc
 from app.core.mail import queue_mail
-from app.core.models import Channel, Venue
 from app.core.urls import external_url
+from app.events.models import Channel, Venue
 from app.extensions import db
 from app.groupwork import allocation as alloc
 from app.groupwork.assignment_models import SceneChoice

@@ -18,8 +18,8 @@ from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from app.core.auth import staff_required
-from app.core.models import Event, Venue, current_event
 from app.core.templating import register_console_nav
+from app.events.models import Event, Venue, current_event
 from app.groupwork import pdf
 from app.groupwork import table_services as services
 from app.groupwork.scenes import SCENE_LABELS

@@ -8,9 +8,10 @@ from sqlalchemy import or_, select
 from app.core.auth import staff_required
 from app.core.forms import to_choices
 from app.core.mail import requeue
-from app.core.models import AuditLog, Channel, Event, OutboxMessage, current_event
+from app.core.models import AuditLog, OutboxMessage
 from app.core.municipalities import grouped_choices
 from app.core.templating import register_console_nav
+from app.events.models import Channel, Event, current_event
 from app.extensions import db
 from app.registration import exports, reports, services
 from app.registration.forms import (
@@ -411,7 +412,7 @@ def materials():
 @bp.post("/materials/<int:mid>/delete")
 @staff_required(*STAFF)
 def delete_material(mid: int):
-    from app.core.models import Material
+    from app.events.models import Material
 
     material = db.session.get(Material, mid) or abort(404)
     if not ActionForm().validate_on_submit():

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.core.jpdates import format_datetime, now_utc, to_jst
-from app.core.models import Event
 from app.core.text import neutralise_cell
+from app.events.models import Event
 from app.extensions import db
 from app.registration import services
 from app.registration.models import Registration, Team

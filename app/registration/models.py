@@ -9,7 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime
 from app.core.jpdates import now_utc
-from app.core.models import Channel, Event, Municipality, new_token
+from app.core.models import Municipality
+from app.core.tokens import new_token
+from app.events.models import Channel, Event
 from app.extensions import db
 from app.registration.rules import CATEGORY_LABELS, TEAM_STATUS_LABELS
 

@@ -11,7 +11,8 @@ import random
 
 from sqlalchemy import select
 
-from app.core.models import AuditLog, Event, Municipality
+from app.core.models import AuditLog, Municipality
+from app.events.models import Event
 from app.extensions import db
 from app.registration import rules
 from app.registration.models import Registration, Team, TeamMember

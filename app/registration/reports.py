@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app.core.jpdates import days_until, now_utc
-from app.core.models import Event
+from app.events.models import Event
 from app.extensions import db
 from app.registration import rules
 from app.registration.models import Registration, Team, TeamMember, WaitlistEntry

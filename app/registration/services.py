@@ -15,9 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from app.core import audit
 from app.core.jpdates import format_date, format_datetime, format_time, now_utc
 from app.core.mail import queue_mail
-from app.core.models import Channel, Event, Municipality
+from app.core.models import Municipality
 from app.core.text import normalise_email, normalise_phone, normalise_text, to_katakana
 from app.core.urls import external_url
+from app.events.models import Channel, Event
 from app.extensions import db
 from app.registration import rules
 from app.registration.models import (
@@ -843,7 +844,7 @@ def add_material(event: Event, title: str, filename: str, data: bytes, registran
     """
     from pathlib import PurePosixPath, PureWindowsPath
 
-    from app.core.models import Material
+    from app.events.models import Material
 
     name = PureWindowsPath(PurePosixPath(filename).name).name.strip() or "資料"
     suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""

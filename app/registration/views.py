@@ -8,8 +8,8 @@ from wtforms import RadioField, SelectField
 
 from app.core.forms import to_choices, to_grouped_choices
 from app.core.jpdates import now_utc
-from app.core.models import Event, current_event
 from app.core.municipalities import grouped_choices, prefecture_choices
+from app.events.models import Event, current_event
 from app.extensions import db
 from app.registration import services
 from app.registration.forms import (
@@ -327,7 +327,7 @@ def archive_file(token: str, material_id: int):
 
     from flask import send_file
 
-    from app.core.models import Material
+    from app.events.models import Material
 
     person = _person_by_token(token)
     event_id = person.event_id if isinstance(person, Registration) else person.team.event_id

@@ -9,7 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.core.auth import staff_required
-from app.core.models import Event, current_event
+from app.events.models import Event, current_event
 from app.surveys import exports, pdf, services
 from app.surveys.charts import chart_svg
 from app.surveys.definition import CHANNEL_SHORT, CHANNELS, AnswerError

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime
 from app.core.jpdates import now_utc
-from app.core.models import Event, StaffUser
+from app.core.models import StaffUser
+from app.events.models import Event
 from app.extensions import db
 from app.surveys.definition import CHANNEL_SHORT, Definition
 

@@ -8,7 +8,7 @@ from flask import render_template
 from markupsafe import Markup
 from weasyprint import HTML
 
-from app.core.models import Event
+from app.events.models import Event
 from app.surveys.charts import chart_svg
 from app.surveys.definition import CHANNEL_SHORT, SCALE_CONTENT, SCALE_TIME, Definition
 from app.surveys.tabulation import Tabulation, format_cell

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
 from app.core.jpdates import format_datetime, now_utc
-from app.core.models import Event, StaffUser
+from app.core.models import StaffUser
+from app.events.models import Event
 from app.extensions import db
 from app.registration.models import Registration, Team, TeamMember
 from app.registration.rules import TEAM_COUNTED_STATUSES

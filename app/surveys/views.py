@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.core.models import Event
 from app.core.urls import external_url
+from app.events.models import Event
 from app.extensions import db
 from app.surveys import qr, services
 from app.surveys.definition import CHANNELS, SCALE_CONTENT, SCALE_TIME, WEB_CHANNELS, AnswerError

@@ -3,7 +3,8 @@
 from sqlalchemy import func, select
 
 from app.core.jpdates import format_datetime, now_utc, to_jst
-from app.core.models import Event, StaffUser
+from app.core.models import StaffUser
+from app.events.models import Event
 from app.registration.models import Registration, Team, TeamMember
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
-from app.core.models import Channel, Event
+from app.events.models import Channel, Event
 from app.registration import services
 from app.registration.models import Registration, Team
 from app.registration.rules import CapacityFullError, DuplicateError

@@ -4,7 +4,7 @@ import io
 
 from sqlalchemy import select
 
-from app.core.models import Material
+from app.events.models import Material
 from app.registration.models import Registration
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -189,7 +189,7 @@ def test_next_years_questionnaire_follows_next_years_programme():
 
 @pytest.fixture
 def d():
-    from app.core.seed import TRAINING1_PROGRAMME, TRAINING2_PROGRAMME
+    from app.events.demo import TRAINING1_PROGRAMME, TRAINING2_PROGRAMME
 
     return build_definition(
         [r[3] for r in TRAINING1_PROGRAMME if r[3]],

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from app.core.seed import TRAINING1_PROGRAMME, TRAINING2_PROGRAMME
+from app.events.demo import TRAINING1_PROGRAMME, TRAINING2_PROGRAMME
 from app.surveys.definition import build_definition
 from app.surveys.tabulation import answers_frame, format_cell, tabulate
 

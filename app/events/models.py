@@ -1,0 +1,234 @@
+"""The event as data: one fiscal year's 研修会議, its trainings, programme, venues, channels and
+public materials. Every date, capacity and text a participant reads comes from these rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    update,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import UTCDateTime
+from app.core.jpdates import now_utc
+from app.extensions import db
+
+
+class Event(db.Model):
+    """One fiscal year's 研修会議 (研修会議Ⅰ and Ⅱ, their channels, venues and settings)."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    fiscal_year: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(200), default="")
+    theme: Mapped[str] = mapped_column(String(200), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    organiser: Mapped[str] = mapped_column(String(200), default="")
+    secretariat: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(50), default="")
+    contact_note: Mapped[str] = mapped_column(Text, default="")
+    fee_note: Mapped[str] = mapped_column(String(100), default="")
+    privacy_notice: Mapped[str] = mapped_column(Text, default="")
+    webinar_url: Mapped[str] = mapped_column(String(500), default="")
+    youtube_url: Mapped[str] = mapped_column(String(500), default="")
+    # 残りわずか is shown when at most this share of a capped channel is left.
+    few_left_ratio: Mapped[float] = mapped_column(default=0.1)
+    waitlist_offer_hours: Mapped[int] = mapped_column(default=48)
+    upload_limit_mb: Mapped[int] = mapped_column(default=20)
+    retention_days: Mapped[int] = mapped_column(default=365)
+    survey_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    survey_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    trainings: Mapped[list[Training]] = relationship(
+        back_populates="event", order_by="Training.position", cascade="all, delete-orphan"
+    )
+    channels: Mapped[list[Channel]] = relationship(
+        back_populates="event", order_by="Channel.position", cascade="all, delete-orphan"
+    )
+    venues: Mapped[list[Venue]] = relationship(
+        back_populates="event", order_by="Venue.position", cascade="all, delete-orphan"
+    )
+    materials: Mapped[list[Material]] = relationship(
+        back_populates="event", order_by="Material.position", cascade="all, delete-orphan"
+    )
+
+    def channel(self, code: str) -> Channel:
+        """The channel with this code (KeyError when the event has none)."""
+        for ch in self.channels:
+            if ch.code == code:
+                return ch
+        raise KeyError(code)
+
+    def training(self, code: str) -> Training:
+        for tr in self.trainings:
+            if tr.code == code:
+                return tr
+        raise KeyError(code)
+
+    @property
+    def individual_channels(self) -> list[Channel]:
+        """Channels one registers for alone (研修会議Ⅰ: webinar, YouTube)."""
+        return [c for c in self.channels if c.kind != "venue"]
+
+    @property
+    def venue_channels(self) -> list[Channel]:
+        """Channels a municipal team applies for (研修会議Ⅱ venues)."""
+        return [c for c in self.channels if c.kind == "venue"]
+
+
+class Training(db.Model):
+    """研修会議Ⅰ or 研修会議Ⅱ: a part of the event with its own programme."""
+
+    __tablename__ = "training"
+    __table_args__ = (UniqueConstraint("event_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))  # t1, t2
+    name: Mapped[str] = mapped_column(String(100))  # 研修会議Ⅰ
+    focus: Mapped[str] = mapped_column(String(200), default="")  # 座学的事項を中心
+    format_label: Mapped[str] = mapped_column(String(200), default="")  # オンライン開催 …
+    note: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="trainings")
+    programme: Mapped[list[ProgrammeItem]] = relationship(
+        back_populates="training", order_by="ProgrammeItem.position", cascade="all, delete-orphan"
+    )
+
+
+class ProgrammeItem(db.Model):
+    """A row of a training's programme; ``survey_label`` makes it a row of the questionnaire."""
+
+    __tablename__ = "programme_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    training_id: Mapped[int] = mapped_column(ForeignKey("training.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    time_label: Mapped[str] = mapped_column(String(60), default="")  # 10：05～10：30
+    title: Mapped[str] = mapped_column(Text)
+    speaker: Mapped[str] = mapped_column(Text, default="")
+    # 問1-1 / 問1-2 row label, e.g. 行政説明（老健局）; empty when not rated.
+    survey_label: Mapped[str] = mapped_column(String(200), default="")
+
+    training: Mapped[Training] = relationship(back_populates="programme")
+
+
+class Venue(db.Model):
+    """A 研修会議Ⅱ venue with its address, access, room and groupwork settings."""
+
+    __tablename__ = "venue"
+    __table_args__ = (UniqueConstraint("event_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))  # tokyo, osaka
+    name: Mapped[str] = mapped_column(String(50))  # 東京会場
+    facility: Mapped[str] = mapped_column(String(200), default="")
+    room: Mapped[str] = mapped_column(String(100), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    address_note: Mapped[str] = mapped_column(String(300), default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    access: Mapped[list] = mapped_column(JSON, default=list)  # lines of 交通
+    rules: Mapped[list] = mapped_column(JSON, default=list)  # 会場内に係る留意事項
+    emergency_contact: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    # Pre-assignment deadlines (資料２; 資料３・４).
+    scene_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assignment_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Groupwork settings (decisions.md: Groups and seat plans).
+    large_team_threshold: Mapped[int] = mapped_column(default=4)
+    table_min: Mapped[int] = mapped_column(default=4)
+    table_max: Mapped[int] = mapped_column(default=7)
+    table_count: Mapped[int] = mapped_column(default=12)
+    room_rows: Mapped[int] = mapped_column(default=3)
+    room_cols: Mapped[int] = mapped_column(default=4)
+
+    event: Mapped[Event] = relationship(back_populates="venues")
+
+
+class Channel(db.Model):
+    """A way to take part: webinar, YouTube, or a 研修会議Ⅱ venue; capacity and deadline are data."""
+
+    __tablename__ = "channel"
+    __table_args__ = (UniqueConstraint("event_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    training_id: Mapped[int] = mapped_column(ForeignKey("training.id", ondelete="CASCADE"))
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venue.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))  # webinar, youtube, t2_tokyo
+    kind: Mapped[str] = mapped_column(String(10))  # webinar | stream | venue
+    label: Mapped[str] = mapped_column(String(100))
+    capacity: Mapped[int | None]  # None: 定員上限なし
+    # True for 「50名程度」: a target for selection, not a hard cap.
+    capacity_is_target: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Category codes allowed; None: everyone in 対象.
+    eligible_categories: Mapped[list | None] = mapped_column(JSON)
+    max_team_size: Mapped[int | None]
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reception_label: Mapped[str] = mapped_column(String(100), default="")
+    interaction_note: Mapped[str] = mapped_column(String(200), default="")
+    eligibility_note: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(default=0)
+    # Bumped by every seat-taking transaction: the UPDATE is the capacity lock.
+    lock_version: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="channels")
+    training: Mapped[Training] = relationship()
+    venue: Mapped[Venue | None] = relationship()
+
+    def lock(self) -> None:
+        """Take the capacity lock for this channel in the current transaction.
+
+        An UPDATE of the channel row: PostgreSQL holds the row lock, SQLite its write lock,
+        until the transaction ends, so counting and inserting cannot interleave.
+        """
+        db.session.execute(
+            update(Channel)
+            .where(Channel.id == self.id)
+            .values(lock_version=Channel.lock_version + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class Material(db.Model):
+    """A public download on the 特設サイト (pamphlet, 研修会議Ⅰ 資料)."""
+
+    __tablename__ = "material"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    registrants_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="materials")
+
+
+def current_event() -> Event | None:
+    """The event the public site shows: the one marked current, else the newest."""
+    return db.session.scalars(
+        db.select(Event).order_by(Event.is_current.desc(), Event.id.desc())
+    ).first()
