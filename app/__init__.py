@@ -95,7 +95,8 @@ def register_extensions(app: Flask) -> None:
 def register_models() -> None:
     import app.core.models
     import app.events.models
-    import app.groupwork.models
+    import app.groupwork.assignments.models
+    import app.groupwork.tables.models
     import app.registration.models
     import app.surveys.models  # noqa: F401
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.groupwork.allocation import Settings, TeamInput, evaluate, greedy, solve
+from app.groupwork.tables.allocation import Settings, TeamInput, evaluate, greedy, solve
 
 SIZES = [1, 1, 2, 2, 2, 2, 3, 3, 3, 4, 5, 6]
 SCENE_WEIGHTS = [4, 3, 2, 2]

@@ -29,13 +29,13 @@ def build(people: int, uploads: int):
     from app.core.municipalities import ensure_master
     from app.events.demo import demo_shift_weeks, seed_fy2023
     from app.extensions import db
-    from app.groupwork.assignment_services import (
+    from app.groupwork.assignments.services import (
         PreAssignmentData,
         save_pre_assignment,
         save_scene_choice,
         store_team_file,
     )
-    from app.groupwork.table_services import allocate_tables
+    from app.groupwork.tables.services import allocate_tables
     from app.registration.services import PersonData, apply_team
 
     upgrade()
@@ -96,7 +96,7 @@ def main() -> None:
     logging.disable(logging.INFO)
     from app import create_app
     from app.config import TestConfig
-    from app.groupwork import pdf
+    from app.groupwork.tables import pdf
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(

@@ -26,8 +26,8 @@ from app.core.jpdates import JST, now_utc
 from app.core.templating import register_console_nav
 from app.events.models import Event, current_event
 from app.extensions import db
-from app.groupwork import assignment_services as services
-from app.groupwork.assignment_forms import (
+from app.groupwork.assignments import services
+from app.groupwork.assignments.forms import (
     ActionForm,
     ExtensionForm,
     PreAssignmentForm,
@@ -36,10 +36,10 @@ from app.groupwork.assignment_forms import (
     UploadForm,
     data_from,
 )
-from app.groupwork.assignment_models import TeamFile
-from app.groupwork.assignment_pdf import guide_filename, venue_guide_pdf
-from app.groupwork.assignment_rules import GRID_ROWS, AssignmentError
-from app.groupwork.assignment_uploads import team_file_path
+from app.groupwork.assignments.models import TeamFile
+from app.groupwork.assignments.pdf import guide_filename, venue_guide_pdf
+from app.groupwork.assignments.rules import GRID_ROWS, AssignmentError
+from app.groupwork.assignments.uploads import team_file_path
 from app.groupwork.scenes import SCENE_FORM_LABELS, SCENE_LABELS
 from app.registration.models import Team, TeamMember
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.groupwork.assignment_models import PreAssignment, SceneChoice
+from app.groupwork.assignments.models import PreAssignment, SceneChoice
 
 
 @pytest.mark.browser

@@ -7,7 +7,7 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.groupwork.allocation import (
+from app.groupwork.tables.allocation import (
     Settings,
     TablePlan,
     TeamInput,

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.core.jpdates import format_datetime, now_utc
-from app.groupwork.assignment_models import PreAssignment, SceneChoice
+from app.groupwork.assignments.models import PreAssignment, SceneChoice
 
 
 @pytest.fixture
@@ -312,7 +312,7 @@ def test_secretariat_records_pre_assignment_after_deadline_marked_late(
 
 
 def test_assignment_extension_lets_the_team_submit_until_the_new_deadline(client, db, team):
-    from app.groupwork import assignment_services as services
+    from app.groupwork.assignments import services
 
     member = team.active_members[1]
     _close(db, team, "assignment")

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from app.core.models import Municipality, OutboxMessage
-from app.groupwork.assignment_services import save_scene_choice
-from app.groupwork.table_models import GroupTable, TableAllocation
-from app.groupwork.table_services import (
+from app.groupwork.assignments.services import save_scene_choice
+from app.groupwork.tables.models import GroupTable, TableAllocation
+from app.groupwork.tables.services import (
     LockedError,
     TableError,
     allocate_tables,

@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from app.core.forms import BaseForm
 from app.groupwork.scenes import SCENES
-from app.groupwork.table_worksheet import WORKSHEET_FIELDS
+from app.groupwork.tables.worksheet import WORKSHEET_FIELDS
 
 SCENE_CHOICES = [SelectChoice(no, form_label) for no, _, form_label in SCENES]
 

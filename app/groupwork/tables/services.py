@@ -12,12 +12,12 @@ from app.core.mail import queue_mail
 from app.core.urls import external_url
 from app.events.models import Channel, Venue
 from app.extensions import db
-from app.groupwork import allocation as alloc
-from app.groupwork.assignment_models import SceneChoice
+from app.groupwork.assignments.models import SceneChoice
 from app.groupwork.scenes import SCENE_LABELS
-from app.groupwork.table_models import GroupTable, TableAllocation, TableTeam
-from app.groupwork.table_roles import ROLE_LABELS, Roles, Seat, check_roles, default_roles
-from app.groupwork.table_worksheet import WORKSHEET_FIELDS
+from app.groupwork.tables import allocation as alloc
+from app.groupwork.tables.models import GroupTable, TableAllocation, TableTeam
+from app.groupwork.tables.roles import ROLE_LABELS, Roles, Seat, check_roles, default_roles
+from app.groupwork.tables.worksheet import WORKSHEET_FIELDS
 from app.registration.models import Team
 from app.registration.rules import TEAM_COUNTED_STATUSES
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.groupwork.table_models import GroupTable, TableAllocation
-from tests.groupwork.test_table_services import tokyo_teams, venue_of  # noqa: F401
+from app.groupwork.tables.models import GroupTable, TableAllocation
+from tests.groupwork.tables.test_services import tokyo_teams, venue_of  # noqa: F401
 
 BASE = "/console/groupwork/tables"
 
@@ -76,7 +76,7 @@ def test_scribe_link_saves_only_its_own_table(db, client, staff, tokyo_teams):  
 
 def test_prints_and_matome_need_a_login(db, client, event, tokyo_teams):  # noqa: F811
     # No login in this test: the app context (and Flask-Login's user in g) is shared by requests.
-    from app.groupwork.table_services import allocate_tables
+    from app.groupwork.tables.services import allocate_tables
 
     allocate_tables(venue_of(event), time_limit=5)
     for path in (

@@ -13,19 +13,19 @@ from app.core.mail import queue_mail
 from app.core.urls import external_url
 from app.events.models import Event
 from app.extensions import db
-from app.groupwork import assignment_rules as rules
-from app.groupwork.assignment_models import (
+from app.groupwork.assignments import rules
+from app.groupwork.assignments.models import (
     DeadlineExtension,
     PreAssignment,
     SceneChoice,
     TeamFile,
 )
-from app.groupwork.assignment_rules import (
+from app.groupwork.assignments.rules import (
     GRID_ROWS,
     AssignmentError,
     NotParticipatingError,
 )
-from app.groupwork.assignment_uploads import (
+from app.groupwork.assignments.uploads import (
     new_stored_name,
     remove_quietly,
     team_file_path,

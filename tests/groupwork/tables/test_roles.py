@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.groupwork.seatplan import PlanTable, grid, introduction_order
-from app.groupwork.table_roles import Roles, Seat, check_roles, default_roles
+from app.groupwork.tables.roles import Roles, Seat, check_roles, default_roles
+from app.groupwork.tables.seatplan import PlanTable, grid, introduction_order
 
 
 def seats(*spec):

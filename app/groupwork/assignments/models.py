@@ -19,7 +19,7 @@ from app.core.db import UTCDateTime
 from app.core.jpdates import now_utc
 from app.core.models import StaffUser
 from app.extensions import db
-from app.groupwork.assignment_rules import GRID_ROWS
+from app.groupwork.assignments.rules import GRID_ROWS
 from app.registration.models import Team, TeamMember
 
 

@@ -20,11 +20,9 @@ from wtforms.fields.choices import SelectChoice
 from app.core.auth import staff_required
 from app.core.templating import register_console_nav
 from app.events.models import Event, Venue, current_event
-from app.groupwork import pdf
-from app.groupwork import table_services as services
 from app.groupwork.scenes import SCENE_LABELS
-from app.groupwork.seatplan import grid
-from app.groupwork.table_forms import (
+from app.groupwork.tables import pdf, services
+from app.groupwork.tables.forms import (
     ActionForm,
     MoveTeamForm,
     PhotoForm,
@@ -33,9 +31,10 @@ from app.groupwork.table_forms import (
     explainers_of,
     roles_form,
 )
-from app.groupwork.table_models import GroupTable, TableAllocation
-from app.groupwork.table_services import TableError
-from app.groupwork.table_worksheet import WORKSHEET_FIELDS
+from app.groupwork.tables.models import GroupTable, TableAllocation
+from app.groupwork.tables.seatplan import grid
+from app.groupwork.tables.services import TableError
+from app.groupwork.tables.worksheet import WORKSHEET_FIELDS
 from app.registration.models import Team, TeamMember
 
 bp = Blueprint("groupwork_tables", __name__)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.core.jpdates import now_utc
 from app.core.models import OutboxMessage
-from app.groupwork import assignment_services as services
+from app.groupwork.assignments import services
 from app.groupwork.scenes import GROUPWORK_STEPS
 
 PDF = b"%PDF-1.4\n%%EOF\n"

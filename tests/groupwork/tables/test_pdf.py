@@ -9,21 +9,21 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.core.models import OutboxMessage
-from app.groupwork import pdf
-from app.groupwork.assignment_services import (
+from app.groupwork.assignments.services import (
     PreAssignmentData,
     save_pre_assignment,
     save_scene_choice,
     store_team_file,
 )
 from app.groupwork.scenes import GROUPWORK_STEPS
-from app.groupwork.table_services import (
+from app.groupwork.tables import pdf
+from app.groupwork.tables.services import (
     allocate_tables,
     member_roles,
     save_worksheet,
     send_matome,
 )
-from tests.groupwork.test_table_services import municipalities, venue_of
+from tests.groupwork.tables.test_services import municipalities, venue_of
 
 
 def text_of(data: bytes) -> str:

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.core.jpdates import now_utc
-from app.groupwork.assignment_models import TeamFile
-from app.groupwork.assignment_uploads import team_file_path
+from app.groupwork.assignments.models import TeamFile
+from app.groupwork.assignments.uploads import team_file_path
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

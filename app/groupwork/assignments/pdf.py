@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask import render_template
-from weasyprint import HTML
-
 from app.events.models import Channel, Event, Venue
+from app.groupwork.pdf import render_pdf
 from app.groupwork.scenes import GROUPWORK_STEPS
 
 
@@ -24,7 +22,7 @@ def venue_guide_pdf(event: Event, venue: Venue) -> bytes:
         training = event.training("t2")
     except KeyError:
         training = None
-    html = render_template(
+    return render_pdf(
         "groupwork/assignments/guide_pdf.html",
         event=event,
         venue=venue,
@@ -32,4 +30,3 @@ def venue_guide_pdf(event: Event, venue: Venue) -> bytes:
         training=training,
         steps=GROUPWORK_STEPS,
     )
-    return HTML(string=html).write_pdf()

@@ -19,8 +19,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from app.core.forms import BaseForm
 from app.core.text import normalise_text
-from app.groupwork.assignment_rules import GRID_ROWS
-from app.groupwork.assignment_services import PreAssignmentData
+from app.groupwork.assignments.rules import GRID_ROWS
+from app.groupwork.assignments.services import PreAssignmentData
 from app.groupwork.scenes import SCENE_FORM_LABELS, SCENE_LABELS
 
 SCENE_CHOICES = [SelectChoice("", "選択してください")] + [

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from app.groupwork.assignment_models import TeamFile
+from app.groupwork.assignments.models import TeamFile
 
 SUBFOLDER = "team_files"
 

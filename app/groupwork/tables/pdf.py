@@ -1,0 +1,159 @@
+"""Printed matter of the tables half (templates in ``groupwork/tables/pdf/``).
+
+座席表 (A3 landscape), 卓上名札 (A4, folded), グループワークシート (A4 per table), まとめ
+(A4, all tables of a venue) and the per-table booklet (資料３ for the table's 場面, each team's
+overview, the venue's 資料４ with PDF uploads merged in).
+"""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.groupwork.assignments.models import PreAssignment, TeamFile
+from app.groupwork.assignments.rules import GRID_ROWS
+from app.groupwork.assignments.uploads import team_file_path
+from app.groupwork.pdf import render_pdf
+from app.groupwork.tables.models import GroupTable, TableAllocation
+from app.groupwork.tables.seatplan import PlanPerson, PlanTable, grid, introduction_order
+from app.groupwork.tables.services import member_roles
+from app.groupwork.tables.worksheet import worksheet_sections
+
+
+def plan_tables(allocation: TableAllocation) -> list[PlanTable]:
+    """The allocation as plain seat-plan data (members with their role marks)."""
+    tables = []
+    for table in allocation.tables:
+        marks = member_roles(table)
+        tables.append(
+            PlanTable(
+                number=table.number,
+                scene=table.scene_label,
+                people=[
+                    PlanPerson(m.affiliation, m.name, m.occupation, tuple(marks.get(m.id, ())))
+                    for m in table.members
+                ],
+                teams=[s.team.municipality.full_name for s in table.seats],
+                explainers=[s.explainer.name if s.explainer else "" for s in table.seats],
+            )
+        )
+    return tables
+
+
+def seat_plan_pdf(allocation: TableAllocation) -> bytes:
+    """座席表: the room's grid with each table's number, 場面 and members, then the 自治体紹介 order."""
+    venue = allocation.venue
+    tables = plan_tables(allocation)
+    return render_pdf(
+        "groupwork/tables/pdf/seatplan.html",
+        event=allocation.event,
+        venue=venue,
+        grid=grid(tables, venue.room_rows, venue.room_cols),
+        order=introduction_order(tables),
+    )
+
+
+def name_cards_pdf(allocation: TableAllocation) -> bytes:
+    """卓上名札: one folded A4 per person (large name, 自治体, role), table by table."""
+    cards = [{"table": t.number, "person": p} for t in plan_tables(allocation) for p in t.people]
+    return render_pdf(
+        "groupwork/tables/pdf/namecards.html",
+        event=allocation.event,
+        venue=allocation.venue,
+        cards=cards,
+    )
+
+
+def _sheet(table: GroupTable) -> dict:
+    marks = member_roles(table)
+    return {
+        "table": table,
+        "members": [(m, marks.get(m.id, [])) for m in table.members],
+        "sections": worksheet_sections(table.worksheet),
+    }
+
+
+def worksheets_pdf(allocation: TableAllocation, *, title: str = "グループワークシート") -> bytes:
+    """One グループワークシート per table (header and the 8 steps, filled in when typed)."""
+    return render_pdf(
+        "groupwork/tables/pdf/worksheets.html",
+        event=allocation.event,
+        venue=allocation.venue,
+        title=title,
+        sheets=[_sheet(t) for t in allocation.tables],
+    )
+
+
+def matome_pdf(allocation: TableAllocation) -> bytes:
+    """The compiled まとめ of all tables of a venue, in table order."""
+    return worksheets_pdf(allocation, title="グループワーク まとめ")
+
+
+def booklet_pdf(table: GroupTable) -> bytes:
+    """A table's booklet: members' 資料３ for its 場面, each team's overview, and the venue's
+    資料４ (PDF uploads appended; other formats listed by name)."""
+    allocation = table.allocation
+    member_ids = [m.id for m in table.members]
+    answers = {
+        a.member_id: a
+        for a in db.session.scalars(
+            select(PreAssignment).where(PreAssignment.member_id.in_(member_ids))
+        )
+    }
+    people = [
+        {"member": m, "sheet": answers.get(m.id), "cells": _cells(answers.get(m.id), table.scene)}
+        for m in table.members
+    ]
+    overviews = []
+    for seat in table.seats:
+        sheets = [answers[m.id] for m in seat.team.active_members if m.id in answers]
+        rep = next((s for s in sheets if s.member.is_representative), sheets[0] if sheets else None)
+        overviews.append({"team": seat.team, "sheet": rep})
+    venue_team_ids = [s.team_id for t in allocation.tables for s in t.seats]
+    files = list(
+        db.session.scalars(
+            select(TeamFile)
+            .where(TeamFile.team_id.in_(venue_team_ids), TeamFile.kind == "overview")
+            .order_by(TeamFile.team_id, TeamFile.id)
+        )
+    )
+    pdfs = [f for f in files if f.extension == ".pdf"]
+    html = render_pdf(
+        "groupwork/tables/pdf/booklet.html",
+        event=allocation.event,
+        venue=allocation.venue,
+        table=table,
+        people=people,
+        overviews=overviews,
+        files=files,
+        merged={f.id for f in pdfs},
+    )
+    return _merge(html, [team_file_path(f) for f in pdfs])
+
+
+def _cells(sheet: PreAssignment | None, scene: int) -> list[tuple[str, str]]:
+    if sheet is None:
+        return []
+    answers = sheet.answers_for_scene(scene)
+    return [(label, answers.get(key, "")) for key, label in GRID_ROWS]
+
+
+def _merge(first: bytes, paths) -> bytes:
+    """Append PDF files to a PDF (pypdf); an unreadable file is skipped (it stays listed)."""
+    if not paths:
+        return first
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PdfReadError
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(first)))
+    for path in paths:
+        try:
+            writer.append(PdfReader(str(path)))
+        except (OSError, PdfReadError):
+            continue
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
