@@ -70,7 +70,7 @@ def register_commands(app: Flask) -> None:
     def send_mail_cmd(loop, interval, batch):
         """Send due outbox messages (several senders may run at once on PostgreSQL)."""
         from app.core.mail import send_pending
-        from app.registration.services import expire_offers
+        from app.registration.services.waitlist import expire_offers
 
         while True:
             expire_offers()
@@ -85,7 +85,7 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("expire-offers")
     def expire_offers_cmd():
         """Expire waiting-list offers past their time and offer the seats to the next in line."""
-        from app.registration.services import expire_offers
+        from app.registration.services.waitlist import expire_offers
 
         click.echo(f"{expire_offers()} 件の案内を期限切れにしました。")
 
@@ -98,7 +98,7 @@ def register_commands(app: Flask) -> None:
 
         from app.core.jpdates import now_utc
         from app.events.models import Event
-        from app.registration.services import anonymise_event
+        from app.registration.services.retention import anonymise_event
 
         event = db.session.scalar(select(Event).where(Event.slug == slug))
         if event is None:

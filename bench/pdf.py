@@ -36,7 +36,8 @@ def build(people: int, uploads: int):
         store_team_file,
     )
     from app.groupwork.tables.services import allocate_tables
-    from app.registration.services import PersonData, apply_team
+    from app.registration.services.people import PersonData
+    from app.registration.services.teams import apply_team
 
     upgrade()
     ensure_master()

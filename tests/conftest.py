@@ -147,7 +147,7 @@ _counter = iter(range(1, 10**9))
 @pytest.fixture
 def make_person():
     """make_person(category="muni", **fields) → PersonData with a unique e-mail."""
-    from app.registration.services import PersonData
+    from app.registration.services.people import PersonData
 
     def make(category: str = "muni", **fields):
         n = next(_counter)
@@ -172,7 +172,7 @@ def make_person():
 @pytest.fixture
 def make_registration(event, make_person):
     """make_registration(channel="webinar", category="muni", **fields) → Registration (committed)."""
-    from app.registration.services import register_for_training1
+    from app.registration.services.individual import register_for_training1
 
     def make(channel: str = "webinar", category: str = "muni", target_event=None, **fields):
         return register_for_training1(
@@ -185,7 +185,7 @@ def make_registration(event, make_person):
 @pytest.fixture
 def make_team(event, make_person):
     """make_team(size=3, channel="t2_tokyo", municipality="011002") → Team (committed)."""
-    from app.registration.services import apply_team
+    from app.registration.services.teams import apply_team
 
     def make(size: int = 3, channel: str = "t2_tokyo", municipality: str = "011002", **kwargs):
         members = [make_person("muni", municipality_code=municipality)] + [

@@ -4,6 +4,10 @@ Several senders (processes, machines) may run against one PostgreSQL: each claim
 ``FOR UPDATE SKIP LOCKED`` and marks it ``sending`` before talking to SMTP, so no message is
 sent twice. A message whose SMTP delivery fails stays ``pending`` with an exponential back-off;
 nothing is ever deleted.
+
+Every word a participant reads in a mail is in a template under ``app/templates/mail/``: a
+service chooses the template and passes the objects (``send_mail``); the template sets
+``subject`` and writes the body.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sqlalchemy import or_, select
 
 from app.core.jpdates import now_utc
 from app.core.models import OutboxAttachment, OutboxMessage
+from app.core.urls import external_url
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -49,6 +54,44 @@ def queue_mail(
         )
     db.session.add(message)
     return message
+
+
+def _mail_environment():
+    """The app's Jinja environment for plain-text mail: no HTML escaping, a tag alone on its line
+    leaves no line, the final newline kept; ``external_url`` builds the links."""
+    env = current_app.extensions.get("mail_jinja_env")
+    if env is None:
+        env = current_app.jinja_env.overlay(
+            autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
+        )
+        env.globals = {**env.globals, "external_url": external_url}
+        current_app.extensions["mail_jinja_env"] = env
+    return env
+
+
+def render_mail(template: str, **context) -> tuple[str, str]:
+    """``(subject, body)`` of ``app/templates/mail/<template>``.
+
+    The template sets ``subject`` (``{% set subject %}…{% endset %}``, one line, surrounding
+    whitespace dropped); everything else it writes is the body. Raises
+    ``jinja2.TemplateNotFound`` for an unknown template.
+    """
+    module = _mail_environment().get_template(f"mail/{template}").make_module(context)
+    return str(module.subject).strip(), str(module)
+
+
+def send_mail(
+    to: str,
+    template: str,
+    *,
+    event_id: int | None = None,
+    kind: str = "",
+    attachments: list[tuple[str, str, bytes]] | None = None,
+    **context,
+) -> OutboxMessage:
+    """Render a mail template and add it to the outbox (the caller commits)."""
+    subject, body = render_mail(template, **context)
+    return queue_mail(to, subject, body, event_id=event_id, kind=kind, attachments=attachments)
 
 
 def backoff(attempts: int) -> timedelta:

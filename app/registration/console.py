@@ -13,7 +13,7 @@ from app.core.municipalities import grouped_choices
 from app.core.templating import register_console_nav
 from app.events.models import Channel, Event, current_event
 from app.extensions import db
-from app.registration import exports, reports, services
+from app.registration import exports, reports
 from app.registration.forms import (
     ActionForm,
     AdmitForm,
@@ -29,6 +29,10 @@ from app.registration.forms import (
 )
 from app.registration.models import Registration, Team, TeamMember
 from app.registration.rules import RegistrationError
+from app.registration.services import individual as individual_service
+from app.registration.services import materials as materials_service
+from app.registration.services import seats as seats_service
+from app.registration.services import teams as teams_service
 from app.registration.views import _form_error
 
 bp = Blueprint("registration_console", __name__, url_prefix="/console")
@@ -75,7 +79,7 @@ def dashboard():
         "registration/console/dashboard.html",
         event=event,
         table=reports.applicants_table(event),
-        overview=services.channel_overview(event),
+        overview=seats_service.channel_overview(event),
         waitlist=reports.waitlist_counts(event),
         teams=reports.teams_by_state(event),
         deadlines=reports.deadlines(event),
@@ -150,7 +154,7 @@ def registration_detail(rid: int):
     if request.method == "POST":
         try:
             if "move-channel" in request.form and move.validate_on_submit():
-                services.switch_channel(
+                individual_service.switch_channel(
                     registration,
                     move.channel.data,
                     by_staff=True,
@@ -159,7 +163,9 @@ def registration_detail(rid: int):
                 flash("参加方法を変更しました。", "success")
                 return redirect(url_for(".registration_detail", rid=rid))
             if "cancel-reason" in request.form and cancel.validate_on_submit():
-                services.cancel_registration(registration, by_staff=True, reason=cancel.reason.data)
+                individual_service.cancel_registration(
+                    registration, by_staff=True, reason=cancel.reason.data
+                )
                 flash("お申込みを取り消しました。", "success")
                 return redirect(url_for(".registration_detail", rid=rid))
         except RegistrationError as exc:
@@ -190,7 +196,7 @@ def admit():
     set_municipality_choices(form.municipality, grouped_choices())
     if form.validate_on_submit():
         try:
-            registration = services.register_for_training1(
+            registration = individual_service.register_for_training1(
                 event,
                 form.channel.data,
                 form.person_data(),
@@ -212,7 +218,9 @@ def change_capacity(cid: int):
     form = CapacityForm()
     if form.validate_on_submit():
         try:
-            offered = services.raise_capacity(channel, form.capacity.data, form.reason.data)
+            offered = individual_service.raise_capacity(
+                channel, form.capacity.data, form.reason.data
+            )
         except RegistrationError as exc:
             flash(exc.message, "error")
         else:
@@ -266,12 +274,12 @@ def team_detail(tid: int):
         try:
             if "cancel-reason" in request.form:
                 if cancel.validate_on_submit():
-                    services.cancel_team(team, by_staff=True, reason=cancel.reason.data)
+                    teams_service.cancel_team(team, by_staff=True, reason=cancel.reason.data)
                     flash("申込みを取り消しました。", "success")
                     return redirect(url_for(".team_detail", tid=tid))
             elif form.validate_on_submit():
                 keep = [int(v) for v in request.form.getlist("keep_member")]
-                services.decide_team(
+                teams_service.decide_team(
                     team, form.decision.data, keep_member_ids=keep, reason=form.reason.data or ""
                 )
                 flash(
@@ -392,7 +400,7 @@ def materials():
     form = MaterialForm()
     if form.validate_on_submit():
         try:
-            services.add_material(
+            materials_service.add_material(
                 event,
                 form.title.data,
                 form.file.data.filename,
@@ -417,6 +425,6 @@ def delete_material(mid: int):
     material = db.session.get(Material, mid) or abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    services.remove_material(material)
+    materials_service.remove_material(material)
     flash("資料を削除しました。", "success")
     return redirect(url_for(".materials"))

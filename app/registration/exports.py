@@ -21,9 +21,10 @@ from app.core.jpdates import format_datetime, now_utc, to_jst
 from app.core.text import neutralise_cell
 from app.events.models import Event
 from app.extensions import db
-from app.registration import services
 from app.registration.models import Registration, Team
 from app.registration.rules import CATEGORY_LABELS, RowsRefusedError
+from app.registration.services.individual import register_many
+from app.registration.services.people import PersonData
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -207,7 +208,7 @@ class SheetImportError(Exception):
 class _Row:
     number: int
     channel: str
-    data: services.PersonData
+    data: PersonData
 
 
 def _cell(value) -> str:
@@ -249,7 +250,7 @@ def _read_rows(content: bytes) -> list[_Row]:
             _Row(
                 number,
                 channel or "",
-                services.PersonData(
+                PersonData(
                     name=get["氏名"],
                     kana=get["ふりがな"],
                     email=get["メールアドレス"],
@@ -287,7 +288,7 @@ def import_registrations(event: Event, content: bytes, filename: str = "") -> in
     if errors:
         raise SheetImportError(errors)
     try:
-        return services.register_many(
+        return register_many(
             event, [(r.number, r.channel, r.data) for r in rows], source="import", label=filename
         )
     except RowsRefusedError as exc:

@@ -29,7 +29,7 @@ from wtforms.validators import (
 from app.core.forms import BaseForm, to_choices, to_grouped_choices
 from app.core.text import normalise_email, normalise_text
 from app.registration.rules import CATEGORY_LABELS, TEAM_STATUS_LABELS
-from app.registration.services import PersonData
+from app.registration.services.people import PersonData
 
 CATEGORY_CHOICES = list(CATEGORY_LABELS.items())
 SAME_MUNICIPALITY = "same"

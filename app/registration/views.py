@@ -11,7 +11,6 @@ from app.core.jpdates import now_utc
 from app.core.municipalities import grouped_choices, prefecture_choices
 from app.events.models import Event, current_event
 from app.extensions import db
-from app.registration import services
 from app.registration.forms import (
     ActionForm,
     RegistrationEditForm,
@@ -24,6 +23,10 @@ from app.registration.forms import (
 )
 from app.registration.models import Registration, TeamMember
 from app.registration.rules import CapacityFullError, RegistrationError
+from app.registration.services import individual as individual_service
+from app.registration.services import seats as seats_service
+from app.registration.services import teams as teams_service
+from app.registration.services import waitlist as waitlist_service
 
 bp = Blueprint("registration", __name__)
 
@@ -55,7 +58,7 @@ def index():
     return render_template(
         "registration/index.html",
         event=event,
-        overview=services.channel_overview(event),
+        overview=seats_service.channel_overview(event),
     )
 
 
@@ -73,7 +76,7 @@ def register():
         form.channel.data = request.args["channel"]
     if form.validate_on_submit():
         try:
-            registration = services.register_for_training1(
+            registration = individual_service.register_for_training1(
                 event, form.channel.data, form.person_data(), join_waitlist=form.join_waitlist.data
             )
         except CapacityFullError as exc:
@@ -82,7 +85,7 @@ def register():
             _form_error(form, exc)
         else:
             return redirect(url_for("registration.registered", token=registration.token))
-    overview = {row["channel"].code: row for row in services.channel_overview(event)}
+    overview = {row["channel"].code: row for row in seats_service.channel_overview(event)}
     # Choices only for display: validation does not need the 1,788 options (validate_choice off).
     set_municipality_choices(form.municipality, grouped_choices())
     return render_template(
@@ -113,7 +116,9 @@ def personal(token: str):
         event=event,
         r=registration,
         entry=entry,
-        position=services.waitlist_position(entry) if entry and entry.status == "waiting" else None,
+        position=waitlist_service.waitlist_position(entry)
+        if entry and entry.status == "waiting"
+        else None,
         offer_live=bool(entry and entry.offer_is_live(now_utc())),
         action=ActionForm(),
         switch=SwitchChannelForm(),
@@ -129,7 +134,7 @@ def edit_registration(token: str):
         form.fill_from(registration)
     if form.validate_on_submit():
         try:
-            services.update_registration(registration, form.person_data())
+            individual_service.update_registration(registration, form.person_data())
         except RegistrationError as exc:
             _form_error(form, exc)
         else:
@@ -158,19 +163,23 @@ def _personal_action(token: str, action, done: str):
 
 @bp.post("/r/<token>/cancel")
 def cancel(token: str):
-    return _personal_action(token, services.cancel_registration, "お申込みを取り消しました。")
+    return _personal_action(
+        token, individual_service.cancel_registration, "お申込みを取り消しました。"
+    )
 
 
 @bp.post("/r/<token>/waitlist")
 def waitlist(token: str):
     return _personal_action(
-        token, services.join_waitlist, "ウェビナーのキャンセル待ちに登録しました。"
+        token, waitlist_service.join_waitlist, "ウェビナーのキャンセル待ちに登録しました。"
     )
 
 
 @bp.post("/r/<token>/accept-offer")
 def accept_offer(token: str):
-    return _personal_action(token, services.accept_offer, "ウェビナー参加に切り替えました。")
+    return _personal_action(
+        token, waitlist_service.accept_offer, "ウェビナー参加に切り替えました。"
+    )
 
 
 @bp.post("/r/<token>/switch")
@@ -180,7 +189,7 @@ def switch(token: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.switch_channel(registration, form.channel.data)
+        individual_service.switch_channel(registration, form.channel.data)
     except RegistrationError as exc:
         flash(exc.message, "error")
     else:
@@ -219,7 +228,7 @@ def apply_team():
         return render_template("registration/team_form.html", event=event, form=form, adding=True)
     if form.validate_on_submit():
         try:
-            team = services.apply_team(
+            team = teams_service.apply_team(
                 event,
                 form.channel.data,
                 form.team_municipality.data,
@@ -234,7 +243,7 @@ def apply_team():
                 "success",
             )
             return redirect(url_for("registration.team_page", token=team.representative.token))
-    overview = {row["channel"].code: row for row in services.channel_overview(event)}
+    overview = {row["channel"].code: row for row in seats_service.channel_overview(event)}
     return render_template("registration/team_form.html", event=event, form=form, overview=overview)
 
 
@@ -283,7 +292,7 @@ def edit_team(token: str):
         form.note.data = team.note
     elif "add_row" not in request.form and form.validate_on_submit():
         try:
-            services.update_team(team, form.members_data())
+            teams_service.update_team(team, form.members_data())
         except RegistrationError as exc:
             _form_error(form, exc)
         else:
@@ -300,7 +309,7 @@ def cancel_team(token: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.cancel_team(member.team)
+        teams_service.cancel_team(member.team)
     except RegistrationError as exc:
         flash(exc.message, "error")
         return redirect(url_for("registration.team_page", token=token))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
-from app.core.jpdates import format_datetime, now_utc
+from app.core.jpdates import now_utc
 from app.core.models import StaffUser
 from app.events.models import Event
 from app.extensions import db
@@ -325,7 +325,7 @@ def queue_survey_invitations(event: Event, staff: StaffUser | None = None) -> in
     """Queue the questionnaire mail (QR code, URL and Excel sheet attached) to every distinct
     registrant not mailed yet for this event; returns how many were queued. Sent by the outbox,
     so a second run only reaches those who registered since."""
-    from app.core.mail import queue_mail
+    from app.core.mail import queue_mail, render_mail
     from app.core.models import OutboxMessage
     from app.surveys.views import survey_url
 
@@ -340,18 +340,7 @@ def queue_survey_invitations(event: Event, staff: StaffUser | None = None) -> in
     url = survey_url(event, "mail")
     png = qr.qr_png(url, box_size=6)
     xlsx = survey_sheet(event)
-    closes = (
-        f"\n回答期限：{format_datetime(event.survey_closes_at)}" if event.survey_closes_at else ""
-    )
-    body = (
-        f"{event.name}に御参加いただき、ありがとうございました。\n\n"
-        "今後の研修会議充実のため、参加者アンケートへの御協力をお願いいたします（無記名）。\n"
-        "次のいずれかの方法で御回答ください（内容は同じです）。\n\n"
-        f"・URL：{url}\n"
-        "・添付のQRコード（survey_qr.png）をスマートフォンで読み取る\n"
-        "・添付のExcelシートに記入し、このメールへの返信で送付する\n"
-        f"{closes}\n\n{event.secretariat}\nE-mail: {event.contact_email}\n"
-    )
+    subject, body = render_mail("survey_invitation.txt", event=event, url=url)
     attachments = [
         ("survey_qr.png", "image/png", png),
         (f"{event.slug}_アンケート.xlsx", sheets_mime(), xlsx),
@@ -362,7 +351,7 @@ def queue_survey_invitations(event: Event, staff: StaffUser | None = None) -> in
             continue
         queue_mail(
             email,
-            f"【{event.short_name}】参加者アンケートへの御協力のお願い",
+            subject,
             body,
             event_id=event.id,
             kind=MAIL_KIND,

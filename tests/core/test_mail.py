@@ -26,7 +26,7 @@ from app.core.mail import backoff, queue_mail, requeue, send_pending
 from app.core.models import OutboxMessage
 from app.registration.models import Registration
 from app.registration.rules import CapacityFullError, DuplicateError, RowsRefusedError
-from app.registration.services import register_for_training1, register_many
+from app.registration.services.individual import register_for_training1, register_many
 
 SUBJECT_RECEIVED = "【都道府県・市町村担当者等研修会議】お申込みを受け付けました"
 

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.events.models import Channel, Event
-from app.registration import services
 from app.registration.models import Registration, Team
 from app.registration.rules import CapacityFullError, DuplicateError
+from app.registration.services import individual, seats, teams
 
 
 def race(app, jobs: list[Callable[[Event], object]], event_id: int) -> list[object]:
@@ -69,7 +69,7 @@ def active_on(db, event, code: str) -> int:
 
 
 def register_job(channel: str, person) -> Callable[[Event], object]:
-    return lambda event: services.register_for_training1(event, channel, person).id
+    return lambda event: individual.register_for_training1(event, channel, person).id
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_sixteen_clients_race_for_two_seats_on_postgresql(
     app, db, nearly_full_webinar, make_person, monkeypatch
 ):
     # Stretch the window between counting and inserting: only the lock keeps it closed.
-    monkeypatch.setattr(services, "_after_count_hook", lambda: time.sleep(0.02))
+    monkeypatch.setattr(seats, "_after_count_hook", lambda: time.sleep(0.02))
     jobs = [register_job("webinar", make_person("muni")) for _ in range(16)]
 
     outcomes = race(app, jobs, nearly_full_webinar.id)
@@ -108,7 +108,7 @@ def test_without_the_lock_the_webinar_is_oversold(
     clients = 12  # within the connection pool (5 + 10 overflow), so every client can count
     counted = threading.Barrier(clients)
     monkeypatch.setattr(Channel, "lock", lambda self: None)
-    monkeypatch.setattr(services, "_after_count_hook", lambda: counted.wait(timeout=20))
+    monkeypatch.setattr(seats, "_after_count_hook", lambda: counted.wait(timeout=20))
     jobs = [register_job("webinar", make_person("muni")) for _ in range(clients)]
 
     outcomes = race(app, jobs, nearly_full_webinar.id)
@@ -122,7 +122,7 @@ def test_locked_race_takes_exactly_the_capacity(
 ):
     """On SQLite the lock is the database's write lock; the 30 s busy timeout makes writers
     queue instead of failing with "database is locked"."""
-    monkeypatch.setattr(services, "_after_count_hook", lambda: time.sleep(0.01))
+    monkeypatch.setattr(seats, "_after_count_hook", lambda: time.sleep(0.01))
     jobs = [register_job("webinar", make_person("pref")) for _ in range(8)]
 
     outcomes = race(app, jobs, nearly_full_webinar.id)
@@ -137,7 +137,7 @@ def test_switching_to_the_webinar_competes_for_the_same_seats(
     app, db, nearly_full_webinar, make_registration, make_person, monkeypatch
 ):
     """Two YouTube registrants switch while two others register: still exactly 5 seats."""
-    monkeypatch.setattr(services, "_after_count_hook", lambda: time.sleep(0.01))
+    monkeypatch.setattr(seats, "_after_count_hook", lambda: time.sleep(0.01))
     switchers = [make_registration("youtube", category="muni").id for _ in range(2)]
 
     def switch_job(registration_id: int):
@@ -145,7 +145,7 @@ def test_switching_to_the_webinar_competes_for_the_same_seats(
             from app.extensions import db as thread_db
 
             registration = thread_db.session.get(Registration, registration_id)
-            return services.switch_channel(registration, "webinar").id
+            return individual.switch_channel(registration, "webinar").id
 
         return job
 
@@ -167,7 +167,7 @@ def test_same_email_twice_at_once_gives_one_registration(
 ):
     """YouTube has no capacity lock: the partial unique index alone must refuse the twin."""
     if precheck == "index_only":
-        monkeypatch.setattr(services, "_refuse_duplicate_email", lambda *a, **k: None)
+        monkeypatch.setattr(individual, "refuse_duplicate_email", lambda *a, **k: None)
     jobs = [
         register_job("youtube", make_person("senmonshoku", email="twin@example.jp")),
         register_job("youtube", make_person("senmonshoku", email="Twin@Example.jp")),
@@ -185,7 +185,7 @@ def test_same_email_twice_at_once_gives_one_registration(
 def test_two_teams_of_one_municipality_at_once_give_one_team(app, db, event, make_person, venues):
     def team_job(channel: str):
         members = [make_person("muni", municipality_code="011002"), make_person("kankei_dantai")]
-        return lambda ev: services.apply_team(ev, channel, "011002", members).id
+        return lambda ev: teams.apply_team(ev, channel, "011002", members).id
 
     outcomes = race(app, [team_job(v) for v in venues], event.id)
 

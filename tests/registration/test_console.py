@@ -121,7 +121,7 @@ def test_move_a_person_over_capacity_with_a_logged_reason(
 def test_raise_capacity_from_the_dashboard(
     client, staff, db, event, make_registration, make_person
 ):
-    from app.registration.services import register_for_training1
+    from app.registration.services.individual import register_for_training1
 
     event.channel("webinar").capacity = 1
     db.session.commit()

@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from app.core.jpdates import now_utc
 from app.core.models import AuditLog, OutboxMessage
-from app.registration import services
 from app.registration.models import Registration, Team
 from app.registration.rules import (
     CapacityFullError,
@@ -17,6 +16,7 @@ from app.registration.rules import (
     RegistrationError,
     TeamSizeError,
 )
+from app.registration.services import individual, teams, waitlist
 
 
 def _count(db, model, *where):
@@ -37,7 +37,7 @@ def test_registration_is_normalised_and_mailed_with_its_personal_link(db, event,
         email="ＹＡＭＡＤＡ＠ｃｉｔｙ.example.jp",
         phone="０３－１２３４－５６７８",
     )
-    registration = services.register_for_training1(event, "webinar", person)
+    registration = individual.register_for_training1(event, "webinar", person)
     assert (registration.name, registration.kana) == ("山田 太郎", "ヤマダ タロウ")
     assert registration.email_normalized == "yamada@city.example.jp"
     assert registration.phone == "03-1234-5678"
@@ -54,25 +54,25 @@ def test_webinar_full_then_youtube_with_waitlist(db, event, make_registration, m
     _fill_webinar(db, event, 2, make_registration)
     person = make_person("pref")
     with pytest.raises(CapacityFullError, match="定員（2名）"):
-        services.register_for_training1(event, "webinar", person)
+        individual.register_for_training1(event, "webinar", person)
     assert _count(db, Registration, Registration.email_normalized == person.email.lower()) == 0
-    moved = services.register_for_training1(event, "youtube", person, join_waitlist=True)
+    moved = individual.register_for_training1(event, "youtube", person, join_waitlist=True)
     assert moved.channel.code == "youtube"
     assert moved.open_waitlist_entry.status == "waiting"
-    assert services.waitlist_position(moved.open_waitlist_entry) == 1
+    assert waitlist.waitlist_position(moved.open_waitlist_entry) == 1
 
 
 def test_freed_seat_is_offered_to_the_first_in_line_and_expires(
     db, event, make_registration, make_person
 ):
     seated = _fill_webinar(db, event, 1, make_registration)
-    first = services.register_for_training1(
+    first = individual.register_for_training1(
         event, "youtube", make_person("muni"), join_waitlist=True
     )
-    second = services.register_for_training1(
+    second = individual.register_for_training1(
         event, "youtube", make_person("muni"), join_waitlist=True
     )
-    services.cancel_registration(seated[0])
+    individual.cancel_registration(seated[0])
     offer = first.open_waitlist_entry
     assert offer.status == "offered"
     assert second.open_waitlist_entry.status == "waiting"
@@ -85,12 +85,12 @@ def test_freed_seat_is_offered_to_the_first_in_line_and_expires(
     )
     # The offer holds the seat: nobody else can take it meanwhile.
     with pytest.raises(CapacityFullError):
-        services.register_for_training1(event, "webinar", make_person("muni"))
+        individual.register_for_training1(event, "webinar", make_person("muni"))
     # It expires: the seat passes to the next in line.
-    assert services.expire_offers(now_utc() + timedelta(hours=49)) == 1
+    assert waitlist.expire_offers(now_utc() + timedelta(hours=49)) == 1
     assert first.open_waitlist_entry is None
     assert second.open_waitlist_entry.status == "offered"
-    services.accept_offer(second)
+    waitlist.accept_offer(second)
     assert second.channel.code == "webinar"
     assert (
         _count(
@@ -105,43 +105,43 @@ def test_freed_seat_is_offered_to_the_first_in_line_and_expires(
 
 def test_accepting_an_expired_offer_is_refused(db, event, make_registration, make_person):
     seated = _fill_webinar(db, event, 1, make_registration)
-    waiting = services.register_for_training1(
+    waiting = individual.register_for_training1(
         event, "youtube", make_person("muni"), join_waitlist=True
     )
-    services.cancel_registration(seated[0])
+    individual.cancel_registration(seated[0])
     with pytest.raises(RegistrationError, match="有効なご案内がありません"):
-        services.accept_offer(waiting, now=now_utc() + timedelta(hours=49))
+        waitlist.accept_offer(waiting, now=now_utc() + timedelta(hours=49))
     assert waiting.channel.code == "youtube"
 
 
 def test_one_active_registration_per_email_and_switching_is_a_change(db, event, make_person):
     person = make_person("muni")
-    registration = services.register_for_training1(event, "youtube", person)
+    registration = individual.register_for_training1(event, "youtube", person)
     twin = make_person("muni", email=person.email.upper())
     with pytest.raises(DuplicateError, match="既に研修会議Ⅰにお申込み"):
-        services.register_for_training1(event, "webinar", twin)
-    services.switch_channel(registration, "webinar")
+        individual.register_for_training1(event, "webinar", twin)
+    individual.switch_channel(registration, "webinar")
     assert _count(db, Registration) == 1 and registration.channel.code == "webinar"
-    services.cancel_registration(registration)
-    again = services.register_for_training1(event, "webinar", twin)  # allowed after cancelling
+    individual.cancel_registration(registration)
+    again = individual.register_for_training1(event, "webinar", twin)  # allowed after cancelling
     assert again.id != registration.id
 
 
 def test_coordinator_cannot_switch_to_or_register_for_the_webinar(event, make_person):
     person = make_person("coordinator")
     with pytest.raises(IneligibleError):
-        services.register_for_training1(event, "webinar", person)
-    registration = services.register_for_training1(event, "youtube", person)
+        individual.register_for_training1(event, "webinar", person)
+    registration = individual.register_for_training1(event, "youtube", person)
     with pytest.raises(IneligibleError):
-        services.switch_channel(registration, "webinar")
+        individual.switch_channel(registration, "webinar")
 
 
 def test_leaving_the_webinar_offers_the_seat(db, event, make_registration, make_person):
     seated = _fill_webinar(db, event, 1, make_registration)
-    waiting = services.register_for_training1(
+    waiting = individual.register_for_training1(
         event, "youtube", make_person("pref"), join_waitlist=True
     )
-    services.switch_channel(seated[0], "youtube")
+    individual.switch_channel(seated[0], "youtube")
     assert waiting.open_waitlist_entry.status == "offered"
 
 
@@ -151,11 +151,13 @@ def test_after_the_deadline_nothing_changes(
     registration = make_registration("youtube")
     close_channel(event.channel("youtube"))
     with pytest.raises(ClosedError, match="締め切りました"):
-        services.register_for_training1(event, "youtube", make_person("other"))
+        individual.register_for_training1(event, "youtube", make_person("other"))
     with pytest.raises(ClosedError):
-        services.update_registration(registration, make_person("muni"))
+        individual.update_registration(registration, make_person("muni"))
     # The secretariat may still record one (source=console), e.g. a telephone application.
-    late = services.register_for_training1(event, "youtube", make_person("other"), source="console")
+    late = individual.register_for_training1(
+        event, "youtube", make_person("other"), source="console"
+    )
     assert late.source == "console"
 
 
@@ -163,7 +165,7 @@ def test_secretariat_admits_over_capacity_with_a_reason_that_is_logged(
     db, event, make_registration, make_person
 ):
     _fill_webinar(db, event, 1, make_registration)
-    admitted = services.register_for_training1(
+    admitted = individual.register_for_training1(
         event, "webinar", make_person("muni"), source="console", over_capacity_reason="課長決裁"
     )
     assert admitted.over_capacity
@@ -174,12 +176,12 @@ def test_secretariat_admits_over_capacity_with_a_reason_that_is_logged(
 def test_raising_the_capacity_offers_the_new_seats(db, event, make_registration, make_person):
     _fill_webinar(db, event, 1, make_registration)
     waiting = [
-        services.register_for_training1(event, "youtube", make_person("muni"), join_waitlist=True)
+        individual.register_for_training1(event, "youtube", make_person("muni"), join_waitlist=True)
         for _ in range(3)
     ]
     with pytest.raises(RegistrationError, match="理由"):
-        services.raise_capacity(event.channel("webinar"), 3, " ")
-    assert services.raise_capacity(event.channel("webinar"), 3, "会場回線の増強") == 2
+        individual.raise_capacity(event.channel("webinar"), 3, " ")
+    assert individual.raise_capacity(event.channel("webinar"), 3, "会場回線の増強") == 2
     assert [w.open_waitlist_entry.status for w in waiting] == ["offered", "offered", "waiting"]
     assert db.session.scalars(select(AuditLog.detail)).one() == "1 → 3：会場回線の増強"
 
@@ -201,7 +203,7 @@ def test_seventh_member_is_refused_and_nothing_is_written(db, event, make_person
         make_person("other") for _ in range(6)
     ]
     with pytest.raises(TeamSizeError, match="6名までです（7名が入力されています）"):
-        services.apply_team(event, "t2_tokyo", "011002", members)
+        teams.apply_team(event, "t2_tokyo", "011002", members)
     assert _count(db, Team) == 0 and _count(db, OutboxMessage) == 0
 
 
@@ -223,15 +225,15 @@ def test_teams_beyond_the_target_are_pending_selection(db, event, make_team):
 
 def test_representative_must_be_municipal_staff(db, event, make_person):
     with pytest.raises(RegistrationError, match="代表者は市町村担当者"):
-        services.apply_team(event, "t2_tokyo", "011002", [make_person("pref")])
+        teams.apply_team(event, "t2_tokyo", "011002", [make_person("pref")])
 
 
 def test_decisions_trim_members_and_mail_the_representative(db, event, make_team):
     team = make_team(size=4)
     keep = [team.members[0].id, team.members[2].id]
     with pytest.raises(RegistrationError, match="代表者は参加者に含めてください"):
-        services.decide_team(team, "adjusted", keep_member_ids=[team.members[1].id])
-    services.decide_team(team, "adjusted", keep_member_ids=keep, reason="会場の都合")
+        teams.decide_team(team, "adjusted", keep_member_ids=[team.members[1].id])
+    teams.decide_team(team, "adjusted", keep_member_ids=keep, reason="会場の都合")
     assert team.status == "adjusted" and [m.id for m in team.active_members] == keep
     mail = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "team_decision")
@@ -247,14 +249,10 @@ def test_representative_changes_members_until_the_deadline(
     rep, leaving = team.members
     rep_token = rep.token
     new = make_person("coordinator")
-    services.update_team(
-        team, [make_person("muni", email=rep.email, municipality_code="011002"), new]
-    )
+    teams.update_team(team, [make_person("muni", email=rep.email, municipality_code="011002"), new])
     assert rep.token == rep_token  # kept member keeps the personal link
     assert leaving.status == "removed"
     assert [m.email for m in team.active_members] == [rep.email, new.email]
     close_channel(team.channel)
     with pytest.raises(ClosedError):
-        services.update_team(
-            team, [make_person("muni", email=rep.email, municipality_code="011002")]
-        )
+        teams.update_team(team, [make_person("muni", email=rep.email, municipality_code="011002")])

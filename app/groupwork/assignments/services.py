@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from app.core import audit
 from app.core.jpdates import format_datetime, now_utc
-from app.core.mail import queue_mail
-from app.core.urls import external_url
+from app.core.mail import queue_mail, render_mail
 from app.events.models import Event
 from app.extensions import db
 from app.groupwork.assignments import rules
@@ -512,16 +511,13 @@ def reminder_candidates(event: Event, item: str, venue_code: str | None = None) 
         else:
             targets = []
         for member in targets:
-            link = external_url("groupwork_assignments.overview", token=member.token)
-            deadline_text = format_datetime(deadline) if deadline else "（未定）"
-            body = (
-                f"{team.municipality.full_name}\n{member.name} 様\n\n"
-                f"{event.name}\n研修会議Ⅱ（{team.channel.venue.name if team.channel.venue else ''}）の"
-                f"{label}について、まだ提出を確認できておりません。\n"
-                f"提出期限：{deadline_text}\n\n"
-                f"下記の個人ページから提出してください。\n{link}\n\n"
-                f"既に提出済みの場合は行き違いをご容赦ください。\n\n"
-                f"{event.secretariat}\nE-mail: {event.contact_email}\n"
+            subject, body = render_mail(
+                "assignment_reminder.txt",
+                event=event,
+                team=team,
+                member=member,
+                label=label,
+                deadline=deadline,
             )
             reminders.append(
                 Reminder(
@@ -529,7 +525,7 @@ def reminder_candidates(event: Event, item: str, venue_code: str | None = None) 
                     team=team,
                     to=member.email,
                     name=member.name,
-                    subject=f"【{event.short_name}】{label}のご提出のお願い",
+                    subject=subject,
                     body=body,
                 )
             )

@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from app.core import audit
 from app.core.jpdates import now_utc
-from app.core.mail import queue_mail
-from app.core.urls import external_url
+from app.core.mail import send_mail
 from app.events.models import Channel, Venue
 from app.extensions import db
 from app.groupwork.assignments.models import SceneChoice
@@ -386,31 +385,20 @@ def publish_allocation(allocation: TableAllocation) -> int:
     sent = 0
     for table in allocation.tables:
         marks = member_roles(table)
-        lines = [
-            f"・{m.affiliation}　{m.name}"
-            + (f"（{'・'.join(marks[m.id])}）" if m.id in marks else "")
-            for m in table.members
-        ]
         for seat in table.seats:
             team = seat.team
             if team.status not in TEAM_COUNTED_STATUSES:
                 continue
-            rep = team.representative
-            body = (
-                f"{team.municipality.full_name}　{rep.name} 様\n\n"
-                f"{event.name} 研修会議Ⅱ（{venue.name}）のグループと座席が決まりました。\n\n"
-                f"卓：{table.number}卓\n場面：{table.scene_label}\n\n同じ卓の参加者：\n"
-                + "\n".join(lines)
-                + "\n\n座席表はチームページでご覧いただけます。チームの皆様にもお知らせください。\n"
-                + external_url("registration.team_page", token=rep.token)
-                + f"\n\n{event.secretariat}\n{event.contact_email}\n"
-            )
-            queue_mail(
-                rep.email,
-                f"【{event.short_name or event.name}】研修会議Ⅱ グループ・座席のお知らせ",
-                body,
+            send_mail(
+                team.representative.email,
+                "tables_published.txt",
                 event_id=event.id,
                 kind="tables_published",
+                event=event,
+                venue=venue,
+                table=table,
+                team=team,
+                marks=marks,
             )
             sent += 1
     audit.record("tables.publish", f"venue:{venue.code}", f"{sent}通", event.id)
@@ -472,17 +460,15 @@ def send_matome(allocation: TableAllocation, pdf: bytes) -> int:
             team = seat.team
             if team.status not in TEAM_COUNTED_STATUSES:
                 continue
-            rep = team.representative
-            queue_mail(
-                rep.email,
-                f"【{event.short_name or event.name}】研修会議Ⅱ（{venue.name}）グループワークのまとめ",
-                f"{team.municipality.full_name}　{rep.name} 様\n\n"
-                f"研修会議Ⅱ（{venue.name}）の全グループのまとめを添付でお送りします。\n"
-                "特設サイト等での公開はいたしませんので、取扱いにご注意ください。\n\n"
-                f"{event.secretariat}\n{event.contact_email}\n",
+            send_mail(
+                team.representative.email,
+                "matome.txt",
                 event_id=event.id,
                 kind="matome",
                 attachments=[(f"{venue.name}_グループワークまとめ.pdf", "application/pdf", pdf)],
+                event=event,
+                venue=venue,
+                team=team,
             )
             sent += 1
     allocation.matome_sent_at = now_utc()

@@ -268,7 +268,7 @@ def test_pre_assignment_locks_after_deadline(client, db, team):
 def test_prefecture_member_is_asked_for_the_number_of_municipalities(
     client, db, event, make_person
 ):
-    from app.registration.services import apply_team
+    from app.registration.services.teams import apply_team
 
     team = apply_team(
         event,

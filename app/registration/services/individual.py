@@ -1,0 +1,274 @@
+"""研修会議Ⅰ registrations of one person (webinar or YouTube): register, import, change, switch
+channel, cancel, and the secretariat's capacity change. Each public function is one transaction
+and commits; a freed webinar seat is offered to the waiting list in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.core import audit
+from app.core.jpdates import now_utc
+from app.core.mail import send_mail
+from app.events.models import Channel, Event
+from app.extensions import db
+from app.registration import rules
+from app.registration.models import Registration
+from app.registration.rules import RegistrationError
+from app.registration.services.people import (
+    PersonData,
+    apply_person,
+    check_person,
+    flush_or_duplicate,
+    refuse_duplicate_email,
+)
+from app.registration.services.seats import facts, seats_taken, take_seat
+from app.registration.services.waitlist import offer_freed_seats, queue_for_webinar
+
+
+def register_for_training1(
+    event: Event,
+    channel_code: str,
+    data: PersonData,
+    *,
+    now: datetime | None = None,
+    join_waitlist: bool = False,
+    source: str = "web",
+    over_capacity_reason: str = "",
+) -> Registration:
+    """Register one person for 研修会議Ⅰ on the webinar or YouTube (commits).
+
+    Rules: the channel is open (web only; the secretariat may record late ones), the category
+    is eligible, one active registration per e-mail and event, and a webinar seat is free, or
+    the secretariat admits over capacity with a reason. With ``join_waitlist`` a YouTube
+    registrant also queues for a webinar seat.
+    """
+    registration = _register(
+        event,
+        channel_code,
+        data,
+        now=now or now_utc(),
+        join_waitlist=join_waitlist,
+        source=source,
+        over_capacity_reason=over_capacity_reason,
+    )
+    db.session.commit()
+    return registration
+
+
+def register_many(
+    event: Event, rows: list[tuple[int, str, PersonData]], *, source: str, label: str = ""
+) -> int:
+    """Register every row or none (one transaction); refusals are collected per row number."""
+    now = now_utc()
+    errors: list[str] = []
+    for number, channel_code, data in rows:
+        try:
+            _register(event, channel_code, data, now=now, source=source)
+        except RegistrationError as exc:
+            errors.append(f"{number}行目：{exc.message}")
+    if errors:
+        db.session.rollback()
+        raise rules.RowsRefusedError(errors)
+    audit.record("import_registrations", label, f"{len(rows)}件", event_id=event.id)
+    db.session.commit()
+    return len(rows)
+
+
+def _register(
+    event: Event,
+    channel_code: str,
+    data: PersonData,
+    *,
+    now: datetime,
+    join_waitlist: bool = False,
+    source: str = "web",
+    over_capacity_reason: str = "",
+) -> Registration:
+    """The registration without its commit: checks, seat, row, waiting list, mail."""
+    data = data.normalised()
+    channel = _individual_channel(event, channel_code)
+    if source == "web":
+        rules.check_open(facts(channel), now)
+    rules.check_eligible(facts(channel), data.category)
+    municipality = check_person(data)
+    refuse_duplicate_email(event, data.email)
+    registration = Registration(event=event, channel=channel, source=source, consented_at=now)
+    apply_person(registration, data, municipality)
+    if channel.capacity is not None:
+        channel.lock()
+        taken = take_seat(channel, now, over_capacity=bool(over_capacity_reason))
+        registration.over_capacity = taken >= channel.capacity
+    db.session.add(registration)
+    if join_waitlist:
+        queue_for_webinar(event, registration, now)
+    if over_capacity_reason:
+        audit.record(
+            "admit_over_capacity",
+            f"{channel.label} {data.name}",
+            over_capacity_reason,
+            event_id=event.id,
+        )
+    flush_or_duplicate()
+    send_mail(
+        registration.email,
+        "registration_received.txt",
+        event_id=registration.event_id,
+        kind="registration",
+        registration=registration,
+    )
+    return registration
+
+
+def _individual_channel(event: Event, code: str) -> Channel:
+    try:
+        channel = event.channel(code)
+    except KeyError:
+        raise RegistrationError("参加方法を選択してください。", field="channel") from None
+    if channel.kind == "venue":
+        raise RegistrationError(
+            "研修会議Ⅱは団体申込のページからお申込みください。", field="channel"
+        )
+    return channel
+
+
+def update_registration(
+    registration: Registration, data: PersonData, now: datetime | None = None
+) -> Registration:
+    """Change one's own details until the channel's deadline (commits)."""
+    now = now or now_utc()
+    data = data.normalised()
+    if not registration.is_active:
+        raise RegistrationError("取り消されたお申込みは変更できません。")
+    rules.check_open(facts(registration.channel), now)
+    rules.check_eligible(facts(registration.channel), data.category)
+    municipality = check_person(data)
+    refuse_duplicate_email(registration.event, data.email, exclude_id=registration.id)
+    apply_person(registration, data, municipality)
+    flush_or_duplicate()
+    send_mail(
+        registration.email,
+        "registration_changed.txt",
+        event_id=registration.event_id,
+        kind="registration",
+        registration=registration,
+    )
+    db.session.commit()
+    return registration
+
+
+def switch_channel(
+    registration: Registration,
+    channel_code: str,
+    *,
+    now: datetime | None = None,
+    by_staff: bool = False,
+    over_capacity_reason: str = "",
+) -> Registration:
+    """Move a registration between webinar and YouTube: a change, not a new registration.
+
+    A person switches while the target channel is open; the secretariat at any time, and may
+    admit over capacity with a reason. A seat left on the webinar is offered to the waiting list.
+    """
+    now = now or now_utc()
+    if not registration.is_active:
+        raise RegistrationError("取り消されたお申込みは変更できません。")
+    target = _individual_channel(registration.event, channel_code)
+    source = registration.channel
+    if target.id == source.id:
+        raise RegistrationError(f"既に{target.label}でお申込みいただいています。", field="channel")
+    if not by_staff:
+        rules.check_open(facts(target), now)
+    rules.check_eligible(facts(target), registration.category)
+    for ch in sorted((source, target), key=lambda c: c.id):  # fixed lock order
+        if ch.capacity is not None:
+            ch.lock()
+    if target.capacity is not None:
+        taken = take_seat(target, now, over_capacity=bool(over_capacity_reason))
+        registration.over_capacity = taken >= target.capacity
+        entry = registration.open_waitlist_entry
+        if entry is not None:
+            entry.status = "withdrawn"
+    registration.channel = target
+    db.session.flush()
+    if source.capacity is not None:
+        registration.over_capacity = False
+        offer_freed_seats(source, now)
+    if by_staff:
+        audit.record(
+            "move_channel",
+            f"{registration.name}",
+            f"{source.label} → {target.label} {over_capacity_reason}".strip(),
+            event_id=registration.event_id,
+        )
+    send_mail(
+        registration.email,
+        "channel_switched.txt",
+        event_id=registration.event_id,
+        kind="registration",
+        registration=registration,
+    )
+    db.session.commit()
+    return registration
+
+
+def cancel_registration(
+    registration: Registration,
+    *,
+    now: datetime | None = None,
+    by_staff: bool = False,
+    reason: str = "",
+) -> Registration:
+    """Cancel; a freed webinar seat goes to the first in the waiting list (commits)."""
+    now = now or now_utc()
+    if not registration.is_active:
+        raise RegistrationError("既に取り消されています。")
+    channel = registration.channel
+    if channel.capacity is not None:
+        channel.lock()
+    registration.status = "cancelled"
+    registration.cancelled_at = now
+    entry = registration.open_waitlist_entry
+    if entry is not None:
+        entry.status = "withdrawn"
+    db.session.flush()
+    if channel.capacity is not None:
+        offer_freed_seats(channel, now)
+    if by_staff:
+        audit.record(
+            "cancel_registration", registration.name, reason, event_id=registration.event_id
+        )
+    send_mail(
+        registration.email,
+        "registration_cancelled.txt",
+        event_id=registration.event_id,
+        kind="cancel",
+        registration=registration,
+    )
+    db.session.commit()
+    return registration
+
+
+def raise_capacity(
+    channel: Channel, capacity: int, reason: str, now: datetime | None = None
+) -> int:
+    """The secretariat changes a capacity; new seats go to the waiting list (commits)."""
+    now = now or now_utc()
+    if not reason.strip():
+        raise RegistrationError("理由を入力してください。", field="reason")
+    channel.lock()
+    taken = seats_taken(channel, now)
+    # A venue's 「50名程度」 is a target for selection: lowering it un-accepts nobody.
+    if not channel.capacity_is_target and capacity < taken:
+        raise RegistrationError(
+            f"既に{taken}名が申し込んでいるため、{taken}名未満にはできません。", field="capacity"
+        )
+    old = channel.capacity
+    channel.capacity = capacity
+    db.session.flush()
+    offered = offer_freed_seats(channel, now)
+    audit.record(
+        "change_capacity", channel.label, f"{old} → {capacity}：{reason}", channel.event_id
+    )
+    db.session.commit()
+    return offered

@@ -1,0 +1,241 @@
+"""研修会議Ⅱ team applications (one team per municipality, 1–6 people): apply, change members,
+the secretariat's decision (参加決定・人数調整・見送り) and cancellation. Each public function is
+one transaction and commits; every member concerned is mailed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.core import audit
+from app.core.jpdates import now_utc
+from app.core.mail import send_mail
+from app.core.models import Municipality
+from app.core.text import normalise_email
+from app.events.models import Channel, Event
+from app.extensions import db
+from app.registration import rules
+from app.registration.models import Team, TeamMember, venue_headcount
+from app.registration.rules import DuplicateError, RegistrationError
+from app.registration.services.people import (
+    PersonData,
+    apply_person,
+    check_person,
+    flush_or_duplicate,
+)
+from app.registration.services.seats import facts
+
+
+def _venue_channel(event: Event, code: str) -> Channel:
+    try:
+        channel = event.channel(code)
+    except KeyError:
+        raise RegistrationError("会場を選択してください。", field="channel") from None
+    if channel.kind != "venue":
+        raise RegistrationError("会場を選択してください。", field="channel")
+    return channel
+
+
+def _check_team(channel: Channel, team_municipality: str, members: list[PersonData]):
+    """Size, 代表者, municipality and member rules of a team; returns the municipality and
+    each member's municipality (or None)."""
+    rules.check_team_size(len(members), channel.max_team_size)
+    municipality = db.session.get(Municipality, team_municipality or "")
+    if municipality is None or municipality.is_prefecture:
+        raise RegistrationError("申込む市町村を選択してください。", field="municipality")
+    rules.check_representative(members[0].category)
+    member_municipalities = []
+    seen: set[str] = set()
+    for index, member in enumerate(members):
+        try:
+            member_municipalities.append(check_person(member))
+        except RegistrationError as exc:
+            raise RegistrationError(f"{index + 1}人目：{exc.message}", field="members") from None
+        key = normalise_email(member.email)
+        if key in seen:
+            raise RegistrationError(
+                f"{index + 1}人目：同じメールアドレスが複数の参加者に入力されています。",
+                field="members",
+            )
+        seen.add(key)
+    return municipality, member_municipalities
+
+
+def apply_team(
+    event: Event,
+    channel_code: str,
+    municipality_code: str,
+    members: list[PersonData],
+    *,
+    now: datetime | None = None,
+    note: str = "",
+) -> Team:
+    """A 代表者 applies for a municipality's team at one venue (commits).
+
+    1 to 6 people including the 代表者 (a 市町村担当者, listed first); one team per municipality
+    and event; 受付済 while the venue's accepted head-count plus the team fits the target,
+    otherwise 選定中. Every member is mailed a personal link.
+    """
+    now = now or now_utc()
+    members = [m.normalised() for m in members]
+    channel = _venue_channel(event, channel_code)
+    rules.check_open(facts(channel), now)
+    municipality, member_municipalities = _check_team(channel, municipality_code, members)
+    existing = db.session.scalar(
+        select(Team).where(
+            Team.event_id == event.id,
+            Team.municipality_code == municipality.code,
+            Team.status != "cancelled",
+        )
+    )
+    if existing is not None:
+        raise DuplicateError(
+            f"{municipality.full_name}からは既に研修会議Ⅱ（{existing.channel.label}）への申込みがあります"
+            "（１自治体１団体）。メンバーの変更は代表者の個人ページから行ってください。",
+            field="municipality",
+        )
+    channel.lock()
+    accepted = venue_headcount(channel.id, rules.TEAM_COUNTED_STATUSES)
+    status = rules.team_status_on_apply(accepted, len(members), channel.capacity)
+    team = Team(event=event, channel=channel, municipality=municipality, status=status, note=note)
+    for position, (data, member_municipality) in enumerate(
+        zip(members, member_municipalities, strict=True)
+    ):
+        member = TeamMember(position=position, is_representative=position == 0)
+        apply_person(member, data, member_municipality)
+        team.members.append(member)
+    db.session.add(team)
+    flush_or_duplicate()
+    for member in team.members:
+        send_mail(
+            member.email,
+            "team_received.txt",
+            event_id=team.event_id,
+            kind="team",
+            team=team,
+            member=member,
+        )
+    db.session.commit()
+    return team
+
+
+def update_team(team: Team, members: list[PersonData], now: datetime | None = None) -> Team:
+    """The 代表者 changes the members until the deadline (commits).
+
+    Members are matched by e-mail: a kept member keeps his or her personal link, a new one is
+    mailed, a removed one is told. A 受付済 team that no longer fits the target becomes 選定中.
+    """
+    now = now or now_utc()
+    members = [m.normalised() for m in members]
+    channel = team.channel
+    if team.status in ("declined", "cancelled"):
+        raise RegistrationError("このお申込みは変更できません。")
+    rules.check_open(facts(channel), now)
+    _, member_municipalities = _check_team(channel, team.municipality_code, members)
+    channel.lock()
+    current = {m.email_normalized: m for m in team.active_members}
+    kept_or_new: list[TeamMember] = []
+    for position, (data, municipality) in enumerate(
+        zip(members, member_municipalities, strict=True)
+    ):
+        member = current.pop(normalise_email(data.email), None)
+        if member is None:
+            member = TeamMember(team=team)
+            db.session.add(member)
+        apply_person(member, data, municipality)
+        member.position = position
+        member.is_representative = position == 0
+        kept_or_new.append(member)
+    for removed in current.values():
+        removed.status = "removed"
+        removed.is_representative = False
+        send_mail(
+            removed.email,
+            "team_member_removed.txt",
+            event_id=team.event_id,
+            kind="team_removed",
+            team=team,
+            member=removed,
+        )
+    db.session.flush()
+    if team.status == "received":
+        others = venue_headcount(channel.id, rules.TEAM_COUNTED_STATUSES) - len(kept_or_new)
+        team.status = rules.team_status_on_apply(others, len(kept_or_new), channel.capacity)
+    for member in kept_or_new:
+        send_mail(
+            member.email,
+            "team_changed.txt",
+            event_id=team.event_id,
+            kind="team",
+            team=team,
+            member=member,
+        )
+    db.session.commit()
+    return team
+
+
+def decide_team(
+    team: Team, decision: str, *, keep_member_ids: list[int] | None = None, reason: str = ""
+) -> Team:
+    """The secretariat decides a 選定中 team: 参加決定, 人数調整 (naming who stays) or 見送り.
+
+    The 代表者 is mailed the decision; the action is written to the audit log (commits).
+    """
+    if decision not in rules.TEAM_DECISIONS:
+        raise RegistrationError("決定内容を選択してください。", field="decision")
+    if team.status in ("cancelled",):
+        raise RegistrationError("取り消された申込みです。")
+    team.channel.lock()
+    if decision == "adjusted":
+        keep = set(keep_member_ids or [])
+        staying = [m for m in team.active_members if m.id in keep]
+        if not staying or len(staying) == len(team.active_members):
+            raise RegistrationError(
+                "人数調整では、参加いただく方を1名以上、全員より少なく選んでください。",
+                field="keep",
+            )
+        if team.representative.id not in keep:
+            raise RegistrationError("代表者は参加者に含めてください。", field="keep")
+        for member in team.active_members:
+            if member.id not in keep:
+                member.status = "removed"
+    team.status = decision
+    team.decided_at = now_utc()
+    db.session.flush()
+    label = rules.TEAM_STATUS_LABELS[decision]
+    audit.record(
+        "decide_team", team.municipality.full_name, f"{label} {reason}".strip(), team.event_id
+    )
+    send_mail(
+        team.representative.email,
+        "team_decision.txt",
+        event_id=team.event_id,
+        kind="team_decision",
+        team=team,
+        reason=reason,
+    )
+    db.session.commit()
+    return team
+
+
+def cancel_team(team: Team, *, by_staff: bool = False, reason: str = "") -> Team:
+    """Withdraw a team's application (commits); every member is told."""
+    if team.status == "cancelled":
+        raise RegistrationError("既に取り消されています。")
+    team.channel.lock()
+    team.status = "cancelled"
+    if by_staff:
+        audit.record("cancel_team", team.municipality.full_name, reason, team.event_id)
+    for member in team.active_members:
+        send_mail(
+            member.email,
+            "team_cancelled.txt",
+            event_id=team.event_id,
+            kind="cancel",
+            team=team,
+            member=member,
+        )
+    db.session.commit()
+    return team
