@@ -1,4 +1,6 @@
-"""BaseForm with Japanese WTForms messages, and the staff login form."""
+"""BaseForm with Japanese WTForms messages, the staff login form, and showing a refusal on a form."""
+
+from collections.abc import Callable
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -33,3 +35,27 @@ def to_grouped_choices(groups, first: tuple[str, str] | None = None) -> list[Sel
     for group, pairs in groups:
         result += to_choices(pairs, optgroup=group)
     return result
+
+
+def show_error(
+    form,
+    exc,
+    *,
+    aliases: dict[str, str] | None = None,
+    otherwise: Callable[[str], None] | None = None,
+) -> None:
+    """Show a domain refusal next to the field it concerns.
+
+    ``exc`` has ``message`` (Japanese) and ``field`` (a field name or None), as every ``*Error``
+    of the rules modules does. ``aliases`` maps a rule's field name to the form's when the form
+    has that field. A message with no field on this form goes to ``otherwise(message)`` when
+    given (e.g. a flash), else above the form (``form.form_errors``).
+    """
+    names = [(aliases or {}).get(exc.field), exc.field] if exc.field else []
+    field = next((getattr(form, n) for n in names if n and hasattr(form, n)), None)
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, exc.message]
+    elif otherwise is not None:
+        otherwise(exc.message)
+    else:
+        form.form_errors.append(exc.message)

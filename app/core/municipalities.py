@@ -10,6 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
+from app.core.models import Municipality
+from app.core.text import normalise_text, to_katakana
 from app.extensions import db
 
 MASTER_CSV = Path(__file__).parent / "data" / "municipalities.csv"
@@ -79,8 +81,6 @@ def read_master(path: Path = MASTER_CSV) -> list[MasterRow]:
 
 def load_master(path: Path = MASTER_CSV) -> int:
     """Replace the master table with the validated CSV (all or nothing); returns the row count."""
-    from app.core.models import Municipality
-
     rows = read_master(path)
     db.session.execute(delete(Municipality))
     db.session.add_all(
@@ -102,17 +102,12 @@ def load_master(path: Path = MASTER_CSV) -> int:
 
 def ensure_master() -> None:
     """Load the master when the table is empty."""
-    from app.core.models import Municipality
-
     if not db.session.scalar(select(func.count()).select_from(Municipality)):
         load_master()
 
 
 def search(query: str, prefecture_code: str | None = None, limit: int = 50):
     """Municipalities whose name or kana contains the query, in code order."""
-    from app.core.models import Municipality
-    from app.core.text import normalise_text, to_katakana
-
     stmt = select(Municipality).order_by(Municipality.code)
     if prefecture_code:
         stmt = stmt.where(Municipality.prefecture_code == prefecture_code)
@@ -133,8 +128,6 @@ def grouped_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Prefectures in code order, each followed by its municipalities: for <optgroup> pickers.
 
     Cached per process (the master changes only through load_master, which clears it)."""
-    from app.core.models import Municipality
-
     groups: list[tuple[str, list[tuple[str, str]]]] = []
     for m in db.session.scalars(select(Municipality).order_by(Municipality.code)):
         if m.is_prefecture:
@@ -147,8 +140,6 @@ def grouped_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 @functools.cache
 def prefecture_choices() -> list[tuple[str, str]]:
     """The 47 prefectures in code order, as (code, name)."""
-    from app.core.models import Municipality
-
     rows = db.session.scalars(
         select(Municipality).where(Municipality.city.is_(None)).order_by(Municipality.code)
     )

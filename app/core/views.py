@@ -4,13 +4,11 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import login_user, logout_user
@@ -18,8 +16,6 @@ from flask_login import login_user, logout_user
 from app.core import municipalities
 from app.core.auth import LoginError, authenticate
 from app.core.forms import LoginForm
-from app.events.models import Material
-from app.extensions import db
 
 bp = Blueprint("core", __name__)
 
@@ -56,21 +52,6 @@ def logout():
     logout_user()
     flash("ログアウトしました。", "info")
     return redirect(url_for("core.login"))
-
-
-@bp.route("/materials/<int:material_id>")
-def material(material_id: int):
-    item = db.session.get(Material, material_id)
-    if item is None or item.registrants_only:
-        abort(404)
-    from io import BytesIO
-
-    return send_file(
-        BytesIO(item.data),
-        mimetype=item.content_type,
-        download_name=item.filename,
-        as_attachment=True,
-    )
 
 
 @bp.route("/api/municipalities")

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
+from app.core import audit
 from app.core.auth import staff_required
-from app.core.forms import to_choices
+from app.core.forms import show_error, to_choices
 from app.core.mail import requeue
-from app.core.models import AuditLog, OutboxMessage
+from app.core.models import AuditLog, Municipality, OutboxMessage
 from app.core.municipalities import grouped_choices
 from app.core.templating import register_console_nav
-from app.events.models import Channel, Event, current_event
+from app.core.text import normalise_text, to_katakana
+from app.events.models import Channel, Event, Material, current_event
 from app.extensions import db
 from app.registration import exports, reports
 from app.registration.forms import (
@@ -33,7 +35,6 @@ from app.registration.services import individual as individual_service
 from app.registration.services import materials as materials_service
 from app.registration.services import seats as seats_service
 from app.registration.services import teams as teams_service
-from app.registration.views import _form_error
 
 bp = Blueprint("registration_console", __name__, url_prefix="/console")
 STAFF = ("secretariat",)
@@ -124,8 +125,6 @@ def _registration_query(event: Event, form: ConsoleSearchForm):
         stmt = stmt.where(Registration.category == form.category.data)
     q = (form.q.data or "").strip()
     if q:
-        from app.core.text import normalise_text, to_katakana
-
         q = normalise_text(q)
         like = f"%{q}%"
         stmt = stmt.where(
@@ -169,7 +168,7 @@ def registration_detail(rid: int):
                 flash("お申込みを取り消しました。", "success")
                 return redirect(url_for(".registration_detail", rid=rid))
         except RegistrationError as exc:
-            _form_error(move if "move-channel" in request.form else cancel, exc)
+            show_error(move if "move-channel" in request.form else cancel, exc)
     mails = db.session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.to_addr == registration.email)
@@ -204,7 +203,7 @@ def admit():
                 over_capacity_reason=form.reason.data or "",
             )
         except RegistrationError as exc:
-            _form_error(form, exc)
+            show_error(form, exc)
         else:
             flash(f"{registration.name}さんを登録しました。", "success")
             return redirect(url_for(".registration_detail", rid=registration.id))
@@ -251,8 +250,6 @@ def teams():
         stmt = stmt.where(Team.status == form.status.data)
     q = (form.q.data or "").strip()
     if q:
-        from app.core.models import Municipality
-
         stmt = stmt.join(Municipality, Team.municipality).where(
             or_(
                 Municipality.city.contains(q),
@@ -289,7 +286,7 @@ def team_detail(tid: int):
                 )
                 return redirect(url_for(".team_detail", tid=tid))
         except RegistrationError as exc:
-            _form_error(form, exc)
+            show_error(form, exc)
     return render_template(
         "registration/console/team_detail.html",
         event=team.event,
@@ -334,8 +331,6 @@ def resend(mid: int):
     message = db.session.get(OutboxMessage, mid) or abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    from app.core import audit
-
     requeue(message)
     audit.record("resend_mail", message.to_addr, message.subject, message.event_id)
     db.session.commit()
@@ -408,7 +403,7 @@ def materials():
                 form.registrants_only.data,
             )
         except RegistrationError as exc:
-            _form_error(form, exc)
+            show_error(form, exc)
         else:
             flash("資料を掲載しました。", "success")
             return redirect(url_for(".materials"))
@@ -420,8 +415,6 @@ def materials():
 @bp.post("/materials/<int:mid>/delete")
 @staff_required(*STAFF)
 def delete_material(mid: int):
-    from app.events.models import Material
-
     material = db.session.get(Material, mid) or abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)

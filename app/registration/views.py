@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from io import BytesIO
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from sqlalchemy import select
 from wtforms import RadioField, SelectField
 
-from app.core.forms import to_choices, to_grouped_choices
+from app.core.forms import show_error, to_choices, to_grouped_choices
 from app.core.jpdates import now_utc
 from app.core.municipalities import grouped_choices, prefecture_choices
-from app.events.models import Event, current_event
+from app.events.models import Event, Material, current_event
 from app.extensions import db
 from app.registration.forms import (
     ActionForm,
@@ -40,16 +51,7 @@ def _event_or_404() -> Event:
 
 def _form_error(form, exc: RegistrationError) -> None:
     """Show a rule's refusal next to the field it concerns (or above the form)."""
-    target = exc.field
-    if target == "municipality" and hasattr(form, "team_municipality"):
-        target = "team_municipality"
-    field = getattr(form, target, None) if target else None
-    if field is not None and hasattr(field, "errors"):
-        if isinstance(field.errors, tuple):
-            field.errors = list(field.errors)
-        field.errors.append(exc.message)
-    else:
-        form.form_errors.append(exc.message)
+    show_error(form, exc, aliases={"municipality": "team_municipality"})
 
 
 @bp.route("/")
@@ -332,17 +334,24 @@ def archive(token: str):
 
 @bp.route("/archive/<token>/<int:material_id>")
 def archive_file(token: str, material_id: int):
-    from io import BytesIO
-
-    from flask import send_file
-
-    from app.events.models import Material
-
     person = _person_by_token(token)
     event_id = person.event_id if isinstance(person, Registration) else person.team.event_id
     material = db.session.get(Material, material_id)
     if material is None or material.event_id != event_id:
         abort(404)
+    return _send_material(material)
+
+
+@bp.route("/materials/<int:material_id>")
+def material(material_id: int):
+    """A public download of the 特設サイト (registrants-only ones answer 404 here)."""
+    item = db.session.get(Material, material_id)
+    if item is None or item.registrants_only:
+        abort(404)
+    return _send_material(item)
+
+
+def _send_material(material: Material):
     return send_file(
         BytesIO(material.data),
         mimetype=material.content_type,

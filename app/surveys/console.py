@@ -22,7 +22,7 @@ from app.surveys.forms import (
 )
 from app.surveys.qr import qr_png
 from app.surveys.tabulation import format_cell
-from app.surveys.views import short_url, survey_url
+from app.surveys.urls import short_url, survey_url
 
 bp = Blueprint("surveys_console", __name__, url_prefix="/console/surveys")
 ROLES = ("analyst", "secretariat")

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
 from app.core.jpdates import now_utc
-from app.core.models import StaffUser
+from app.core.mail import queue_mail, render_mail
+from app.core.models import OutboxMessage, StaffUser
 from app.events.models import Event
 from app.extensions import db
 from app.registration.models import Registration, Team, TeamMember
@@ -25,6 +26,7 @@ from app.surveys.definition import (
     is_open,
 )
 from app.surveys.models import Survey, SurveyImport, SurveyResponse
+from app.surveys.urls import survey_url
 
 
 class SurveyClosedError(Exception):
@@ -278,8 +280,6 @@ def import_survey_sheets(
 
 def survey_sheet(event: Event) -> bytes:
     """The questionnaire's Excel sheet for this event (to mail and to download)."""
-    from app.surveys.views import survey_url
-
     definition = ensure_survey(event).definition
     return sheets.build_sheet(definition, event.slug, event.name, survey_url(event, "mail"))
 
@@ -325,10 +325,6 @@ def queue_survey_invitations(event: Event, staff: StaffUser | None = None) -> in
     """Queue the questionnaire mail (QR code, URL and Excel sheet attached) to every distinct
     registrant not mailed yet for this event; returns how many were queued. Sent by the outbox,
     so a second run only reaches those who registered since."""
-    from app.core.mail import queue_mail, render_mail
-    from app.core.models import OutboxMessage
-    from app.surveys.views import survey_url
-
     done = set(
         db.session.scalars(
             select(OutboxMessage.to_addr).where(
@@ -369,8 +365,6 @@ def sheets_mime() -> str:
 
 def invitation_progress(event: Event) -> dict[str, int]:
     """Outbox states of the questionnaire mail: pending, sending, sent, logged, failed."""
-    from app.core.models import OutboxMessage
-
     rows = db.session.execute(
         select(OutboxMessage.status, func.count())
         .where(OutboxMessage.event_id == event.id, OutboxMessage.kind == MAIL_KIND)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.core.urls import external_url
 from app.events.models import Event
 from app.extensions import db
 from app.surveys import qr, services
 from app.surveys.definition import CHANNELS, SCALE_CONTENT, SCALE_TIME, WEB_CHANNELS, AnswerError
 from app.surveys.forms import ResponseForm, raw_answers
+from app.surveys.urls import survey_url
 
 bp = Blueprint("surveys", __name__)
 
@@ -25,16 +25,6 @@ def event_or_404(slug: str) -> Event:
     if event is None:
         abort(404)
     return event
-
-
-def survey_url(event: Event, channel: str) -> str:
-    """The public URL of the questionnaire for a channel (short and stable)."""
-    return external_url("surveys.answer", slug=event.slug, ch=channel)
-
-
-def short_url(event: Event) -> str:
-    """The short URL shown on the last slide (leads to the screen-QR channel)."""
-    return external_url("surveys.short", slug=event.slug)
 
 
 @bp.route("/q/<slug>")

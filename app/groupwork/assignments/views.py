@@ -22,6 +22,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.core.auth import staff_required
+from app.core.forms import show_error
 from app.core.jpdates import JST, now_utc
 from app.core.templating import register_console_nav
 from app.events.models import Event, current_event
@@ -93,14 +94,6 @@ def _target(me: TeamMember, member_id: int | None) -> TeamMember:
     if not me.is_representative:
         abort(403)
     return other
-
-
-def _error(form, exc: AssignmentError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
 
 
 def _state(team: Team) -> dict:
@@ -214,7 +207,7 @@ def scene_choice(token: str):
                     team, int(form.first_scene.data), int(form.second_scene.data), form.note.data
                 )
             except AssignmentError as exc:
-                _error(form, exc)
+                show_error(form, exc)
             else:
                 flash("資料２（検討希望場面）を提出しました。", "success")
                 return redirect(url_for(".overview", token=token))
@@ -268,7 +261,7 @@ def _pre_assignment_page(
         try:
             services.save_pre_assignment(target, form.data_object(), submit=submit, actor=actor)
         except AssignmentError as exc:
-            _error(form, exc)
+            show_error(form, exc)
         else:
             flash(
                 "資料３（事前課題）を提出しました。"
@@ -471,7 +464,7 @@ def console_scene_choice(team_id: int):
                 staff=True,
             )
         except AssignmentError as exc:
-            _error(form, exc)
+            show_error(form, exc)
         else:
             flash("資料２を記録しました。", "success")
             return redirect(back)

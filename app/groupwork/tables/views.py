@@ -18,6 +18,7 @@ from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from app.core.auth import staff_required
+from app.core.forms import show_error
 from app.core.templating import register_console_nav
 from app.events.models import Event, Venue, current_event
 from app.groupwork.scenes import SCENE_LABELS
@@ -90,12 +91,8 @@ def _pdf(data: bytes, filename: str) -> Response:
     )
 
 
-def _field_error(form, exc: TableError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "error")
+def _flash_error(message: str) -> None:
+    flash(message, "error")
 
 
 # ---------------------------------------------------------------- console
@@ -206,7 +203,7 @@ def table(code: str, number: int):
                 explainers_of(roles, table),
             )
         except TableError as exc:
-            _field_error(roles, exc)
+            show_error(roles, exc, otherwise=_flash_error)
         else:
             flash(f"{number}卓の役割を保存しました。", "success")
             return redirect(url_for("groupwork_tables.table", code=code, number=number))
@@ -261,7 +258,7 @@ def photo(code: str, number: int):
                 table, form.photo.data.filename or "", form.photo.data.read()
             )
         except TableError as exc:
-            _field_error(form, exc)
+            show_error(form, exc, otherwise=_flash_error)
         else:
             flash("ワークシートの写真を保存しました。", "success")
             return redirect(url_for("groupwork_tables.table", code=code, number=number))
