@@ -41,6 +41,7 @@ def create_app(
 
     register_extensions(app)
     register_models()
+    register_services()
     register_blueprints(app)
     register_cli(app)
     register_template_helpers(app)
@@ -99,6 +100,19 @@ def register_models() -> None:
     import app.groupwork.tables.models
     import app.registration.models
     import app.surveys.models  # noqa: F401
+
+
+def register_services() -> None:
+    """Import every services module (``app.**.services``, ``app.**.services.*``), so the audit
+    actions each declares are known to every process, whatever it imports."""
+    import importlib
+    import pkgutil
+
+    import app as package
+
+    for module in pkgutil.walk_packages(package.__path__, "app."):
+        if ".services" in module.name:
+            importlib.import_module(module.name)
 
 
 def register_blueprints(app: Flask) -> None:

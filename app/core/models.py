@@ -103,6 +103,13 @@ class OutboxMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     # pending → sending (claimed) → sent; logged: printed only (no SMTP configured);
     # failed: gave up after MAIL_MAX_ATTEMPTS (kept, can be resent).
+    STATUSES = {
+        "pending": "送信待ち",
+        "sending": "送信中",
+        "sent": "送信済",
+        "logged": "ログ出力のみ（SMTP未設定）",
+        "failed": "送信失敗",
+    }
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -115,6 +122,10 @@ class OutboxMessage(db.Model):
     attachments: Mapped[list[OutboxAttachment]] = relationship(
         back_populates="message", cascade="all, delete-orphan"
     )
+
+    @property
+    def status_label(self) -> str:
+        return self.STATUSES[self.status]
 
 
 class OutboxAttachment(db.Model):

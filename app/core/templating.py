@@ -4,7 +4,7 @@ from flask import Flask
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from app.core import jpdates
+from app.core import audit, jpdates
 
 
 def register_console_nav(
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["jdatetime"] = jpdates.format_datetime
     app.jinja_env.filters["jtime"] = jpdates.format_time
     app.jinja_env.filters["wdatetime"] = lambda v: jpdates.format_datetime(v, wareki=True)
+    app.jinja_env.filters["audit_action"] = audit.action_label
     app.jinja_env.filters["num"] = lambda v: f"{v:,}" if v is not None else "—"
 
     @app.context_processor

@@ -39,19 +39,7 @@ from app.registration.services import teams as teams_service
 bp = Blueprint("registration_console", __name__, url_prefix="/console")
 STAFF = ("secretariat",)
 PAGE_SIZE = 100
-AUDIT_LABELS = {
-    "admit_over_capacity": "定員超過で受付",
-    "move_channel": "参加方法の変更",
-    "cancel_registration": "申込の取消",
-    "change_capacity": "定員の変更",
-    "decide_team": "研修会議Ⅱの選定",
-    "cancel_team": "団体申込の取消",
-    "resend_mail": "メールの再送",
-    "import_registrations": "Excel取込",
-    "add_material": "資料の掲載",
-    "remove_material": "資料の削除",
-    "anonymise_event": "個人情報の削除",
-}
+AUDIT_ACTIONS = audit.actions({"resend_mail": "メールの再送"})
 
 
 @bp.record_once
@@ -319,6 +307,7 @@ def outbox():
         event=event,
         rows=rows,
         counts=counts,
+        statuses=OutboxMessage.STATUSES,
         status=status,
         action=ActionForm(),
         smtp=bool(current_app.config.get("MAIL_SERVER")),
@@ -348,9 +337,7 @@ def audit_log():
         .order_by(AuditLog.id.desc())
         .limit(500)
     ).all()
-    return render_template(
-        "registration/console/audit.html", event=event, rows=rows, action_labels=AUDIT_LABELS
-    )
+    return render_template("registration/console/audit.html", event=event, rows=rows)
 
 
 @bp.route("/export/<what>.<fmt>")

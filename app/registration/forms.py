@@ -28,6 +28,7 @@ from wtforms.validators import (
 
 from app.core.forms import BaseForm, to_choices, to_grouped_choices
 from app.core.text import normalise_email, normalise_text
+from app.registration.models import Registration
 from app.registration.rules import CATEGORY_LABELS, TEAM_STATUS_LABELS
 from app.registration.services.people import PersonData
 
@@ -246,7 +247,7 @@ class ConsoleSearchForm(Form):
     )
     status = SelectField(
         "状態",
-        choices=to_choices([("active", "申込中"), ("cancelled", "取消"), ("", "すべて")]),
+        choices=to_choices([*Registration.STATUSES.items(), ("", "すべて")]),
         validate_choice=False,
     )
 

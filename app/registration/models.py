@@ -60,11 +60,13 @@ class Registration(PersonFields, db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
     municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipality.code"))
-    status: Mapped[str] = mapped_column(String(10), default="active")  # active | cancelled
+    STATUSES = {"active": "申込中", "cancelled": "取消"}
+    status: Mapped[str] = mapped_column(String(10), default="active")
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     over_capacity: Mapped[bool] = mapped_column(Boolean, default=False)
-    source: Mapped[str] = mapped_column(String(10), default="web")  # web | import | console
+    SOURCES = {"web": "Web申込", "import": "Excel取込", "console": "事務局入力"}
+    source: Mapped[str] = mapped_column(String(10), default="web")
     attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
@@ -77,6 +79,14 @@ class Registration(PersonFields, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == "active"
+
+    @property
+    def status_label(self) -> str:
+        return self.STATUSES[self.status]
+
+    @property
+    def source_label(self) -> str:
+        return self.SOURCES[self.source]
 
     @property
     def affiliation(self) -> str:
@@ -113,6 +123,13 @@ class WaitlistEntry(db.Model):
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
     # waiting → offered → accepted | expired; withdrawn at any time.
+    STATUSES = {
+        "waiting": "順番待ち",
+        "offered": "席をご案内中（回答待ち）",
+        "accepted": "ウェビナーに切替済み",
+        "expired": "回答期限切れ",
+        "withdrawn": "取下げ",
+    }
     status: Mapped[str] = mapped_column(String(10), default="waiting")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -120,6 +137,10 @@ class WaitlistEntry(db.Model):
 
     registration: Mapped[Registration] = relationship(back_populates="waitlist_entries")
     channel: Mapped[Channel] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return self.STATUSES[self.status]
 
     def offer_is_live(self, now: datetime) -> bool:
         return (
@@ -149,8 +170,9 @@ class Team(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
     municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"))
-    # received 受付済 | pending 選定中 | accepted 参加決定 | adjusted 人数調整
-    # | declined 見送り | cancelled 取消
+    # The states and their labels are the rules' (TEAM_STATUS_LABELS): 受付済, 選定中, 参加決定,
+    # 人数調整, 見送り, 取消.
+    STATUSES = TEAM_STATUS_LABELS
     status: Mapped[str] = mapped_column(String(10))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -165,7 +187,7 @@ class Team(db.Model):
 
     @property
     def status_label(self) -> str:
-        return TEAM_STATUS_LABELS[self.status]
+        return self.STATUSES[self.status]
 
     @property
     def active_members(self) -> list[TeamMember]:
@@ -190,7 +212,8 @@ class TeamMember(PersonFields, db.Model):
     municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipality.code"))
     position: Mapped[int] = mapped_column(default=0)
     is_representative: Mapped[bool] = mapped_column(Boolean, default=False)
-    # active | removed (人数調整 or changed by the 代表者)
+    # removed: by 人数調整 or by the 代表者
+    STATUSES = {"active": "参加", "removed": "参加者から除外"}
     status: Mapped[str] = mapped_column(String(10), default="active")
     attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -200,6 +223,10 @@ class TeamMember(PersonFields, db.Model):
     @property
     def affiliation(self) -> str:
         return self.municipality.full_name if self.municipality else self.organisation
+
+    @property
+    def status_label(self) -> str:
+        return self.STATUSES[self.status]
 
 
 def webinar_seats_taken(channel_id: int, now: datetime) -> int:

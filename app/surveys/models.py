@@ -66,6 +66,7 @@ class SurveyResponse(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(10))
+    SOURCES = {"web": "回答者が入力", "excel": "Excelシートの取込", "entry": "事務局が紙から入力"}
     source: Mapped[str] = mapped_column(String(10), default="web")
     answers: Mapped[dict] = mapped_column(JSON)
     import_id: Mapped[int | None] = mapped_column(
@@ -76,6 +77,10 @@ class SurveyResponse(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     survey_import: Mapped[SurveyImport | None] = relationship()
+
+    @property
+    def source_label(self) -> str:
+        return self.SOURCES[self.source]
 
     @property
     def channel_label(self) -> str:

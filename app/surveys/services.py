@@ -28,6 +28,15 @@ from app.surveys.definition import (
 from app.surveys.models import Survey, SurveyImport, SurveyResponse
 from app.surveys.urls import survey_url
 
+AUDIT_ACTIONS = audit.actions(
+    {
+        "survey.regenerate": "アンケート設問の再作成",
+        "survey.import": "アンケートExcelの取込",
+        "survey.paper_entry": "紙のアンケートの入力",
+        "survey.mail": "アンケート依頼メールの送信",
+    }
+)
+
 
 class SurveyClosedError(Exception):
     """The questionnaire is not taking answers now."""
@@ -213,11 +222,21 @@ def response_denominators(event: Event) -> dict[str, int]:
 
 @dataclass
 class SheetResult:
-    """What happened to one uploaded file: imported | duplicate | refused."""
+    """What happened to one uploaded file: imported | duplicate | refused (STATUSES)."""
+
+    STATUSES = {
+        "imported": "取り込み済み",
+        "duplicate": "重複のためスキップ",
+        "refused": "取り込めません",
+    }
 
     filename: str
     status: str
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return self.STATUSES[self.status]
 
 
 def import_survey_sheets(

@@ -74,7 +74,8 @@ class PreAssignment(db.Model):
     organisation_needs: Mapped[str] = mapped_column(Text, default="")
     # Block D その他.
     want_to_learn: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(10), default="draft")  # draft | submitted
+    STATUSES = {"draft": "下書き", "submitted": "提出済"}
+    status: Mapped[str] = mapped_column(String(10), default="draft")
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     # self | representative | staff: who last saved it.
@@ -92,6 +93,10 @@ class PreAssignment(db.Model):
     @property
     def is_submitted(self) -> bool:
         return self.status == "submitted"
+
+    @property
+    def status_label(self) -> str:
+        return self.STATUSES[self.status]
 
     def scene_row(self, no: int) -> PreAssignmentScene:
         """The grid column of scene ``no`` (1–4), created empty when missing."""

@@ -37,6 +37,18 @@ from app.registration.rules import TEAM_COUNTED_STATUSES
 # ---------------------------------------------------------------- deadlines and state
 
 
+AUDIT_ACTIONS = audit.actions(
+    {
+        "scene_choice.record": "資料２の事務局入力",
+        "pre_assignment.record": "資料３の事務局入力",
+        "team_file.upload": "資料４の事務局登録",
+        "team_file.delete": "資料４の削除",
+        "deadline.extend": "提出期限の延長",
+        "assignment.remind": "督促メールの送信",
+    }
+)
+
+
 def is_participating(team: Team) -> bool:
     """Teams submit from acceptance on: 受付済, 参加決定 or 人数調整."""
     return team.status in TEAM_COUNTED_STATUSES
@@ -218,7 +230,7 @@ def save_pre_assignment(
         pa.submitted_at = now
         pa.late = late
     if actor == "staff":
-        audit.record("pre_assignment.record", f"member:{member.id}", pa.status, team.event_id)
+        audit.record("pre_assignment.record", f"member:{member.id}", pa.status_label, team.event_id)
     db.session.commit()
     return pa
 

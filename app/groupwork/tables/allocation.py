@@ -54,9 +54,35 @@ class TeamInput:
     name: str = ""
 
 
+# Labels of what the allocation page and the audit log show (the values are CP-SAT's and ours).
+SOLVER_STATUS_LABELS = {
+    "OPTIMAL": "最適解",
+    "FEASIBLE": "実行可能解",
+    "GREEDY": "初期解（時間内に改善できず）",
+    "INFEASIBLE": "条件を満たす解なし",
+    "UNKNOWN": "時間内に解が見つからず",
+    "MODEL_INVALID": "モデルの誤り",
+}
+METHOD_LABELS = {
+    "fixed": "割り当てる団体なし",
+    "cp-sat": "CP-SAT（一括）",
+    "two-stage": "CP-SAT（二段階）",
+}
+SETTING_LABELS = {
+    "large_threshold": "多人数の団体（人以上）",
+    "table_min": "卓の最少人数",
+    "table_max": "卓の最多人数",
+    "table_count": "卓数の上限",
+    "time_limit": "計算時間の上限（秒）",
+    "seed": "乱数の種",
+    "workers": "並列数",
+    "two_stage_above": "二段階で解く人数（人超）",
+}
+
+
 @dataclass(frozen=True)
 class Settings:
-    """A venue's settings plus the solver's limits."""
+    """A venue's settings plus the solver's limits (labels: SETTING_LABELS)."""
 
     large_threshold: int = 4
     table_min: int = 4

@@ -14,6 +14,7 @@ from app.core.tokens import new_token
 from app.events.models import Event, Venue
 from app.extensions import db
 from app.groupwork.scenes import SCENE_LABELS
+from app.groupwork.tables.allocation import METHOD_LABELS, SETTING_LABELS, SOLVER_STATUS_LABELS
 from app.registration.models import Team, TeamMember
 
 
@@ -28,7 +29,8 @@ class TableAllocation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
     venue_id: Mapped[int] = mapped_column(ForeignKey("venue.id", ondelete="CASCADE"), unique=True)
-    status: Mapped[str] = mapped_column(String(10), default="draft")  # draft | published
+    STATUSES = {"draft": "案", "published": "確定・公開済み"}
+    status: Mapped[str] = mapped_column(String(10), default="draft")
     # Settings and input (team sizes, prefectures, 第１・第２希望) as solved.
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     inputs: Mapped[list] = mapped_column(JSON, default=list)
@@ -53,6 +55,25 @@ class TableAllocation(db.Model):
     @property
     def is_published(self) -> bool:
         return self.status == "published"
+
+    @property
+    def status_label(self) -> str:
+        return self.STATUSES[self.status]
+
+    @property
+    def solver_status_label(self) -> str:
+        return SOLVER_STATUS_LABELS.get(self.solver_status, self.solver_status)
+
+    @property
+    def method_label(self) -> str:
+        return METHOD_LABELS.get(self.method, self.method)
+
+    @property
+    def settings_labelled(self) -> list[tuple[str, object]]:
+        """The stored parameters as (Japanese label, value), in the order of SETTING_LABELS."""
+        return [
+            (label, self.params[key]) for key, label in SETTING_LABELS.items() if key in self.params
+        ]
 
     def table(self, number: int) -> GroupTable | None:
         return next((t for t in self.tables if t.number == number), None)

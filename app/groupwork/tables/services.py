@@ -20,6 +20,19 @@ from app.groupwork.tables.worksheet import WORKSHEET_FIELDS
 from app.registration.models import Team
 from app.registration.rules import TEAM_COUNTED_STATUSES
 
+AUDIT_ACTIONS = audit.actions(
+    {
+        "tables.allocate": "卓の割り当て",
+        "tables.scene": "卓の場面の変更",
+        "tables.move": "団体の卓の移動",
+        "tables.roles": "役割の設定",
+        "tables.worksheet": "グループワークシートの入力",
+        "tables.photo": "写真の登録",
+        "tables.publish": "グループ・座席の確定と公開",
+        "tables.matome": "まとめの送付",
+    }
+)
+
 
 class TableError(Exception):
     """A refused change; ``field`` names the form field the message belongs to."""
@@ -172,7 +185,7 @@ def allocate_tables(venue: Venue, time_limit: float = 10.0) -> TableAllocation:
     audit.record(
         "tables.allocate",
         f"venue:{venue.code}",
-        f"objective={result.objective} status={result.status}",
+        f"目的関数 {result.objective}（{alloc.SOLVER_STATUS_LABELS.get(result.status, result.status)}）",
         venue.event_id,
     )
     db.session.commit()

@@ -25,6 +25,16 @@ from app.registration.services.people import (
 from app.registration.services.seats import facts, seats_taken, take_seat
 from app.registration.services.waitlist import offer_freed_seats, queue_for_webinar
 
+AUDIT_ACTIONS = audit.actions(
+    {
+        "admit_over_capacity": "定員超過で受付",
+        "import_registrations": "研修会議Ⅰ申込のExcel取込",
+        "move_channel": "参加方法の変更",
+        "cancel_registration": "申込の取消",
+        "change_capacity": "定員の変更",
+    }
+)
+
 
 def register_for_training1(
     event: Event,

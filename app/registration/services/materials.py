@@ -16,6 +16,9 @@ OFFICE_TYPES = {
 }
 
 
+AUDIT_ACTIONS = audit.actions({"add_material": "資料の掲載", "remove_material": "資料の削除"})
+
+
 def add_material(event: Event, title: str, filename: str, data: bytes, registrants_only: bool):
     """A download for the 特設サイト (public) or the registrants' archive (commits).
 

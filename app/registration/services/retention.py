@@ -12,6 +12,9 @@ from app.registration.models import Registration, Team, TeamMember
 ANONYMISED = "（削除済み）"
 
 
+AUDIT_ACTIONS = audit.actions({"anonymise_event": "個人情報の削除"})
+
+
 def anonymise_event(event: Event) -> int:
     """Erase the personal data of an event's registrants and team members (commits).
 

@@ -27,6 +27,8 @@ from app.registration.services.people import (
 )
 from app.registration.services.seats import facts
 
+AUDIT_ACTIONS = audit.actions({"decide_team": "研修会議Ⅱの選定", "cancel_team": "団体申込の取消"})
+
 
 def _venue_channel(event: Event, code: str) -> Channel:
     try:
