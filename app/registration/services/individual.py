@@ -9,12 +9,12 @@ from datetime import datetime
 
 from app.core import audit
 from app.core.jpdates import now_utc
-from app.core.mail import send_mail
 from app.events.models import Channel, Event
 from app.extensions import db
 from app.registration import rules
 from app.registration.models import Registration
 from app.registration.rules import RegistrationError
+from app.registration.services.notify import mail_registration
 from app.registration.services.people import (
     PersonData,
     apply_person,
@@ -120,13 +120,7 @@ def _register(
             event_id=event.id,
         )
     flush_or_duplicate()
-    send_mail(
-        registration.email,
-        "registration_received.txt",
-        event_id=registration.event_id,
-        kind="registration",
-        registration=registration,
-    )
+    mail_registration(registration, "registration_received.txt")
     return registration
 
 
@@ -156,13 +150,7 @@ def update_registration(
     refuse_duplicate_email(registration.event, data.email, exclude_id=registration.id)
     apply_person(registration, data, municipality)
     flush_or_duplicate()
-    send_mail(
-        registration.email,
-        "registration_changed.txt",
-        event_id=registration.event_id,
-        kind="registration",
-        registration=registration,
-    )
+    mail_registration(registration, "registration_changed.txt")
     db.session.commit()
     return registration
 
@@ -211,13 +199,7 @@ def switch_channel(
             f"{source.label} → {target.label} {over_capacity_reason}".strip(),
             event_id=registration.event_id,
         )
-    send_mail(
-        registration.email,
-        "channel_switched.txt",
-        event_id=registration.event_id,
-        kind="registration",
-        registration=registration,
-    )
+    mail_registration(registration, "channel_switched.txt")
     db.session.commit()
     return registration
 
@@ -248,13 +230,7 @@ def cancel_registration(
         audit.record(
             "cancel_registration", registration.name, reason, event_id=registration.event_id
         )
-    send_mail(
-        registration.email,
-        "registration_cancelled.txt",
-        event_id=registration.event_id,
-        kind="cancel",
-        registration=registration,
-    )
+    mail_registration(registration, "registration_cancelled.txt", kind="cancel")
     db.session.commit()
     return registration
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from app.core import audit
 from app.core.jpdates import now_utc
-from app.core.mail import send_mail
 from app.core.models import Municipality
 from app.core.text import normalise_email
 from app.events.models import Channel, Event
@@ -19,6 +18,7 @@ from app.extensions import db
 from app.registration import rules
 from app.registration.models import Team, TeamMember, venue_headcount
 from app.registration.rules import DuplicateError, RegistrationError
+from app.registration.services.notify import mail_member
 from app.registration.services.people import (
     PersonData,
     apply_person,
@@ -111,14 +111,7 @@ def apply_team(
     db.session.add(team)
     flush_or_duplicate()
     for member in team.members:
-        send_mail(
-            member.email,
-            "team_received.txt",
-            event_id=team.event_id,
-            kind="team",
-            team=team,
-            member=member,
-        )
+        mail_member(team, member, "team_received.txt")
     db.session.commit()
     return team
 
@@ -153,27 +146,13 @@ def update_team(team: Team, members: list[PersonData], now: datetime | None = No
     for removed in current.values():
         removed.status = "removed"
         removed.is_representative = False
-        send_mail(
-            removed.email,
-            "team_member_removed.txt",
-            event_id=team.event_id,
-            kind="team_removed",
-            team=team,
-            member=removed,
-        )
+        mail_member(team, removed, "team_member_removed.txt", kind="team_removed")
     db.session.flush()
     if team.status == "received":
         others = venue_headcount(channel.id, rules.TEAM_COUNTED_STATUSES) - len(kept_or_new)
         team.status = rules.team_status_on_apply(others, len(kept_or_new), channel.capacity)
     for member in kept_or_new:
-        send_mail(
-            member.email,
-            "team_changed.txt",
-            event_id=team.event_id,
-            kind="team",
-            team=team,
-            member=member,
-        )
+        mail_member(team, member, "team_changed.txt")
     db.session.commit()
     return team
 
@@ -210,14 +189,7 @@ def decide_team(
     audit.record(
         "decide_team", team.municipality.full_name, f"{label} {reason}".strip(), team.event_id
     )
-    send_mail(
-        team.representative.email,
-        "team_decision.txt",
-        event_id=team.event_id,
-        kind="team_decision",
-        team=team,
-        reason=reason,
-    )
+    mail_member(team, team.representative, "team_decision.txt", kind="team_decision", reason=reason)
     db.session.commit()
     return team
 
@@ -231,13 +203,6 @@ def cancel_team(team: Team, *, by_staff: bool = False, reason: str = "") -> Team
     if by_staff:
         audit.record("cancel_team", team.municipality.full_name, reason, team.event_id)
     for member in team.active_members:
-        send_mail(
-            member.email,
-            "team_cancelled.txt",
-            event_id=team.event_id,
-            kind="cancel",
-            team=team,
-            member=member,
-        )
+        mail_member(team, member, "team_cancelled.txt", kind="cancel")
     db.session.commit()
     return team

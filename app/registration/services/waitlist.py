@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from app.core.jpdates import now_utc
-from app.core.mail import send_mail
 from app.events.models import Channel, Event
 from app.extensions import db
 from app.registration import rules
 from app.registration.models import Registration, WaitlistEntry
 from app.registration.rules import RegistrationError
+from app.registration.services.notify import mail_registration
 from app.registration.services.seats import facts, seats_taken
 
 
@@ -41,14 +41,7 @@ def join_waitlist(registration: Registration, now: datetime | None = None) -> Wa
     entry = queue_for_webinar(registration.event, registration, now)
     db.session.flush()
     position = waitlist_position(entry)
-    send_mail(
-        registration.email,
-        "waitlist_joined.txt",
-        event_id=registration.event_id,
-        kind="waitlist",
-        registration=registration,
-        position=position,
-    )
+    mail_registration(registration, "waitlist_joined.txt", kind="waitlist", position=position)
     db.session.commit()
     return entry
 
@@ -88,14 +81,7 @@ def offer_freed_seats(channel: Channel, now: datetime) -> int:
         entry.offered_at = now
         entry.offer_expires_at = now + timedelta(hours=hours)
         registration = entry.registration
-        send_mail(
-            registration.email,
-            "waitlist_offer.txt",
-            event_id=channel.event_id,
-            kind="waitlist_offer",
-            registration=registration,
-            entry=entry,
-        )
+        mail_registration(registration, "waitlist_offer.txt", kind="waitlist_offer", entry=entry)
     return len(waiting)
 
 
@@ -110,13 +96,7 @@ def accept_offer(registration: Registration, now: datetime | None = None) -> Reg
     entry.status = "accepted"
     registration.channel = channel
     db.session.flush()
-    send_mail(
-        registration.email,
-        "offer_accepted.txt",
-        event_id=registration.event_id,
-        kind="registration",
-        registration=registration,
-    )
+    mail_registration(registration, "offer_accepted.txt")
     db.session.commit()
     return registration
 
