@@ -1,4 +1,4 @@
-"""Japanese date conventions (pure): JST instants, 西暦 and 令和 formatting.
+"""Japanese date conventions (pure): JST instants and the one way a date is written (令和).
 
 Every deadline is an aware instant; everything shown to a person is in Asia/Tokyo.
 """
@@ -50,12 +50,6 @@ def weekday_ja(value: date | datetime) -> str:
     return WEEKDAYS[_as_date(value).weekday()]
 
 
-def format_date(value: date | datetime) -> str:
-    """2023年10月19日（木）"""
-    d = _as_date(value)
-    return f"{d.year}年{d.month}月{d.day}日（{weekday_ja(d)}）"
-
-
 def wareki_year(value: date | datetime) -> str:
     """令和5年 (元年 for the first year of an era)."""
     d = _as_date(value)
@@ -66,8 +60,8 @@ def wareki_year(value: date | datetime) -> str:
     return f"{d.year}年"
 
 
-def format_wareki(value: date | datetime) -> str:
-    """令和5年10月19日（木）"""
+def format_date(value: date | datetime) -> str:
+    """令和5年10月19日（木）: every date a person reads (decisions.md: 令和, as the documents)."""
     d = _as_date(value)
     return f"{wareki_year(d)}{d.month}月{d.day}日（{weekday_ja(d)}）"
 
@@ -78,10 +72,10 @@ def format_time(value: datetime) -> str:
     return f"{t.hour}:{t.minute:02d}"
 
 
-def format_datetime(value: datetime, wareki: bool = False) -> str:
-    """2023年10月6日（金）17:00, or 23:59:59 written as 「中」 (end of that day)."""
+def format_datetime(value: datetime) -> str:
+    """令和5年10月6日（金）17:00, or 23:59:59 written as 「中」 (end of that day)."""
     t = to_jst(value)
-    day = format_wareki(t) if wareki else format_date(t)
+    day = format_date(t)
     if (t.hour, t.minute, t.second) == (23, 59, 59):
         return f"{day}中"
     return f"{day}{format_time(t)}"

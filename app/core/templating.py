@@ -16,10 +16,8 @@ def register_console_nav(
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["jdate"] = jpdates.format_date
-    app.jinja_env.filters["wareki"] = jpdates.format_wareki
     app.jinja_env.filters["jdatetime"] = jpdates.format_datetime
     app.jinja_env.filters["jtime"] = jpdates.format_time
-    app.jinja_env.filters["wdatetime"] = lambda v: jpdates.format_datetime(v, wareki=True)
     app.jinja_env.filters["audit_action"] = audit.action_label
     app.jinja_env.filters["num"] = lambda v: f"{v:,}" if v is not None else "—"
 

@@ -158,6 +158,8 @@ def every_state(db, event, make_registration, make_team, tokyo_teams):  # noqa: 
     return {"rid": waiting.id, "tid": team.id, "team_id": team.id, "member_id": 0}
 
 
+# decisions.md: every date a person reads is written in 令和, by one helper.
+SEIREKI_DATE = re.compile(r"(?<![0-9])20[0-9]{2}年[0-9]{1,2}月")
 NOT_HTML = re.compile(r"\.(pdf|xlsx|csv)$|<fmt>|files/|/photo$")
 
 
@@ -193,5 +195,26 @@ def test_no_console_page_shows_an_internal_value(app, client, staff, every_state
         text = visible_text(response.get_data(as_text=True))
         leaks = sorted(set(pattern.findall(text)))
         assert leaks == [], f"{path} shows {leaks}"
+        assert not SEIREKI_DATE.search(text), (
+            f"{path} writes a date in 西暦: {SEIREKI_DATE.search(text)[0]}"
+        )
         pages += 1
     assert pages >= 20
+
+
+def test_participant_pages_and_mails_write_dates_in_reiwa(
+    client, db, event, make_registration, make_team
+):
+    registration = make_registration(channel="webinar")
+    team = make_team(size=2)
+    pages = ["/", "/register", "/team/apply", f"/r/{registration.token}"]
+    pages += [f"/t/{team.members[0].token}", f"/t/{team.members[0].token}/assignments"]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        text = visible_text(response.get_data(as_text=True))
+        assert "令和" in text or path in ("/register", "/team/apply"), path
+        assert not SEIREKI_DATE.search(text), f"{path}: {SEIREKI_DATE.search(text)[0]}"
+    bodies = db.session.scalars(select(OutboxMessage.body)).all()
+    assert bodies and all("令和" in body for body in bodies)
+    assert not any(SEIREKI_DATE.search(body) for body in bodies)
