@@ -67,10 +67,26 @@ def register_error_handlers(app: Flask) -> None:
     def handler(error):
         code = getattr(error, "code", 500) or 500
         title, message = pages.get(code, pages[500])
-        return render_template("errors/error.html", title=title, message=message, event=None), code
+        return render_template(
+            "errors/error.html", title=title, message=message, event=_event_for_error_page()
+        ), code
 
     for code in pages:
         app.register_error_handler(code, handler)
+
+
+def _event_for_error_page():
+    """The event whose name the public error page shows; None when the database cannot say."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.events.models import current_event
+    from app.extensions import db
+
+    try:
+        return current_event()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
 
 
 def _normalise_db_url(url: str) -> str:

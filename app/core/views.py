@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -18,6 +19,12 @@ from app.core.auth import LoginError, authenticate
 from app.core.forms import LoginForm
 
 bp = Blueprint("core", __name__)
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says; serve the app's own icon."""
+    return current_app.send_static_file("favicon.ico")
 
 
 def _safe_next(target: str | None) -> str:

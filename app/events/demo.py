@@ -285,7 +285,7 @@ def seed_fy2023(weeks: int = 0) -> Event:
             ends_at=t(jst(2023, 10, 19, 16, 0)),
             reception_label="",
             interaction_note="傍聴のみ。",
-            eligibility_note="定員上限なし。",
+            eligibility_note="参加区分を問わず、どなたでもお申込みいただけます。",
             position=2,
         )
     )

@@ -196,6 +196,13 @@ class Channel(db.Model):
     training: Mapped[Training] = relationship()
     venue: Mapped[Venue | None] = relationship()
 
+    @property
+    def heading(self) -> str:
+        """「研修会議Ⅰ　ウェビナー参加」, or the label alone when it names its training already
+        (「研修会議Ⅱ（東京会場）」)."""
+        name = self.training.name
+        return self.label if self.label.startswith(name) else f"{name}　{self.label}"
+
     def lock(self) -> None:
         """Take the capacity lock for this channel in the current transaction.
 

@@ -71,6 +71,7 @@ def dashboard():
         overview=seats_service.channel_overview(event),
         waitlist=reports.waitlist_counts(event),
         teams=reports.teams_by_state(event),
+        team_statuses=Team.STATUSES,
         deadlines=reports.deadlines(event),
         capacity_form=CapacityForm(),
     )

@@ -248,6 +248,8 @@ class ConsoleSearchForm(Form):
     status = SelectField(
         "状態",
         choices=to_choices([*Registration.STATUSES.items(), ("", "すべて")]),
+        # The list opens on what the select shows first; 「すべて」 is an explicit choice.
+        default="active",
         validate_choice=False,
     )
 

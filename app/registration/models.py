@@ -13,7 +13,7 @@ from app.core.models import Municipality
 from app.core.tokens import new_token
 from app.events.models import Channel, Event
 from app.extensions import db
-from app.registration.rules import CATEGORY_LABELS, TEAM_STATUS_LABELS
+from app.registration.rules import CATEGORY_LABELS, TEAM_COUNTED_STATUSES, TEAM_STATUS_LABELS
 
 
 class PersonFields:
@@ -190,6 +190,11 @@ class Team(db.Model):
         return self.STATUSES[self.status]
 
     @property
+    def takes_part(self) -> bool:
+        """受付済・参加決定・人数調整: counted at its venue, hands in the 事前課題."""
+        return self.status in TEAM_COUNTED_STATUSES
+
+    @property
     def active_members(self) -> list[TeamMember]:
         return [m for m in self.members if m.status == "active"]
 
@@ -232,6 +237,12 @@ class TeamMember(PersonFields, db.Model):
 def webinar_seats_taken(channel_id: int, now: datetime) -> int:
     """Seats held on a capped channel: active registrations plus live waiting-list offers
     (one round trip: it runs while the channel lock is held)."""
+    return sum(webinar_seat_counts(channel_id, now))
+
+
+def webinar_seat_counts(channel_id: int, now: datetime) -> tuple[int, int]:
+    """(active registrations, live offers) of a channel in one round trip: the two parts of
+    the one definition of seats taken, shown apart on the dashboard."""
     registrations = (
         select(func.count())
         .select_from(Registration)
@@ -248,7 +259,8 @@ def webinar_seats_taken(channel_id: int, now: datetime) -> int:
         )
         .scalar_subquery()
     )
-    return db.session.scalar(select(registrations + offers))
+    registered, offered = db.session.execute(select(registrations, offers)).one()
+    return registered, offered
 
 
 def venue_headcount(channel_id: int, statuses: tuple[str, ...]) -> int:

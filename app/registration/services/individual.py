@@ -23,7 +23,11 @@ from app.registration.services.people import (
     refuse_duplicate_email,
 )
 from app.registration.services.seats import facts, seats_taken, take_seat
-from app.registration.services.waitlist import offer_freed_seats, queue_for_webinar
+from app.registration.services.waitlist import (
+    offer_freed_seats,
+    queue_for_webinar,
+    waitlist_position,
+)
 
 AUDIT_ACTIONS = audit.actions(
     {
@@ -110,8 +114,7 @@ def _register(
         taken = take_seat(channel, now, over_capacity=bool(over_capacity_reason))
         registration.over_capacity = taken >= channel.capacity
     db.session.add(registration)
-    if join_waitlist:
-        queue_for_webinar(event, registration, now)
+    entry = queue_for_webinar(event, registration, now) if join_waitlist else None
     if over_capacity_reason:
         audit.record(
             "admit_over_capacity",
@@ -120,7 +123,8 @@ def _register(
             event_id=event.id,
         )
     flush_or_duplicate()
-    mail_registration(registration, "registration_received.txt")
+    position = waitlist_position(entry) if entry is not None else None
+    mail_registration(registration, "registration_received.txt", position=position)
     return registration
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from app.core.jpdates import now_utc
 from app.events.models import Channel, Event
 from app.registration import rules
-from app.registration.models import venue_headcount, webinar_seats_taken
+from app.registration.models import venue_headcount, webinar_seat_counts, webinar_seats_taken
 from app.registration.rules import ChannelFacts
 
 # A test may set this to stretch the window between counting and inserting (race proofs).
@@ -39,19 +39,27 @@ def seats_taken(channel: Channel, now: datetime | None = None) -> int:
 
 
 def channel_overview(event: Event, now: datetime | None = None) -> list[dict]:
-    """Each channel with its state (受付中 / 残りわずか / 満席 / 受付終了), seats taken and left."""
+    """Each channel with its state (受付中 / 残りわずか / 満席 / 受付終了) and its seats.
+
+    One definition everywhere: ``taken`` = ``registered`` (active registrations; for a venue,
+    active members of 受付済・参加決定・人数調整 teams) + ``offered`` (seats held by live
+    waiting-list offers); ``left`` = capacity − taken (None without a capacity).
+    """
     now = now or now_utc()
     rows = []
     for channel in event.channels:
         if channel.kind == "venue":
-            taken = venue_headcount(channel.id, rules.TEAM_COUNTED_STATUSES)
+            registered, offered = venue_headcount(channel.id, rules.TEAM_COUNTED_STATUSES), 0
         else:
-            taken = seats_taken(channel, now)
+            registered, offered = webinar_seat_counts(channel.id, now)
+        taken = registered + offered
         left = None if channel.capacity is None else channel.capacity - taken
         rows.append(
             {
                 "channel": channel,
                 "state": rules.channel_state(facts(channel), taken, now, event.few_left_ratio),
+                "registered": registered,
+                "offered": offered,
                 "taken": taken,
                 "left": left,
             }
