@@ -23,10 +23,22 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_SENDER = "研修会議事務局 <no-reply@example.jp>"
     MAIL_MAX_ATTEMPTS = 12
+    # True only when MAIL_SERVER supports SMTPUTF8: then addresses with non-ASCII characters
+    # are accepted at the forms.
+    MAIL_SMTPUTF8 = False
     # Absolute base of the links put into mails (e.g. https://kenshu.example.jp).
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_MINUTES = 15
+    # Console sessions last a working day; the signed cookie is refused after that.
+    PERMANENT_SESSION_LIFETIME = 10 * 60 * 60
+    # Login attempts, counted atomically per client address (and per address and login):
+    # nobody can lock a staff member out from another address. The counters live in
+    # RATELIMIT_STORAGE_URI: memory:// (one process), redis://… when several processes serve.
+    LOGIN_LIMITS = "10 per 15 minutes"
+    LOGIN_LIMITS_PER_ADDRESS = "30 per 15 minutes"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    # Reverse proxies in front of the app (nginx: 1): their X-Forwarded-For gives the client.
+    TRUSTED_PROXIES = 0
     UPLOAD_FOLDER: str | None = None  # default: instance/uploads
 
 

@@ -12,6 +12,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from flask import g
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -84,6 +85,15 @@ def app(database_url, tmp_path, request):
     if request.node.get_closest_marker("csrf"):
         overrides["WTF_CSRF_ENABLED"] = True
     app = create_app(TestConfig, **overrides)
+
+    @app.before_request
+    def _load_the_user_per_request():
+        # Requests of the test client share the test's app context (and so ``g``), which a
+        # served request never does: let Flask-Login load the user, and Flask-WTF the CSRF
+        # token, from each request's own cookie.
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
+
     with app.app_context():
         yield app
         _clean(app)

@@ -2,10 +2,12 @@
 
 from collections.abc import Callable
 
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, ValidationError
 
 
 class BaseForm(FlaskForm):
@@ -22,6 +24,49 @@ class LoginForm(BaseForm):
     password = PasswordField(
         "パスワード", validators=[DataRequired(message="パスワードを入力してください。")]
     )
+
+
+class MailAddress:
+    """An e-mail address the configured mail server can deliver to (WTForms validator).
+
+    Non-ASCII characters (``やまだ@example.jp``) need SMTPUTF8, which most servers lack: they are
+    refused with a Japanese message unless ``MAIL_SMTPUTF8`` says the server supports it;
+    the syntax is checked by email-validator (no DNS look-up).
+    """
+
+    def __call__(self, form, field) -> None:
+        value = field.data or ""
+        if not value:
+            return
+        smtputf8 = bool(current_app.config.get("MAIL_SMTPUTF8"))
+        if not value.isascii() and not smtputf8:
+            raise ValidationError(
+                "メールアドレスに全角文字や日本語が含まれています。"
+                "お届けできないため、半角英数字のアドレスを入力してください。"
+            )
+        try:
+            validate_email(value, check_deliverability=False, allow_smtputf8=smtputf8)
+        except EmailNotValidError:
+            raise ValidationError("メールアドレスの形式が正しくありません。") from None
+
+
+class PasswordChangeForm(BaseForm):
+    current = PasswordField(
+        "現在のパスワード",
+        validators=[DataRequired(message="現在のパスワードを入力してください。")],
+    )
+    new_password = PasswordField(
+        "新しいパスワード（10文字以上）",
+        validators=[DataRequired(message="新しいパスワードを入力してください。")],
+    )
+    confirm = PasswordField(
+        "新しいパスワード（確認）",
+        validators=[DataRequired(message="確認のため、もう一度入力してください。")],
+    )
+
+
+class ActionForm(BaseForm):
+    """A button that only needs the CSRF token."""
 
 
 def to_choices(pairs, optgroup: str | None = None) -> list[SelectChoice]:

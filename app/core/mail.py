@@ -19,12 +19,12 @@ import smtplib
 import socket
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 
 from flask import current_app
 from sqlalchemy import or_, select
 
-from app.core.jpdates import now_utc
+from app.core.jpdates import now_utc, to_jst
 from app.core.models import OutboxAttachment, OutboxMessage
 from app.core.urls import external_url
 from app.extensions import db
@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 # A claim older than this is taken to belong to a sender that died.
 STALE_CLAIM = timedelta(minutes=10)
+
+
+# Set by the app factory: the 事務局 address of an event, the Reply-To of its mails.
+reply_to_of_event = None
 
 
 def queue_mail(
@@ -44,9 +48,19 @@ def queue_mail(
     kind: str = "",
     attachments: list[tuple[str, str, bytes]] | None = None,
 ) -> OutboxMessage:
-    """Add a message to the outbox in the current transaction (the caller commits)."""
+    """Add a message to the outbox in the current transaction (the caller commits).
+
+    Replies go to the event's 事務局 contact (``reply_to_of_event``), not to the sender.
+    """
+    reply_to = reply_to_of_event(event_id) if event_id and reply_to_of_event else ""
     message = OutboxMessage(
-        to_addr=to, subject=subject, body=body, event_id=event_id, kind=kind, status="pending"
+        to_addr=to,
+        subject=subject,
+        body=body,
+        event_id=event_id,
+        kind=kind,
+        status="pending",
+        reply_to=reply_to or "",
     )
     for filename, content_type, data in attachments or []:
         message.attachments.append(
@@ -126,11 +140,17 @@ def claim_batch(limit: int, worker: str) -> list[int]:
 
 
 def _build(message: OutboxMessage) -> EmailMessage:
+    """The mail as sent: Date, a Message-ID in the sender's domain, Reply-To the 事務局."""
+    sender = current_app.config["MAIL_SENDER"]
+    domain = parseaddr(sender)[1].rpartition("@")[2] or None
     mail = EmailMessage()
-    mail["From"] = current_app.config["MAIL_SENDER"]
+    mail["From"] = sender
     mail["To"] = message.to_addr
+    if message.reply_to:
+        mail["Reply-To"] = message.reply_to
     mail["Subject"] = message.subject
-    mail["Message-ID"] = make_msgid(idstring=f"outbox{message.id}")
+    mail["Date"] = format_datetime(to_jst(now_utc()))
+    mail["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain=domain)
     mail.set_content(message.body)
     for att in message.attachments:
         maintype, _, subtype = att.content_type.partition("/")
@@ -150,11 +170,12 @@ def send_pending(limit: int = 100) -> dict[str, int]:
     for message_id in ids:
         message = db.session.get(OutboxMessage, message_id)
         if not config.get("MAIL_SERVER"):
+            # The body holds personal links: it stays in the outbox, never in the log.
             log.info(
-                "mail (no SMTP configured) to=%s subject=%s\n%s",
+                "mail kept in the outbox (no SMTP configured): id=%s to=%s subject=%s",
+                message.id,
                 message.to_addr,
                 message.subject,
-                message.body,
             )
             message.status = "logged"
             counts["logged"] += 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -54,8 +54,10 @@ class StaffUser(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(300))
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by logout, a password change and disabling: every session signed with an older
+    # version ends (the console's cookie carries the version it was issued with).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     def set_password(self, password: str) -> None:
@@ -67,6 +69,11 @@ class StaffUser(UserMixin, db.Model):
     @property
     def role_label(self) -> str:
         return self.ROLES.get(self.role, self.role)
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login refuses a disabled account (管理者 can disable one)."""
+        return self.active
 
     def can(self, *roles: str) -> bool:
         """True when the user has one of the roles (管理者 can do everything)."""
@@ -101,6 +108,7 @@ class OutboxMessage(db.Model):
     to_addr: Mapped[str] = mapped_column(String(300))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    reply_to: Mapped[str] = mapped_column(String(300), default="", server_default="")
     # pending → sending (claimed) → sent; logged: printed only (no SMTP configured);
     # failed: gave up after MAIL_MAX_ATTEMPTS (kept, can be resent).
     STATUSES = {

@@ -1,9 +1,10 @@
-"""Staff login, public materials, the municipality search used by pickers."""
+"""Staff login and sessions, password change, staff accounts, the municipality search."""
 
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -12,11 +13,24 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import login_user, logout_user
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from app.core import municipalities
-from app.core.auth import LoginError, authenticate
-from app.core.forms import LoginForm
+from app.core.auth import (
+    LoginError,
+    authenticate,
+    change_password,
+    end_all_sessions,
+    set_active,
+    staff_required,
+    start_session,
+)
+from app.core.forms import ActionForm, LoginForm, PasswordChangeForm, show_error
+from app.core.models import StaffUser
+from app.core.templating import register_console_nav
+from app.extensions import db, limiter
 
 bp = Blueprint("core", __name__)
 
@@ -25,6 +39,11 @@ bp = Blueprint("core", __name__)
 def favicon():
     """Browsers ask for /favicon.ico whatever the page says; serve the app's own icon."""
     return current_app.send_static_file("favicon.ico")
+
+
+@bp.record_once
+def _nav(state):
+    register_console_nav(state.app, "アカウント", "core.staff_list", ("admin",))
 
 
 def _safe_next(target: str | None) -> str:
@@ -39,7 +58,22 @@ def _safe_next(target: str | None) -> str:
     return url_for("registration_console.dashboard")
 
 
+def _login_key() -> str:
+    """Client address and the login tried: the throttle of one person's attempts."""
+    return f"{get_remote_address()}|{(request.form.get('login') or '').strip()[:100]}"
+
+
+def _login_limits():
+    return current_app.config["LOGIN_LIMITS"]
+
+
+def _address_limits():
+    return current_app.config["LOGIN_LIMITS_PER_ADDRESS"]
+
+
 @bp.route("/console/login", methods=["GET", "POST"])
+@limiter.limit(_login_limits, key_func=_login_key, methods=["POST"])
+@limiter.limit(_address_limits, methods=["POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -48,17 +82,61 @@ def login():
         except LoginError as exc:
             form.password.errors.append(exc.message)
         else:
-            login_user(user)
+            start_session(user)
             flash(f"{user.name}さん、ログインしました。", "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("core/login.html", form=form)
 
 
 @bp.post("/console/logout")
+@login_required
 def logout():
-    logout_user()
+    """Ends every session of the account, including copies of this cookie."""
+    end_all_sessions(current_user)
     flash("ログアウトしました。", "info")
     return redirect(url_for("core.login"))
+
+
+@bp.route("/console/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            change_password(
+                current_user, form.current.data, form.new_password.data, form.confirm.data
+            )
+        except LoginError as exc:
+            show_error(form, exc)
+        else:
+            flash("パスワードを変更しました。他の端末のログインは終了しました。", "success")
+            return redirect(url_for("registration_console.dashboard"))
+    return render_template("core/password.html", form=form)
+
+
+@bp.route("/console/staff")
+@staff_required("admin")
+def staff_list():
+    accounts = db.session.scalars(select(StaffUser).order_by(StaffUser.id)).all()
+    return render_template("core/staff.html", accounts=accounts, action=ActionForm())
+
+
+@bp.post("/console/staff/<int:staff_id>/active")
+@staff_required("admin")
+def staff_active(staff_id: int):
+    user = db.session.get(StaffUser, staff_id) or abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        set_active(user, request.form.get("active") == "1", by=current_user)
+    except LoginError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(
+            f"{user.name}さんのアカウントを{'有効' if user.active else '無効'}にしました。",
+            "success",
+        )
+    return redirect(url_for("core.staff_list"))
 
 
 @bp.route("/api/municipalities")

@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 
 from app.core import audit
 from app.core.auth import staff_required
-from app.core.forms import show_error, to_choices
+from app.core.forms import ActionForm, show_error, to_choices
 from app.core.mail import requeue
 from app.core.models import AuditLog, Municipality, OutboxMessage
 from app.core.municipalities import grouped_choices
@@ -17,7 +17,6 @@ from app.events.models import Channel, Event, Material, current_event
 from app.extensions import db
 from app.registration import exports, reports
 from app.registration.forms import (
-    ActionForm,
     AdmitForm,
     CancelForm,
     CapacityForm,

@@ -18,7 +18,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -26,7 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.core.forms import BaseForm, to_choices, to_grouped_choices
+from app.core.forms import BaseForm, MailAddress, to_choices, to_grouped_choices
 from app.core.text import normalise_email, normalise_text
 from app.registration.models import Registration
 from app.registration.rules import CATEGORY_LABELS, TEAM_STATUS_LABELS
@@ -60,7 +59,7 @@ class PersonFieldsMixin:
         filters=[_email_filter],
         validators=[
             required("メールアドレス"),
-            Email(message="メールアドレスの形式が正しくありません。", check_deliverability=False),
+            MailAddress(),
             Length(max=254),
         ],
     )
@@ -162,10 +161,6 @@ class RegistrationForm(PersonFieldsMixin, BaseForm):
 
 class RegistrationEditForm(PersonFieldsMixin, BaseForm):
     """Change of one's own details on the personal page."""
-
-
-class ActionForm(BaseForm):
-    """A button that only needs the CSRF token (cancel, accept an offer, …)."""
 
 
 class SwitchChannelForm(BaseForm):

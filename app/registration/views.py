@@ -17,13 +17,12 @@ from flask import (
 from sqlalchemy import select
 from wtforms import RadioField, SelectField
 
-from app.core.forms import show_error, to_choices, to_grouped_choices
+from app.core.forms import ActionForm, show_error, to_choices, to_grouped_choices
 from app.core.jpdates import now_utc
 from app.core.municipalities import grouped_choices, prefecture_choices
 from app.events.models import Event, Material, current_event
 from app.extensions import db
 from app.registration.forms import (
-    ActionForm,
     RegistrationEditForm,
     RegistrationForm,
     SwitchChannelForm,

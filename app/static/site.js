@@ -32,3 +32,10 @@
     }
   });
 })();
+
+// Forms that undo something ask first: <form data-confirm="…"> (no inline handlers: the
+// Content-Security-Policy allows only this file's scripts).
+document.addEventListener("submit", function (event) {
+  var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) { event.preventDefault(); }
+});

@@ -8,6 +8,7 @@ PostgreSQL deliver every message exactly once.
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import os
 import subprocess
@@ -57,6 +58,10 @@ def test_registration_mail_arrives_with_details_and_personal_link(
     assert mail["To"] == "hanako@city.example.jp"
     assert mail["Subject"] == SUBJECT_RECEIVED
     assert mail.get_content_charset() == "utf-8"
+    # Date, a Message-ID in the sender's domain, replies to the event's 事務局.
+    assert email.utils.parsedate_to_datetime(mail["Date"]).tzinfo is not None
+    assert mail["Message-ID"].endswith("@example.jp>")
+    assert mail["Reply-To"] == event.contact_email
     body = mail.get_content()
     for line in (
         "佐藤 花子 様",
@@ -190,10 +195,13 @@ def test_without_smtp_settings_messages_are_logged_and_kept(
     [row] = outbox(db)
     assert row.status == "logged"
     assert "鈴木 一郎 様" in row.body
+    assert f"http://localhost/r/{registration.token}" in row.body
+    # The log says the mail was kept, never its body: personal links stay out of logs.
+    assert "mail kept in the outbox (no SMTP configured)" in caplog.text
     assert SUBJECT_RECEIVED in caplog.text
-    assert "■ 氏名：鈴木 一郎" in caplog.text
-    assert f"http://localhost/r/{registration.token}" in caplog.text
-    assert send_pending()["logged"] == 0  # printed once only
+    assert "■ 氏名：鈴木 一郎" not in caplog.text
+    assert registration.token not in caplog.text
+    assert send_pending()["logged"] == 0  # logged once only
 
 
 # ---------------------------------------------------------------- same transaction

@@ -19,21 +19,6 @@ def test_console_requires_login_and_role(client, staff, event):
     assert analyst.get("/console/registrations").status_code == 403
 
 
-def test_login_is_throttled_after_repeated_failures(client, db, app):
-    from app.core.auth import create_staff
-
-    create_staff("jimu", "事務局 太郎", "secretariat", "correct horse battery")
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        html = client.post("/console/login", data={"login": "jimu", "password": "wrong"}).get_data(
-            as_text=True
-        )
-        assert "ログインIDまたはパスワードが正しくありません。" in html
-    html = client.post(
-        "/console/login", data={"login": "jimu", "password": "correct horse battery"}
-    ).get_data(as_text=True)
-    assert "しばらくログインできません" in html
-
-
 def test_login_ignores_an_external_next_url(client, db):
     from app.core.auth import create_staff
 

@@ -1,0 +1,45 @@
+"""Logging without secrets: personal-link tokens are masked in every request log line.
+
+A personal link (``/r/<token>``, ``/t/<token>``, ``/gw/<token>``, ``/archive/<token>``) opens
+someone's pages; access logs (werkzeug's, gunicorn's) would otherwise keep it for anyone who
+reads the log. Pure: no Flask.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+TOKEN_IN_PATH = re.compile(r"(/(?:r|t|gw|archive)/)[A-Za-z0-9_-]{16,}")
+MASK = "***"
+# Loggers that write request lines: Flask's development server and gunicorn.
+REQUEST_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
+
+
+def mask_tokens(text: str) -> str:
+    """``GET /r/AbC…xyz/edit`` → ``GET /r/***/edit``."""
+    return TOKEN_IN_PATH.sub(r"\g<1>" + MASK, text)
+
+
+def _masked(value):
+    return mask_tokens(value) if isinstance(value, str) else value
+
+
+class MaskTokens(logging.Filter):
+    """Masks tokens in a record's message and arguments (tuple or gunicorn's atom dict)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = _masked(record.msg)
+        if isinstance(record.args, dict):
+            record.args = {key: _masked(value) for key, value in record.args.items()}
+        elif isinstance(record.args, tuple):
+            record.args = tuple(_masked(value) for value in record.args)
+        return True
+
+
+def install() -> None:
+    """Attach the filter to every logger that writes request lines (idempotent)."""
+    for name in REQUEST_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, MaskTokens) for f in logger.filters):
+            logger.addFilter(MaskTokens())
