@@ -13,7 +13,12 @@ from app.core.models import Municipality
 from app.core.tokens import new_token
 from app.events.models import Channel, Event
 from app.extensions import db
-from app.registration.rules import CATEGORY_LABELS, TEAM_COUNTED_STATUSES, TEAM_STATUS_LABELS
+from app.registration.rules import (
+    CATEGORY_LABELS,
+    TEAM_COUNTED_STATUSES,
+    TEAM_REGISTRANT_STATUSES,
+    TEAM_STATUS_LABELS,
+)
 
 
 class PersonFields:
@@ -232,6 +237,12 @@ class TeamMember(PersonFields, db.Model):
     @property
     def status_label(self) -> str:
         return self.STATUSES[self.status]
+
+    @property
+    def is_registrant(self) -> bool:
+        """An active member of a team still applying or taking part (not 見送り nor cancelled):
+        opens the registrants-only archive."""
+        return self.status == "active" and self.team.status in TEAM_REGISTRANT_STATUSES
 
 
 def webinar_seats_taken(channel_id: int, now: datetime) -> int:

@@ -43,6 +43,9 @@ TEAM_STATUS_LABELS: dict[str, str] = {
 }
 # Teams whose members count against a venue's target.
 TEAM_COUNTED_STATUSES = ("received", "accepted", "adjusted")
+# Teams whose active members are registrants (the registrants-only archive): all but those
+# declined (見送り) and cancelled.
+TEAM_REGISTRANT_STATUSES = ("received", "pending", "accepted", "adjusted")
 TEAM_DECISIONS = ("accepted", "adjusted", "declined")
 
 

@@ -360,7 +360,12 @@ def _send_material(material: Material):
 
 
 def _person_by_token(token: str):
+    """The registrant behind a personal link, for the registrants-only archive: an active
+    registration, or an active member of a team not 見送り nor cancelled; else 404."""
     registration = db.session.scalar(select(Registration).where(Registration.token == token))
     if registration is not None and registration.is_active:
         return registration
-    return _member_or_404(token)
+    member = _member_or_404(token)
+    if not member.is_registrant:
+        abort(404)
+    return member
