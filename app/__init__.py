@@ -42,6 +42,7 @@ def create_app(
 
     logs.install()
 
+    register_url_converters(app)
     register_extensions(app)
     register_models()
     register_services()
@@ -52,6 +53,19 @@ def create_app(
     register_error_handlers(app)
     register_security_headers(app)
     return app
+
+
+def register_url_converters(app: Flask) -> None:
+    """``<int:…>`` accepts only numbers a database id can be: a larger one is a page that cannot
+    exist (404), never a database error (500)."""
+    from werkzeug.routing import IntegerConverter
+
+    class DatabaseId(IntegerConverter):
+        def __init__(self, url_map, *args, **kwargs):
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(url_map, *args, **kwargs)
+
+    app.url_map.converters["int"] = DatabaseId
 
 
 def register_security_headers(app: Flask) -> None:
@@ -129,6 +143,7 @@ def _normalise_db_url(url: str) -> str:
 def register_extensions(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from app.core import uploads
     from app.core.db import configure_engine_events
     from app.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -136,6 +151,7 @@ def register_extensions(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))
     db.init_app(app)
     limiter.init_app(app)
+    uploads.init_app(app)  # before CSRFProtect reads the body
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -14,7 +14,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    MAX_CONTENT_LENGTH = 200 * 1024 * 1024
+    # A plain form sends far less; views taking files declare their own limit (core.uploads).
+    MAX_CONTENT_LENGTH = 1024 * 1024
     # Mail: without MAIL_SERVER, messages stay in the outbox and are printed to the log.
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25

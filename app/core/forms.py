@@ -1,28 +1,104 @@
-"""BaseForm with Japanese WTForms messages, the staff login form, and showing a refusal on a form."""
+"""Forms: Japanese messages, bounded and clean text, the staff forms, showing a refusal.
 
-from collections.abc import Callable
+Input is bounded and cleaned once, here, at the form layer (issue 8 §2): every text field has a
+maximum length (``max_length``), numbers a range, and a form refuses control characters next to
+the field they are in (newline and tab are allowed in multi-line fields only).
+"""
+
+import re
+from collections.abc import Callable, Iterator
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import Form, PasswordField, StringField, TextAreaField
+from wtforms.fields import Field, FieldList, FormField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
+
+LOCALES = ["ja_JP", "ja"]
+# C0 controls and DEL; a multi-line field keeps tab, newline and carriage return.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_MESSAGE = "使用できない文字（制御文字）が含まれています。入力し直してください。"
+
+
+def max_length(n: int, label: str = "") -> Length:
+    """Length(max=n) with a Japanese message (「氏名は100文字以内で入力してください。」)."""
+    return Length(max=n, message=f"{label + 'は' if label else ''}{n}文字以内で入力してください。")
+
+
+def number_range(low: int | float, high: int | float, label: str = "") -> NumberRange:
+    """NumberRange with a Japanese message."""
+    return NumberRange(
+        min=low,
+        max=high,
+        message=f"{label + 'は' if label else ''}{low:,}～{high:,}の範囲で入力してください。",
+    )
+
+
+def strip_control(value):
+    """Filter for search boxes (GET forms that are never validated): control characters go."""
+    return CONTROL.sub("", value) if isinstance(value, str) else value
+
+
+def text_fields(form) -> Iterator[Field]:
+    """Every field holding text in a form, nested FieldList / FormField entries included."""
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field:
+                yield from text_fields(entry.form) if isinstance(entry, FormField) else [entry]
+        elif isinstance(field, FormField):
+            yield from text_fields(field.form)
+        elif isinstance(field.data, str):
+            yield field
+
+
+def refuse_control_characters(form) -> bool:
+    """Put a message next to every field that holds a control character; False if any did."""
+    clean = True
+    for field in text_fields(form):
+        pattern = CONTROL_IN_TEXT if isinstance(field, TextAreaField) else CONTROL
+        if pattern.search(field.data):
+            field.errors = [*field.errors, CONTROL_MESSAGE]
+            clean = False
+    return clean
 
 
 class BaseForm(FlaskForm):
-    """All forms: WTForms' built-in messages in Japanese."""
+    """All POST forms: WTForms' built-in messages in Japanese; control characters refused."""
 
     class Meta:
-        locales = ["ja_JP", "ja"]
+        locales = LOCALES
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return refuse_control_characters(self) and valid
+
+
+class SubForm(Form):
+    """A form nested in a BaseForm (a FieldList row): Japanese messages; its text is checked
+    for control characters by the form that holds it."""
+
+    class Meta:
+        locales = LOCALES
+
+
+class SearchForm(Form):
+    """A GET form of filters: Japanese messages; text fields should use ``strip_control``."""
+
+    class Meta:
+        locales = LOCALES
 
 
 class LoginForm(BaseForm):
     login = StringField(
-        "ログインID", validators=[DataRequired(message="ログインIDを入力してください。")]
+        "ログインID",
+        validators=[DataRequired(message="ログインIDを入力してください。"), max_length(100)],
     )
     password = PasswordField(
-        "パスワード", validators=[DataRequired(message="パスワードを入力してください。")]
+        "パスワード",
+        validators=[DataRequired(message="パスワードを入力してください。"), max_length(200)],
     )
 
 
@@ -53,15 +129,18 @@ class MailAddress:
 class PasswordChangeForm(BaseForm):
     current = PasswordField(
         "現在のパスワード",
-        validators=[DataRequired(message="現在のパスワードを入力してください。")],
+        validators=[DataRequired(message="現在のパスワードを入力してください。"), max_length(200)],
     )
     new_password = PasswordField(
         "新しいパスワード（10文字以上）",
-        validators=[DataRequired(message="新しいパスワードを入力してください。")],
+        validators=[DataRequired(message="新しいパスワードを入力してください。"), max_length(200)],
     )
     confirm = PasswordField(
         "新しいパスワード（確認）",
-        validators=[DataRequired(message="確認のため、もう一度入力してください。")],
+        validators=[
+            DataRequired(message="確認のため、もう一度入力してください。"),
+            max_length(200),
+        ],
     )
 
 

@@ -13,6 +13,7 @@ from app.core.models import AuditLog, Municipality, OutboxMessage
 from app.core.municipalities import grouped_choices
 from app.core.templating import register_console_nav
 from app.core.text import normalise_text, to_katakana
+from app.core.uploads import accepts_upload
 from app.events.models import Channel, Event, Material, current_event
 from app.extensions import db
 from app.registration import exports, reports
@@ -349,8 +350,14 @@ def export(what: str, fmt: str):
     return exports.download(event, what, fmt)
 
 
+def _event_upload_limit() -> float:
+    event = current_event()
+    return event.upload_limit_mb if event else 20
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @staff_required(*STAFF)
+@accepts_upload(_event_upload_limit)
 def import_registrations():
     event = _event()
     form = ImportForm()
@@ -376,6 +383,7 @@ def import_registrations():
 
 @bp.route("/materials", methods=["GET", "POST"])
 @staff_required(*STAFF)
+@accepts_upload(_event_upload_limit)
 def materials():
     """Downloads on the 特設サイト (public) or in the registrants' archive."""
     event = _event()

@@ -7,7 +7,6 @@ from wtforms import (
     BooleanField,
     EmailField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -19,13 +18,21 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     InputRequired,
-    Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
 
-from app.core.forms import BaseForm, MailAddress, to_choices, to_grouped_choices
+from app.core.forms import (
+    BaseForm,
+    MailAddress,
+    SearchForm,
+    SubForm,
+    max_length,
+    number_range,
+    strip_control,
+    to_choices,
+    to_grouped_choices,
+)
 from app.core.text import normalise_email, normalise_text
 from app.registration.models import Registration
 from app.registration.rules import CATEGORY_LABELS, TEAM_STATUS_LABELS
@@ -50,9 +57,9 @@ def required(label: str):
 class PersonFieldsMixin:
     """氏名, ふりがな, メールアドレス, 電話番号, 参加区分, 所属, 部署名, 職種."""
 
-    name = StringField("氏名", filters=[_nfkc], validators=[required("氏名"), Length(max=100)])
+    name = StringField("氏名", filters=[_nfkc], validators=[required("氏名"), max_length(100)])
     kana = StringField(
-        "ふりがな", filters=[_nfkc], validators=[required("ふりがな"), Length(max=100)]
+        "ふりがな", filters=[_nfkc], validators=[required("ふりがな"), max_length(100)]
     )
     email = EmailField(
         "メールアドレス",
@@ -60,27 +67,27 @@ class PersonFieldsMixin:
         validators=[
             required("メールアドレス"),
             MailAddress(),
-            Length(max=254),
+            max_length(254),
         ],
     )
     phone = StringField(
-        "電話番号（任意）", filters=[_nfkc], validators=[Optional(), Length(max=30)]
+        "電話番号（任意）", filters=[_nfkc], validators=[Optional(), max_length(30)]
     )
     category = SelectField(
         "参加区分",
         choices=to_choices([("", "選択してください"), *CATEGORY_CHOICES]),
         validators=[InputRequired(message="参加区分を選択してください。")],
     )
-    category_other = StringField("その他の内容", filters=[_nfkc], validators=[Length(max=100)])
+    category_other = StringField("その他の内容", filters=[_nfkc], validators=[max_length(100)])
     municipality = SelectField("所属（自治体）", choices=[], validate_choice=False)
     organisation = StringField(
-        "所属（団体名・機関名）", filters=[_nfkc], validators=[Length(max=200)]
+        "所属（団体名・機関名）", filters=[_nfkc], validators=[max_length(200)]
     )
     department = StringField(
-        "部署名", filters=[_nfkc], validators=[required("部署名"), Length(max=200)]
+        "部署名", filters=[_nfkc], validators=[required("部署名"), max_length(200)]
     )
     occupation = StringField(
-        "職種", filters=[_nfkc], validators=[required("職種"), Length(max=100)]
+        "職種", filters=[_nfkc], validators=[required("職種"), max_length(100)]
     )
 
     def validate_category(self, field):
@@ -167,7 +174,7 @@ class SwitchChannelForm(BaseForm):
     channel = HiddenField(validators=[DataRequired()])
 
 
-class MemberForm(PersonFieldsMixin, Form):
+class MemberForm(PersonFieldsMixin, SubForm):
     """One row of the team form; a row left entirely blank is ignored."""
 
     def is_blank(self) -> bool:
@@ -191,7 +198,7 @@ class TeamForm(BaseForm):
     )
     members = FieldList(FormField(MemberForm), min_entries=6)
     note = TextAreaField(
-        "事務局への連絡事項（任意）", filters=[_nfkc], validators=[Length(max=2000)]
+        "事務局への連絡事項（任意）", filters=[_nfkc], validators=[max_length(2000)]
     )
     consent = BooleanField(
         "「個人情報の取扱いについて」に同意し、参加者全員の同意を得ています",
@@ -234,8 +241,12 @@ class TeamEditForm(TeamForm):
     team_municipality = HiddenField()
 
 
-class ConsoleSearchForm(Form):
-    q = StringField("検索（氏名・ふりがな・メール・所属）")
+class ConsoleSearchForm(SearchForm):
+    q = StringField(
+        "検索（氏名・ふりがな・メール・所属）",
+        filters=[strip_control],
+        validators=[max_length(100)],
+    )
     channel = SelectField("参加方法", choices=[], validate_choice=False)
     category = SelectField(
         "参加区分", choices=to_choices([("", "すべて"), *CATEGORY_CHOICES]), validate_choice=False
@@ -249,8 +260,10 @@ class ConsoleSearchForm(Form):
     )
 
 
-class TeamSearchForm(Form):
-    q = StringField("検索（自治体名・代表者名）")
+class TeamSearchForm(SearchForm):
+    q = StringField(
+        "検索（自治体名・代表者名）", filters=[strip_control], validators=[max_length(100)]
+    )
     channel = SelectField("会場", choices=[], validate_choice=False)
     status = SelectField(
         "状態",
@@ -262,7 +275,7 @@ class TeamSearchForm(Form):
 class MoveChannelForm(BaseForm):
     channel = SelectField("移動先", choices=[], validators=[DataRequired()])
     over_capacity = BooleanField("定員を超えて受け付ける")
-    reason = StringField("理由", filters=[_nfkc], validators=[Length(max=500)])
+    reason = StringField("理由", filters=[_nfkc], validators=[max_length(500)])
 
     def validate_reason(self, field):
         if self.over_capacity.data and not field.data:
@@ -270,7 +283,7 @@ class MoveChannelForm(BaseForm):
 
 
 class CancelForm(BaseForm):
-    reason = StringField("理由", filters=[_nfkc], validators=[required("理由"), Length(max=500)])
+    reason = StringField("理由", filters=[_nfkc], validators=[required("理由"), max_length(500)])
 
 
 class CapacityForm(BaseForm):
@@ -278,10 +291,10 @@ class CapacityForm(BaseForm):
         "定員",
         validators=[
             InputRequired(message="定員を入力してください。"),
-            NumberRange(min=0, max=100000),
+            number_range(0, 100000),
         ],
     )
-    reason = StringField("理由", filters=[_nfkc], validators=[required("理由"), Length(max=500)])
+    reason = StringField("理由", filters=[_nfkc], validators=[required("理由"), max_length(500)])
 
 
 class DecideTeamForm(BaseForm):
@@ -293,7 +306,7 @@ class DecideTeamForm(BaseForm):
         validators=[InputRequired(message="決定内容を選択してください。")],
     )
     reason = StringField(
-        "代表者へのメッセージ・理由（任意）", filters=[_nfkc], validators=[Length(max=1000)]
+        "代表者へのメッセージ・理由（任意）", filters=[_nfkc], validators=[max_length(1000)]
     )
 
 
@@ -302,7 +315,7 @@ class AdmitForm(PersonFieldsMixin, BaseForm):
 
     channel = SelectField("参加方法", choices=[], validators=[DataRequired()])
     reason = StringField(
-        "定員超過で受け付ける場合の理由", filters=[_nfkc], validators=[Length(max=500)]
+        "定員超過で受け付ける場合の理由", filters=[_nfkc], validators=[max_length(500)]
     )
 
 
@@ -321,7 +334,7 @@ class MaterialForm(BaseForm):
     title = StringField(
         "資料名",
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
-        validators=[required("資料名"), Length(max=200)],
+        validators=[required("資料名"), max_length(200)],
     )
     file = FileField(
         "ファイル（PDF・Word・Excel・PowerPoint）",

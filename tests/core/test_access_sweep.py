@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.routing import IntegerConverter
 from sqlalchemy import func, select
 
 from app.core.models import AuditLog, OutboxMessage
@@ -38,8 +39,7 @@ def _fill(rule, values=None) -> str:
     values = {**DUMMY_ARGUMENTS, **(values or {})}
     path = rule.rule
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
-        if converter == "IntegerConverter":
+        if isinstance(rule._converters[arg], IntegerConverter):
             value = values.get(arg, 1)
         else:
             assert arg in values, f"the sweep does not know how to fill <{arg}> of {rule.rule}"
