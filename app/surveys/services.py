@@ -107,6 +107,16 @@ def response_count(event: Event) -> int:
     )
 
 
+def paper_entry_count(event: Event) -> int:
+    """Paper forms typed in by staff (source ``entry``): web and Excel answers are not counted,
+    the QR code on the paper form included."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(SurveyResponse)
+        .where(SurveyResponse.event_id == event.id, SurveyResponse.source == "entry")
+    )
+
+
 def survey_is_open(event: Event) -> bool:
     return is_open(event.survey_opens_at, event.survey_closes_at, now_utc())
 

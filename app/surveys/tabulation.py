@@ -215,7 +215,7 @@ def _rating_tables(
     q = definition.question(qid)
     base_mask = _attended(definition, f3, q.training)
     target = int(base_mask.sum())
-    name = q.number.rstrip(".")
+    name = q.name
     content = Table(
         f"{qid}_content",
         f"{name}　{definition.training_names.get(q.training, '')}　⓵内容について",
@@ -547,7 +547,7 @@ def tabulate(
             tables.append(
                 _positive_crosstab(
                     f"x_{by_label}_{qid}",
-                    f"{q.number.rstrip('.')} {names.get(q.training, '')} {POSITIVE} × {by_label}",
+                    f"{q.name} {names.get(q.training, '')} {POSITIVE} × {by_label}",
                     by_label,
                     group_labels,
                     group_codes,
