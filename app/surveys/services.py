@@ -15,7 +15,7 @@ from app.core.models import OutboxMessage, StaffUser
 from app.events.models import Event
 from app.extensions import db
 from app.registration.models import Registration, Team, TeamMember
-from app.registration.rules import TEAM_COUNTED_STATUSES
+from app.registration.rules import TEAM_COUNTED_STATUSES, TEAM_STATUS_LABELS
 from app.surveys import qr, sheets, tabulation
 from app.surveys.definition import (
     WEB_CHANNELS,
@@ -26,6 +26,7 @@ from app.surveys.definition import (
     is_open,
 )
 from app.surveys.models import Survey, SurveyImport, SurveyResponse
+from app.surveys.tabulation import RateBase
 from app.surveys.urls import survey_url
 
 AUDIT_ACTIONS = audit.actions(
@@ -36,6 +37,10 @@ AUDIT_ACTIONS = audit.actions(
         "survey.mail": "アンケート依頼メールの送信",
     }
 )
+
+
+# 研修会議Ⅱ teams whose participation is not decided yet: in no 回収率 base, and said so.
+TEAM_UNDECIDED_STATUSES = ("pending",)
 
 
 class SurveyClosedError(Exception):
@@ -201,9 +206,11 @@ def answer_records(event: Event) -> list[dict]:
     ]
 
 
-def response_denominators(event: Event) -> dict[str, int]:
-    """回収率 bases (decisions.md 34): active 研修会議Ⅰ registrations, active members of the
-    研修会議Ⅱ teams that take part, and distinct e-mail addresses over both."""
+def response_denominators(event: Event) -> dict[str, RateBase]:
+    """回収率 bases (decisions.md 34): active 研修会議Ⅰ registrations (``t1``), active members of
+    the 研修会議Ⅱ teams that take part (``t2``: 受付済・参加決定・人数調整), and distinct e-mail
+    addresses over both (``all``). Teams still 選定中 were never decided: their members are in
+    no base, and the bases that leave them out say so (``RateBase.undecided``)."""
     t1 = db.session.scalar(
         select(func.count())
         .select_from(Registration)
@@ -227,7 +234,28 @@ def response_denominators(event: Event) -> dict[str, int]:
     emails |= set(
         db.session.scalars(select(TeamMember.email_normalized).join(Team).where(*member_filter))
     )
-    return {"t1": t1, "t2": t2, "all": len(emails)}
+    teams, people = db.session.execute(
+        select(func.count(func.distinct(Team.id)), func.count(TeamMember.id))
+        .select_from(Team)
+        .outerjoin(TeamMember, (TeamMember.team_id == Team.id) & (TeamMember.status == "active"))
+        .where(Team.event_id == event.id, Team.status.in_(TEAM_UNDECIDED_STATUSES))
+    ).one()
+    undecided = ""
+    if teams:
+        label = "・".join(TEAM_STATUS_LABELS[s] for s in TEAM_UNDECIDED_STATUSES)
+        undecided = f"{label}の{teams:,}団体（{people:,}人）"
+    counted = "・".join(TEAM_STATUS_LABELS[s] for s in TEAM_COUNTED_STATUSES)
+    names = {t.code: t.name for t in event.trainings}
+    n1, n2 = names.get("t1", "研修会議Ⅰ"), names.get("t2", "研修会議Ⅱ")
+    return {
+        "t1": RateBase(t1, f"{n1}の有効な申込者"),
+        "t2": RateBase(t2, f"{n2}の参加団体（{counted}）の参加者", undecided),
+        "all": RateBase(
+            len(emails),
+            f"{n1}の申込者と{n2}の参加団体の参加者（メールアドレスの重複を除く）",
+            undecided,
+        ),
+    }
 
 
 @dataclass
