@@ -43,6 +43,12 @@ AUDIT_ACTIONS = audit.actions(
 TEAM_UNDECIDED_STATUSES = ("pending",)
 
 
+def audit_target(event: Event) -> str:
+    """What the 操作履歴 names as the target of an action on the questionnaire: the event's
+    name as a person reads it (never an internal id); at most 100 characters (the column)."""
+    return f"{event.name}　参加者アンケート"[:100]
+
+
 class SurveyClosedError(Exception):
     """The questionnaire is not taking answers now."""
 
@@ -101,7 +107,7 @@ def regenerate_survey(event: Event, staff: StaffUser | None = None) -> Survey:
     if response_count(event):
         raise SurveyChangeError("回答があるため、設問を作り直すことはできません。")
     survey.definition_data = definition_from_programme(event).to_dict()
-    audit.record("survey.regenerate", f"event:{event.id}", "", event.id)
+    audit.record("survey.regenerate", audit_target(event), "", event.id)
     db.session.commit()
     return survey
 
@@ -183,7 +189,7 @@ def enter_paper_response(
         staff_id=staff.id if staff else None,
     )
     db.session.add(response)
-    audit.record("survey.paper_entry", f"paper:{paper_no}", "", event.id)
+    audit.record("survey.paper_entry", f"用紙番号 {paper_no}", "", event.id)
     db.session.commit()
     return response
 
@@ -330,7 +336,10 @@ def import_survey_sheets(
         results.append(SheetResult(filename, "imported"))
     imported = sum(r.status == "imported" for r in results)
     if imported:
-        audit.record("survey.import", f"event:{event.id}", f"{imported}件のExcelシート", event.id)
+        names = "、".join(r.filename for r in results if r.status == "imported")
+        audit.record(
+            "survey.import", audit_target(event), f"{imported}件のExcelシート：{names}", event.id
+        )
     db.session.commit()
     return results
 
@@ -411,7 +420,7 @@ def queue_survey_invitations(event: Event, staff: StaffUser | None = None) -> in
             attachments=attachments,
         )
         count += 1
-    audit.record("survey.mail", f"event:{event.id}", f"{count}件", event.id)
+    audit.record("survey.mail", audit_target(event), f"{count}件", event.id)
     db.session.commit()
     return count
 
