@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -170,3 +171,27 @@ def test_a_rate_over_100_or_on_an_undecided_base_says_what_its_base_is(
         text = "".join(p.extract_text() for p in pdf.pages).replace("\n", "")
         for note in RATE_NOTES:
             assert note.replace("\n", "") in text, note
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_pdf_report_keeps_every_heading_with_what_follows(client, staff, answered, backend):
+    if backend != "sqlite":
+        pytest.skip("rendering does not depend on the database")
+    staff(client, "analyst")
+    pdf = PdfReader(io.BytesIO(client.get("/console/surveys/report.pdf").data))
+    _definition, _records, tab = services.tabulate_event(answered)
+    headings = {t.section for t in tab.tables} | {t.title for t in tab.tables}
+    headings |= {"グラフ", "自由記載"}
+    assert len(pdf.pages) > 5
+    for number, page in enumerate(pdf.pages, 1):
+        lines = [line for line in page.extract_text().splitlines() if line.strip()]
+        body = _squeeze("".join(line for line in lines if not PAGE_NUMBER.match(line)))
+        assert body, f"page {number} is empty"
+        for heading in headings:
+            assert not body.endswith(_squeeze(heading)), f"page {number} ends with 「{heading}」"
+
+
+PAGE_NUMBER = re.compile(r"^\s*\d+ / \d+\s*$")
