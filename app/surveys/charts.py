@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -55,8 +57,75 @@ class Text:
     bold: bool = False
 
 
-def _wrap(label: str, width: int = CHARS_PER_LINE) -> list[str]:
-    return [label[i : i + width] for i in range(0, len(label), width)] or [""]
+# Japanese line-breaking rules (JIS X 4051 禁則): characters that never start a line (closing
+# brackets, punctuation, the middle dot, small kana, the long vowel mark) and characters that
+# never end one (opening brackets).
+NO_LINE_START = set(
+    "）)」』】〕〉》］]｝}’”、。，,．.・：:；;？?！!‐ー…‥々ゝゞヽヾ"
+    "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ%％"
+)
+NO_LINE_END = set("（(「『【〔〈《［[｛{‘“")
+# Kept whole on one line: the n of a label 「（n=1,234）」, and runs of Latin letters and digits.
+_UNBREAKABLE = re.compile(r"[（(]n=[0-9,]+[）)]|[A-Za-z0-9][A-Za-z0-9.,=/+-]*")
+
+
+def text_width(text: str) -> float:
+    """Width in full-width characters: 1 for CJK (wide, full-width), 0.55 for the others."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.55 for c in text)
+
+
+def _units(text: str) -> list[str]:
+    """The text cut where a line may break: an unbreakable run is one unit, a closing character
+    joins the unit before it and an opening one the unit after it."""
+    pieces: list[str] = []
+    pos = 0
+    for m in _UNBREAKABLE.finditer(text):
+        pieces += list(text[pos : m.start()])
+        pieces.append(m.group())
+        pos = m.end()
+    pieces += list(text[pos:])
+    units: list[str] = []
+    glue_next = False
+    for piece in pieces:
+        if units and (glue_next or piece[0] in NO_LINE_START):
+            units[-1] += piece
+        else:
+            units.append(piece)
+        glue_next = piece[-1] in NO_LINE_END
+    return units
+
+
+def wrap_label(label: str, width: float = CHARS_PER_LINE) -> list[str]:
+    """A chart label in lines of at most ``width`` full-width characters, broken by the Japanese
+    rules: no line starts with a closing bracket or punctuation (）」』】、。・ …), none ends with
+    an opening bracket, 「（n=…）」 and Latin words stay whole. A unit longer than a line (rare)
+    is cut by characters, still never before a closing character."""
+    lines: list[str] = []
+    line = ""
+    for unit in _units(label):
+        if line and text_width(line + unit) > width:
+            lines.append(line)
+            line = ""
+        while text_width(unit) > width:  # longer than a line by itself
+            cut = _cut(unit, width)
+            lines.append(unit[:cut])
+            unit = unit[cut:]
+        line += unit
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
+def _cut(unit: str, width: float) -> int:
+    """Where to cut an over-long unit: the last fitting position that starts no line with a
+    closing character and ends none with an opening one (at least one character)."""
+    fit = 1
+    while fit < len(unit) and text_width(unit[: fit + 1]) <= width:
+        fit += 1
+    for cut in range(fit, 0, -1):
+        if unit[cut] not in NO_LINE_START and unit[cut - 1] not in NO_LINE_END:
+            return cut
+    return fit
 
 
 def layout(chart: Chart) -> tuple[int, int, list]:
@@ -69,7 +138,7 @@ def layout(chart: Chart) -> tuple[int, int, list]:
     top = max((v[0] for v in chart.values), default=0.0) if not stacked else 100.0
     scale = 100.0 if stacked else max(top, 1.0)
     for label, values in zip(chart.labels, chart.values, strict=True):
-        lines = _wrap(label)
+        lines = wrap_label(label)
         row_h = max(24.0, LINE_HEIGHT * len(lines) + 8)
         for i, line in enumerate(lines):
             ly = y + row_h / 2 + (i - (len(lines) - 1) / 2) * LINE_HEIGHT

@@ -18,6 +18,7 @@ from app.surveys.forms import (
     PaperEntryForm,
     SheetImportForm,
     entry_errors,
+    entry_sections,
     entry_to_raw,
 )
 from app.surveys.qr import qr_png
@@ -222,9 +223,10 @@ def entry():
         event=event,
         definition=definition,
         form=form,
+        sections=entry_sections(definition),
         errors=errors,
         values=values,
-        count=services.response_count(event),
+        count=services.paper_entry_count(event),
     ), (422 if errors else 200)
 
 

@@ -41,7 +41,9 @@ CHANNEL_SHORT: dict[str, str] = {
     "excel": "Excel",
     "paper": "用紙",
 }
-WEB_CHANNELS = ("qr", "chat", "mail", "paper")
+# Every channel's URL and QR code records its answers under that channel (the Excel channel's
+# too: a respondent who got the sheet may answer on the web through its code instead).
+WEB_CHANNELS = tuple(CHANNELS)
 
 # F1 with the two typos corrected (decisions.md 29); the group is the cross-tab grouping.
 F1_OPTIONS: list[tuple[str, str]] = [
@@ -148,6 +150,11 @@ class Question:
     notes: tuple[str, ...] = ()
     heading: str = ""  # printed before the item (問1.)
 
+    @property
+    def name(self) -> str:
+        """The number as a person cites it: 「問1-1」, 「F1」 (without the printed 「.」)."""
+        return self.number.rstrip(".．")
+
     def option(self, code: int) -> Option:
         for opt in self.options:
             if opt.code == code:
@@ -220,12 +227,12 @@ class Definition:
         out = []
         for q in self.questions:
             if q.kind == "text":
-                out.append((q.id, q.number.rstrip(".．")))
+                out.append((q.id, q.name))
             elif q.kind == "months":
-                out.append(("Q2_reason", f"{q.number.rstrip('.．')} {q.rows[1]}"))
+                out.append(("Q2_reason", f"{q.name} {q.rows[1]}"))
             elif q.kind == "texts":
                 for i, row in enumerate(q.rows, 1):
-                    out.append((f"{q.id}_{i}", f"{q.number.rstrip('.．')}-{i} {row}"))
+                    out.append((f"{q.id}_{i}", f"{q.name}-{i} {row}"))
         return out
 
 
@@ -382,10 +389,10 @@ def single_keys(definition: Definition) -> list[tuple[str, str, Question]]:
     out = []
     for q in definition.questions:
         if q.kind == "single":
-            out.append((q.id, q.number.rstrip(".．"), q))
+            out.append((q.id, q.name, q))
         elif q.kind == "items":
             for i, row in enumerate(q.rows, 1):
-                out.append((f"{q.id}_{i}", f"{q.number.rstrip('.．')} {row}", q))
+                out.append((f"{q.id}_{i}", f"{q.name} {row}", q))
     return out
 
 
@@ -470,7 +477,7 @@ def clean_answers(definition: Definition, raw: Mapping) -> dict:
         return code
 
     for q in definition.questions:
-        name = q.number.rstrip(".．")
+        name = q.name
         if q.kind == "single":
             code = choice(q.id, q.options, name, q.required)
             if code is not None and q.option(code).other:
@@ -510,7 +517,7 @@ def clean_answers(definition: Definition, raw: Mapping) -> dict:
                     out[f"{q.id}_{i}"] = text
     attends = definition.attends(out.get("F3"))
     for q in definition.questions:
-        name = q.number.rstrip(".．")
+        name = q.name
         applies = not q.training or q.training in attends
         if q.kind == "matrix" and applies:
             for i, kc, kt in definition.matrix_keys(q.id):

@@ -15,7 +15,7 @@ from app.core.models import OutboxMessage, StaffUser
 from app.events.models import Event
 from app.extensions import db
 from app.registration.models import Registration, Team, TeamMember
-from app.registration.rules import TEAM_COUNTED_STATUSES
+from app.registration.rules import TEAM_COUNTED_STATUSES, TEAM_STATUS_LABELS
 from app.surveys import qr, sheets, tabulation
 from app.surveys.definition import (
     WEB_CHANNELS,
@@ -26,6 +26,7 @@ from app.surveys.definition import (
     is_open,
 )
 from app.surveys.models import Survey, SurveyImport, SurveyResponse
+from app.surveys.tabulation import RateBase
 from app.surveys.urls import survey_url
 
 AUDIT_ACTIONS = audit.actions(
@@ -36,6 +37,16 @@ AUDIT_ACTIONS = audit.actions(
         "survey.mail": "アンケート依頼メールの送信",
     }
 )
+
+
+# 研修会議Ⅱ teams whose participation is not decided yet: in no 回収率 base, and said so.
+TEAM_UNDECIDED_STATUSES = ("pending",)
+
+
+def audit_target(event: Event) -> str:
+    """What the 操作履歴 names as the target of an action on the questionnaire: the event's
+    name as a person reads it (never an internal id); at most 100 characters (the column)."""
+    return f"{event.name}　参加者アンケート"[:100]
 
 
 class SurveyClosedError(Exception):
@@ -96,7 +107,7 @@ def regenerate_survey(event: Event, staff: StaffUser | None = None) -> Survey:
     if response_count(event):
         raise SurveyChangeError("回答があるため、設問を作り直すことはできません。")
     survey.definition_data = definition_from_programme(event).to_dict()
-    audit.record("survey.regenerate", f"event:{event.id}", "", event.id)
+    audit.record("survey.regenerate", audit_target(event), "", event.id)
     db.session.commit()
     return survey
 
@@ -104,6 +115,16 @@ def regenerate_survey(event: Event, staff: StaffUser | None = None) -> Survey:
 def response_count(event: Event) -> int:
     return db.session.scalar(
         select(func.count()).select_from(SurveyResponse).where(SurveyResponse.event_id == event.id)
+    )
+
+
+def paper_entry_count(event: Event) -> int:
+    """Paper forms typed in by staff (source ``entry``): web and Excel answers are not counted,
+    the QR code on the paper form included."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(SurveyResponse)
+        .where(SurveyResponse.event_id == event.id, SurveyResponse.source == "entry")
     )
 
 
@@ -168,7 +189,7 @@ def enter_paper_response(
         staff_id=staff.id if staff else None,
     )
     db.session.add(response)
-    audit.record("survey.paper_entry", f"paper:{paper_no}", "", event.id)
+    audit.record("survey.paper_entry", f"用紙番号 {paper_no}", "", event.id)
     db.session.commit()
     return response
 
@@ -191,9 +212,11 @@ def answer_records(event: Event) -> list[dict]:
     ]
 
 
-def response_denominators(event: Event) -> dict[str, int]:
-    """回収率 bases (decisions.md 34): active 研修会議Ⅰ registrations, active members of the
-    研修会議Ⅱ teams that take part, and distinct e-mail addresses over both."""
+def response_denominators(event: Event) -> dict[str, RateBase]:
+    """回収率 bases (decisions.md 34): active 研修会議Ⅰ registrations (``t1``), active members of
+    the 研修会議Ⅱ teams that take part (``t2``: 受付済・参加決定・人数調整), and distinct e-mail
+    addresses over both (``all``). Teams still 選定中 were never decided: their members are in
+    no base, and the bases that leave them out say so (``RateBase.undecided``)."""
     t1 = db.session.scalar(
         select(func.count())
         .select_from(Registration)
@@ -217,7 +240,28 @@ def response_denominators(event: Event) -> dict[str, int]:
     emails |= set(
         db.session.scalars(select(TeamMember.email_normalized).join(Team).where(*member_filter))
     )
-    return {"t1": t1, "t2": t2, "all": len(emails)}
+    teams, people = db.session.execute(
+        select(func.count(func.distinct(Team.id)), func.count(TeamMember.id))
+        .select_from(Team)
+        .outerjoin(TeamMember, (TeamMember.team_id == Team.id) & (TeamMember.status == "active"))
+        .where(Team.event_id == event.id, Team.status.in_(TEAM_UNDECIDED_STATUSES))
+    ).one()
+    undecided = ""
+    if teams:
+        label = "・".join(TEAM_STATUS_LABELS[s] for s in TEAM_UNDECIDED_STATUSES)
+        undecided = f"{label}の{teams:,}団体（{people:,}人）"
+    counted = "・".join(TEAM_STATUS_LABELS[s] for s in TEAM_COUNTED_STATUSES)
+    names = {t.code: t.name for t in event.trainings}
+    n1, n2 = names.get("t1", "研修会議Ⅰ"), names.get("t2", "研修会議Ⅱ")
+    return {
+        "t1": RateBase(t1, f"{n1}の有効な申込者"),
+        "t2": RateBase(t2, f"{n2}の参加団体（{counted}）の参加者", undecided),
+        "all": RateBase(
+            len(emails),
+            f"{n1}の申込者と{n2}の参加団体の参加者（メールアドレスの重複を除く）",
+            undecided,
+        ),
+    }
 
 
 @dataclass
@@ -292,7 +336,10 @@ def import_survey_sheets(
         results.append(SheetResult(filename, "imported"))
     imported = sum(r.status == "imported" for r in results)
     if imported:
-        audit.record("survey.import", f"event:{event.id}", f"{imported}件のExcelシート", event.id)
+        names = "、".join(r.filename for r in results if r.status == "imported")
+        audit.record(
+            "survey.import", audit_target(event), f"{imported}件のExcelシート：{names}", event.id
+        )
     db.session.commit()
     return results
 
@@ -373,7 +420,7 @@ def queue_survey_invitations(event: Event, staff: StaffUser | None = None) -> in
             attachments=attachments,
         )
         count += 1
-    audit.record("survey.mail", f"event:{event.id}", f"{count}件", event.id)
+    audit.record("survey.mail", audit_target(event), f"{count}件", event.id)
     db.session.commit()
     return count
 

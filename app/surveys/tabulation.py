@@ -215,7 +215,7 @@ def _rating_tables(
     q = definition.question(qid)
     base_mask = _attended(definition, f3, q.training)
     target = int(base_mask.sum())
-    name = q.number.rstrip(".")
+    name = q.name
     content = Table(
         f"{qid}_content",
         f"{name}　{definition.training_names.get(q.training, '')}　⓵内容について",
@@ -390,10 +390,95 @@ def _texts(frame: pd.DataFrame, definition: Definition) -> list[TextAnswer]:
     return out
 
 
+@dataclass(frozen=True)
+class RateBase:
+    """A 回収率 base: ``people`` counted, what they are (as a person reads it), and the people
+    left out because their participation is not decided yet (「選定中の3団体（15人）」, or "")."""
+
+    people: int
+    counts: str = ""
+    undecided: str = ""
+
+
+RATE_NOTE = (
+    "回収率の基数：研修会議Ⅰは有効な申込者、研修会議Ⅱは参加団体の参加者、"
+    "全体は申込者のメールアドレスの重複を除いた人数。"
+)
+
+
+def _base(value: RateBase | int | None, counts: str) -> RateBase | None:
+    if value is None:
+        return None
+    if isinstance(value, RateBase):
+        return value if value.counts else RateBase(value.people, counts, value.undecided)
+    return RateBase(int(value), counts)
+
+
+def rates_table(
+    names: Mapping[str, str],
+    n: int,
+    t1: int,
+    t2: int,
+    denominators: Mapping[str, RateBase | int],
+) -> Table:
+    """回答数と回収率: answers over the bases of ``denominators`` (``t1``, ``t2``, ``all``; each a
+    RateBase or a number of people).
+
+    A rate is a number only with the note that says what it counts: a row whose rate exceeds
+    100 % or whose base leaves out undecided people (研修会議Ⅱ teams 選定中) is marked ※1, ※2 …
+    and the table's note gives, for each mark, the answers and the base in words and figures.
+    """
+    n1, n2 = names.get("t1", "研修会議Ⅰ"), names.get("t2", "研修会議Ⅱ")
+    rows = [
+        (f"{n1}申込者（回答全体）", n, "t1", "回答全体（研修会議Ⅱのみの参加者を含む）"),
+        (f"{n1}申込者（F3で参加と回答）", t1, "t1", f"F3で{n1}に参加したと回答した人数"),
+        (f"{n2}参加者（F3で参加と回答）", t2, "t2", f"F3で{n2}に参加したと回答した人数"),
+        ("申込者全体（重複を除く）", n, "all", "回答全体"),
+    ]
+    counts = {
+        "t1": f"{n1}の有効な申込者",
+        "t2": f"{n2}の参加団体の参加者",
+        "all": f"{n1}の申込者と{n2}の参加団体の参加者（メールアドレスの重複を除く）",
+    }
+    table = Table(
+        "rates",
+        "回答数と回収率",
+        ["基数", "回答数", "基数（人）", "回収率%"],
+        ["label", "n", "n", "pct"],
+        section="回答状況",
+    )
+    notes = [RATE_NOTE]
+    for label, answers, key, what in rows:
+        base = _base(denominators.get(key), counts[key])
+        rate = pct(answers, base.people) if base else None
+        over = rate is not None and rate > 100.0
+        if base and (over or base.undecided):
+            mark = f"※{len(notes)}"
+            label = f"{label}{mark}"
+            words = [f"{mark} "]
+            if over:
+                words.append(f"回収率が100%を超えています（{answers:,}件／{base.people:,}人）。")
+            words.append(f"基数は{base.counts}{base.people:,}人")
+            if base.undecided:
+                words.append(f"で、{base.undecided}は参加が決まっていないため含めていません。")
+            else:
+                words.append("です。")
+            words.append(f"回答数は{what}です。")
+            if base.undecided and not over:
+                words.append("回収率は参考値です。")
+            notes.append("".join(words))
+        table.rows.append([label, answers, base.people if base else None, rate])
+    table.note = "\n".join(notes)
+    return table
+
+
 def tabulate(
-    definition: Definition, frame: pd.DataFrame, denominators: Mapping[str, int] | None = None
+    definition: Definition,
+    frame: pd.DataFrame,
+    denominators: Mapping[str, RateBase | int] | None = None,
 ) -> Tabulation:
-    """Every table, chart and free-text list of the report (see the module docstring)."""
+    """Every table, chart and free-text list of the report (see the module docstring);
+    ``denominators``: the 回収率 bases (see :func:`rates_table`)."""
     denominators = denominators or {}
     n = len(frame)
     f1 = _codes(frame, "F1")
@@ -401,23 +486,8 @@ def tabulate(
     names = definition.training_names
     t1 = int(_attended(definition, f3, "t1").sum())
     t2 = int(_attended(definition, f3, "t2").sum())
-    rates = [
-        (f"{names.get('t1', '研修会議Ⅰ')}申込者（回答全体）", n, denominators.get("t1"), None),
-        (
-            f"{names.get('t1', '研修会議Ⅰ')}申込者（F3で参加と回答）",
-            t1,
-            denominators.get("t1"),
-            None,
-        ),
-        (
-            f"{names.get('t2', '研修会議Ⅱ')}参加者（F3で参加と回答）",
-            t2,
-            denominators.get("t2"),
-            None,
-        ),
-        ("申込者全体（重複を除く）", n, denominators.get("all"), None),
-    ]
-    rates = [(label, num, den, pct(num, den) if den else None) for label, num, den, _ in rates]
+    rate_table = rates_table(names, n, t1, t2, denominators)
+    rates = [(r[0], r[1], r[2], r[3]) for r in rate_table.rows]
 
     tables: list[Table] = []
     charts: list[Chart] = []
@@ -440,16 +510,6 @@ def tabulate(
         channel_table.rows.append([CHANNEL_SHORT[code], int(ch_counts[i]), pct(ch_counts[i], n)])
     channel_table.rows.append(["合計", n, 100.0 if n else None])
     channel_table.total_rows.add(len(channel_table.rows) - 1)
-    rate_table = Table(
-        "rates",
-        "回答数と回収率",
-        ["基数", "回答数", "基数（人）", "回収率%"],
-        ["label", "n", "n", "pct"],
-        section="回答状況",
-        note="回収率の基数：研修会議Ⅰは有効な申込者、研修会議Ⅱは参加団体の参加者、"
-        "全体は申込者のメールアドレスの重複を除いた人数。",
-    )
-    rate_table.rows = [list(r) for r in rates]
     tables += [rate_table, channel_table]
 
     singles = {}
@@ -547,7 +607,7 @@ def tabulate(
             tables.append(
                 _positive_crosstab(
                     f"x_{by_label}_{qid}",
-                    f"{q.number.rstrip('.')} {names.get(q.training, '')} {POSITIVE} × {by_label}",
+                    f"{q.name} {names.get(q.training, '')} {POSITIVE} × {by_label}",
                     by_label,
                     group_labels,
                     group_codes,

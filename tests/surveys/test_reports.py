@@ -2,12 +2,14 @@
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from app.surveys import services
+from tests.core.test_labels import visible_text
 from tests.surveys.conftest import web_answer
 
 
@@ -121,3 +123,75 @@ def test_chart_png_draws_japanese_text():
 def test_analyst_cannot_import(client, staff, answered):
     staff(client, "analyst")
     assert client.get("/console/surveys/import").status_code == 403
+
+
+@pytest.fixture
+def undecided(db, open_event, make_team, make_registration):
+    """One registrant of 研修会議Ⅰ, a 研修会議Ⅱ team of 2 taking part and one of 3 still 選定中;
+    three answers of people who say they attended both (研修会議Ⅱ: 3 answers over a base of 2)."""
+    make_registration(channel="webinar")
+    make_team(size=2, municipality="011002")
+    pending = make_team(size=3, municipality="012025")
+    pending.status = "pending"
+    db.session.commit()
+    for _ in range(3):
+        services.submit_response(open_event, "qr", web_answer(F3="4"))
+    return open_event
+
+
+RATE_NOTES = (
+    "研修会議Ⅱ参加者（F3で参加と回答）※3",
+    "※3 回収率が100%を超えています（3件／2人）。基数は研修会議Ⅱの参加団体（受付済・参加決定・"
+    "人数調整）の参加者2人で、選定中の1団体（3人）は参加が決まっていないため含めていません。"
+    "回答数はF3で研修会議Ⅱに参加したと回答した人数です。",
+    "※1 回収率が100%を超えています（3件／1人）。基数は研修会議Ⅰの有効な申込者1人です。"
+    "回答数は回答全体（研修会議Ⅱのみの参加者を含む）です。",
+)
+
+
+def test_a_rate_over_100_or_on_an_undecided_base_says_what_its_base_is(
+    client, staff, undecided, backend
+):
+    staff(client, "analyst")
+    page = visible_text(client.get("/console/surveys/results").text)
+    assert "150.0" in page  # 3 / 2
+    for note in RATE_NOTES:
+        assert note in page, note
+    assert (
+        "※4 基数は研修会議Ⅰの申込者と研修会議Ⅱの参加団体の参加者（メールアドレスの重複を除く）"
+        in page
+    )
+    assert "回収率は参考値です。" in page
+    wb = load_workbook(io.BytesIO(client.get("/console/surveys/report.xlsx").data))
+    cells = [str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c]
+    for note in RATE_NOTES:
+        assert any(note in c for c in cells), note
+    if backend == "sqlite":  # rendering does not depend on the database
+        pdf = PdfReader(io.BytesIO(client.get("/console/surveys/report.pdf").data))
+        text = "".join(p.extract_text() for p in pdf.pages).replace("\n", "")
+        for note in RATE_NOTES:
+            assert note.replace("\n", "") in text, note
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_pdf_report_keeps_every_heading_with_what_follows(client, staff, answered, backend):
+    if backend != "sqlite":
+        pytest.skip("rendering does not depend on the database")
+    staff(client, "analyst")
+    pdf = PdfReader(io.BytesIO(client.get("/console/surveys/report.pdf").data))
+    _definition, _records, tab = services.tabulate_event(answered)
+    headings = {t.section for t in tab.tables} | {t.title for t in tab.tables}
+    headings |= {"グラフ", "自由記載"}
+    assert len(pdf.pages) > 5
+    for number, page in enumerate(pdf.pages, 1):
+        lines = [line for line in page.extract_text().splitlines() if line.strip()]
+        body = _squeeze("".join(line for line in lines if not PAGE_NUMBER.match(line)))
+        assert body, f"page {number} is empty"
+        for heading in headings:
+            assert not body.endswith(_squeeze(heading)), f"page {number} ends with 「{heading}」"
+
+
+PAGE_NUMBER = re.compile(r"^\s*\d+ / \d+\s*$")

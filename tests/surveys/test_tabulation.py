@@ -6,7 +6,7 @@ import pytest
 
 from app.events.demo import TRAINING1_PROGRAMME, TRAINING2_PROGRAMME
 from app.surveys.definition import build_definition
-from app.surveys.tabulation import answers_frame, format_cell, tabulate
+from app.surveys.tabulation import RateBase, answers_frame, format_cell, rates_table, tabulate
 
 
 @pytest.fixture(scope="module")
@@ -205,3 +205,39 @@ def test_format_cell():
     assert format_cell(12.345, "pct") == "12.3"
     assert format_cell(1234, "n") == "1,234"
     assert format_cell(None, "mean") == "—"
+
+
+NAMES = {"t1": "研修会議Ⅰ", "t2": "研修会議Ⅱ"}
+
+
+@pytest.mark.parametrize(
+    ("t2_base", "t2_answers", "label", "note"),
+    [
+        (RateBase(88), 80, "研修会議Ⅱ参加者（F3で参加と回答）", None),
+        (
+            RateBase(88),
+            96,
+            "研修会議Ⅱ参加者（F3で参加と回答）※1",
+            "※1 回収率が100%を超えています（96件／88人）。基数は研修会議Ⅱの参加団体の参加者88人です。"
+            "回答数はF3で研修会議Ⅱに参加したと回答した人数です。",
+        ),
+        (
+            RateBase(88, undecided="選定中の3団体（15人）"),
+            60,
+            "研修会議Ⅱ参加者（F3で参加と回答）※1",
+            "※1 基数は研修会議Ⅱの参加団体の参加者88人で、選定中の3団体（15人）は参加が決まって"
+            "いないため含めていません。回答数はF3で研修会議Ⅱに参加したと回答した人数です。"
+            "回収率は参考値です。",
+        ),
+        (88, 88, "研修会議Ⅱ参加者（F3で参加と回答）", None),  # exactly 100 %: no note
+        (None, 96, "研修会議Ⅱ参加者（F3で参加と回答）", None),  # no base, no rate
+    ],
+)
+def test_a_rate_over_100_or_on_an_undecided_base_carries_its_base(t2_base, t2_answers, label, note):
+    table = rates_table(NAMES, 100, 50, t2_answers, {"t1": 200, "t2": t2_base})
+    t2_row = table.rows[2]
+    assert t2_row[0] == label
+    lines = table.note.split("\n")
+    assert lines[0].startswith("回収率の基数：")
+    assert lines[1:] == ([note] if note else [])
+    assert all(r[0].endswith("）") for r in (table.rows[0], table.rows[1], table.rows[3]))

@@ -1,0 +1,158 @@
+"""Within one <form>, no two different controls share a name: the browser would send both and the
+view would keep only one of them (the paper entry screen once lost its 問1-1-1 comments that way).
+
+The sweep GETs every page of the app (public pages, the personal and team pages with real tokens,
+the console logged in as 管理者), built from ``app.url_map`` with every URL argument filled from
+created objects; an argument it does not know how to fill fails the test, so a page added later
+is swept without anyone remembering. Radio and checkbox groups of one name are one control; so are
+submit buttons of one name (only the one pressed is sent); the hidden csrf_token is fine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+
+from app.core.jpdates import now_utc
+from app.groupwork.assignments.services import store_team_file
+from app.groupwork.tables.services import allocate_tables, attach_sheet_photo
+from app.registration.services.materials import add_material
+from tests.groupwork.tables.test_services import (  # noqa: F401
+    municipalities,
+    tokyo_teams,
+    venue_of,
+)
+
+# A file, not a page: a download named by its extension (no <form> in a PDF or a workbook).
+FILE_RULE = re.compile(r"\.(\w+|<\w+>)$")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+    b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# Controls of which several of one name are one control.
+GROUPED_TYPES = {"radio", "checkbox", "submit"}
+
+
+class _Forms(HTMLParser):
+    """Every <form> of a page: its controls as (name, type) in page order."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[list[tuple[str, str]]] = []
+        self._form: list[tuple[str, str]] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._form = []
+            self.forms.append(self._form)
+        elif tag in ("input", "select", "textarea", "button") and self._form is not None:
+            if attrs.get("name") is None:
+                return
+            default = {"input": "text", "button": "submit"}.get(tag, tag)
+            kind = (attrs.get("type") or default).lower()
+            self._form.append((attrs["name"], kind))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+
+
+def clashes(controls: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Names carried by two different controls of one form → the types of those controls."""
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for name, kind in controls:
+        by_name[name].append(kind)
+    out = {}
+    for name, kinds in by_name.items():
+        if len(kinds) < 2 or (name == "csrf_token" and set(kinds) == {"hidden"}):
+            continue
+        if len(set(kinds)) == 1 and kinds[0] in GROUPED_TYPES:
+            continue
+        out[name] = kinds
+    return out
+
+
+def test_clashes_tells_a_radio_group_from_two_boxes_of_one_name():
+    assert clashes([("F1", "radio"), ("F1", "radio"), ("F2", "checkbox"), ("F2", "checkbox")]) == {}
+    assert clashes([("go", "submit"), ("go", "submit"), ("csrf_token", "hidden")]) == {}
+    assert clashes([("Q1_1_1", "text"), ("Q1_1_1", "text")]) == {"Q1_1_1": ["text", "text"]}
+    assert clashes([("a", "radio"), ("a", "text")]) == {"a": ["radio", "text"]}
+
+
+@pytest.fixture
+def everything(db, event, make_registration, make_team, tokyo_teams):  # noqa: F811
+    """Objects behind every URL argument: a registrant, teams with 資料２ and an upload, an
+    allocation with a photo, a material, the questionnaire open."""
+    registration = make_registration(channel="webinar")
+    team = tokyo_teams[0]
+    member = team.active_members[1]
+    team_file = store_team_file(team, "overview", "概要.pdf", PDF, staff=True)
+    public = add_material(event, "開催要綱", "開催要綱.pdf", PDF, registrants_only=False)
+    archived = add_material(event, "当日資料", "当日資料.pdf", PDF, registrants_only=True)
+    allocation = allocate_tables(venue_of(event), time_limit=5)
+    table = allocation.tables[0]
+    attach_sheet_photo(table, "sheet.png", PNG)
+    event.survey_opens_at = now_utc() - timedelta(days=1)
+    event.survey_closes_at = now_utc() + timedelta(days=14)
+    db.session.commit()
+    return {
+        "token": {
+            "/r/": registration.token,
+            "/archive/": registration.token,
+            "/t/": team.representative.token,
+            "/gw/": table.token,
+        },
+        "rid": registration.id,
+        "tid": team.id,
+        "team_id": team.id,
+        "member_id": member.id,
+        "file_id": team_file.id,
+        "material_id": {"/materials/": public.id, "/archive/": archived.id},
+        "code": venue_of(event).code,
+        "venue_code": venue_of(event).code,
+        "number": table.number,
+        "slug": event.slug,
+    }
+
+
+def _fill(rule, values) -> str:
+    path = rule.rule
+    for arg in sorted(rule.arguments):
+        value = values.get(arg)
+        if isinstance(value, dict):  # one name, several kinds of object: by the URL's prefix
+            value = next((v for prefix, v in value.items() if path.startswith(prefix)), None)
+        assert value is not None, f"the sweep does not know how to fill <{arg}> of {rule.rule}"
+        path = re.sub(rf"<(?:\w+:)?{arg}>", str(value), path)
+    return path
+
+
+def test_no_form_of_any_page_has_two_controls_of_one_name(app, client, staff, everything):
+    anonymous = app.test_client()
+    staff(client, role="admin")
+    pages = forms = 0
+    failures = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in rule.methods or rule.endpoint == "static" or FILE_RULE.search(rule.rule):
+            continue
+        path = _fill(rule, everything)
+        console = rule.rule.startswith("/console") and rule.endpoint != "core.login"
+        response = (client if console else anonymous).get(path)
+        assert response.status_code in (200, 302), f"{path}: {response.status_code}"
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        pages += 1
+        parser = _Forms()
+        parser.feed(response.get_data(as_text=True))
+        for i, controls in enumerate(parser.forms, 1):
+            forms += 1
+            if clashes(controls):
+                failures.append(f"{path} form {i}: {clashes(controls)}")
+    assert failures == []
+    assert pages >= 40 and forms >= 80, (pages, forms)
