@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from werkzeug.routing import IntegerConverter
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
 from app.core.models import AuditLog, OutboxMessage
 from app.events.models import Material
