@@ -8,18 +8,21 @@ overview, the venue's 資料４ with PDF uploads merged in).
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from app.extensions import db
+from app.groupwork.assignments import rules
 from app.groupwork.assignments.models import PreAssignment, TeamFile
-from app.groupwork.assignments.rules import GRID_ROWS
+from app.groupwork.assignments.services import initial_data
 from app.groupwork.assignments.uploads import team_file_path
 from app.groupwork.pdf import render_pdf
 from app.groupwork.tables.models import GroupTable, TableAllocation
 from app.groupwork.tables.seatplan import PlanPerson, PlanTable, grid, introduction_order
 from app.groupwork.tables.services import member_roles
 from app.groupwork.tables.worksheet import worksheet_sections
+from app.registration.models import TeamMember
 
 
 def plan_tables(allocation: TableAllocation) -> list[PlanTable]:
@@ -93,7 +96,10 @@ def matome_pdf(allocation: TableAllocation) -> bytes:
 
 def booklet_pdf(table: GroupTable) -> bytes:
     """A table's booklet: members' 資料３ for its 場面, each team's overview, and the venue's
-    資料４ (PDF uploads appended; other formats listed by name)."""
+    資料４ (PDF uploads appended; other formats listed by name).
+
+    Each 資料３ shows what its form shows, label by label (``printed_sheet``).
+    """
     allocation = table.allocation
     member_ids = [m.id for m in table.members]
     answers = {
@@ -102,10 +108,7 @@ def booklet_pdf(table: GroupTable) -> bytes:
             select(PreAssignment).where(PreAssignment.member_id.in_(member_ids))
         )
     }
-    people = [
-        {"member": m, "sheet": answers.get(m.id), "cells": _cells(answers.get(m.id), table.scene)}
-        for m in table.members
-    ]
+    people = [printed_sheet(m, answers.get(m.id), table.scene) for m in table.members]
     overviews = []
     for seat in table.seats:
         sheets = [answers[m.id] for m in seat.team.active_members if m.id in answers]
@@ -129,15 +132,60 @@ def booklet_pdf(table: GroupTable) -> bytes:
         overviews=overviews,
         files=files,
         merged={f.id for f in pdfs},
+        labels=rules.SHEET_LABELS,
+        self_set_label=rules.SELF_SET_LABEL,
     )
     return _merge(html, [team_file_path(f) for f in pdfs])
 
 
-def _cells(sheet: PreAssignment | None, scene: int) -> list[tuple[str, str]]:
+@dataclass
+class PrintedSheet:
+    """One member's 資料３ as printed: (label, value) rows with the form's labels, block by block.
+
+    Block C holds the rows of one 場面 only; ``self_set`` is its 「自身で設定」 mark.
+    """
+
+    member: TeamMember
+    submitted: bool | None  # None: nothing saved yet (Block A as the form prefills it)
+    block_a: list[tuple[str, str]]
+    figures: list[tuple[str, str]] = field(default_factory=list)
+    pref_counts: list[tuple[str, str]] = field(default_factory=list)
+    texts: list[tuple[str, str]] = field(default_factory=list)
+    grid: list[tuple[str, str]] = field(default_factory=list)
+    self_set: bool = False
+    other: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _figure(value: int | float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def printed_sheet(member: TeamMember, sheet: PreAssignment | None, scene: int) -> PrintedSheet:
+    """What the 資料３ form of ``member`` shows, for the table's ``scene``: the stored answers, or
+    Block A as the form prefills it (自治体名 the team's municipality, 団体名 under 部署名等)."""
     if sheet is None:
-        return []
+        data = initial_data(member)
+        return PrintedSheet(
+            member, None, [(label, getattr(data, key)) for key, label in rules.BLOCK_A]
+        )
     answers = sheet.answers_for_scene(scene)
-    return [(label, answers.get(key, "")) for key, label in GRID_ROWS]
+    return PrintedSheet(
+        member=member,
+        submitted=sheet.is_submitted,
+        block_a=[(label, getattr(sheet, key)) for key, label in rules.BLOCK_A],
+        figures=[(label, _figure(getattr(sheet, key))) for key, label in rules.BLOCK_B_FIGURES],
+        pref_counts=[
+            (label, _figure(getattr(sheet, key))) for key, label in rules.BLOCK_B_PREF_COUNTS
+        ]
+        if member.category == "pref"
+        else [],
+        texts=[(label, getattr(sheet, key)) for key, label in rules.BLOCK_B_TEXTS],
+        grid=[(label, answers.get(key, "")) for key, label in rules.GRID_ROWS],
+        self_set=bool(answers.get("self_set")),
+        other=[(label, getattr(sheet, key)) for key, label in rules.BLOCK_D],
+    )
 
 
 def _merge(first: bytes, paths) -> bytes:

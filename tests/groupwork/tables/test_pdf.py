@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+from html.parser import HTMLParser
 
 import pytest
 from pypdf import PdfReader
@@ -11,11 +13,12 @@ from sqlalchemy import select
 from app.core.models import OutboxMessage
 from app.groupwork.assignments.services import (
     PreAssignmentData,
+    initial_data,
     save_pre_assignment,
     save_scene_choice,
     store_team_file,
 )
-from app.groupwork.scenes import GROUPWORK_STEPS
+from app.groupwork.scenes import GROUPWORK_STEPS, SCENE_LABELS
 from app.groupwork.tables import pdf
 from app.groupwork.tables.services import (
     allocate_tables,
@@ -168,3 +171,122 @@ def _xlsx() -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+class _FormFields(HTMLParser):
+    """(label, value) of every input, textarea and checkbox of a form page, as a person reads it."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.labels: dict[str, str] = {}  # id → label text
+        self.fields: list[dict] = []
+        self._label: dict | None = None
+        self._textarea: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "label":
+            self._label = {"for": a.get("for"), "text": "", "fields": []}
+        elif tag in ("input", "textarea") and a.get("type") not in ("hidden", "submit", "file"):
+            field = {
+                "id": a.get("id"),
+                "name": a.get("name"),
+                "aria": a.get("aria-label"),
+                "value": a.get("value") or "",
+                "checkbox": a.get("type") == "checkbox",
+                "checked": "checked" in a,
+                "label": "",
+            }
+            self.fields.append(field)
+            if self._label is not None:
+                self._label["fields"].append(field)
+            if tag == "textarea":
+                self._textarea = field
+
+    def handle_endtag(self, tag):
+        if tag == "label" and self._label is not None:
+            text = self._label["text"].strip()
+            if self._label["for"]:
+                self.labels[self._label["for"]] = text
+            for field in self._label["fields"]:
+                field["label"] = text
+            self._label = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea["value"] += data
+        elif self._label is not None:
+            self._label["text"] += data
+
+    def pairs(self) -> list[dict]:
+        for field in self.fields:
+            field["label"] = field["aria"] or self.labels.get(field["id"]) or field["label"]
+        return [f for f in self.fields if f["name"] and f["name"] != "file"]
+
+
+def _form_answers(member, scene: int, n: int) -> PreAssignmentData:
+    """Every field of 資料３ filled, Block A as the form prefills it, 自身で設定 ticked."""
+    data = initial_data(member)
+    data.population, data.aging_rate = 100_000 + n, 20.5 + n
+    data.strengths, data.weaknesses = f"長所その{n}", f"短所その{n}"
+    data.organisation_needs, data.want_to_learn = f"求められる取組{n}", f"知りたいこと{n}"
+    data.grid = {
+        s: {
+            "goal": f"目的{n}-{s}",
+            "current": f"現状{n}-{s}",
+            "actions": f"取組{n}-{s}",
+            "issues": f"課題{n}-{s}",
+            "self_set": s == scene,
+        }
+        for s in (1, 2, 3, 4)
+    }
+    return data
+
+
+def test_booklet_shows_each_assignment_as_its_form_does_label_by_label(db, app, staff, allocation):
+    """資料３ in the booklet: every label of the form with the value the form shows under it,
+    for a member from a municipality and one from an organisation (団体名 under 部署名等)."""
+    table = next(t for t in allocation.tables if any(m.organisation for m in t.members))
+    muni = next(m for m in table.members if m.category == "muni")
+    org = next(m for m in table.members if m.category not in ("muni", "pref"))
+    for n, member in enumerate((muni, org), 1):
+        save_pre_assignment(
+            member, _form_answers(member, table.scene, n), submit=True, actor="staff"
+        )
+    text = compact(text_of(pdf.booklet_pdf(table))).replace(",", "")
+    console = staff(app.test_client())
+    scene = SCENE_LABELS[table.scene]
+    for member in (muni, org):
+        form_page = console.get(f"/console/groupwork/assignments/members/{member.id}")
+        parser = _FormFields()
+        parser.feed(form_page.get_data(as_text=True))
+        pairs = parser.pairs()
+        assert any(f["checked"] for f in pairs if f["name"] == f"s{table.scene}_self_set")
+        assert len(pairs) == 4 + 2 + 3 + 1 + 4 * 5  # Blocks A, B (non-prefecture), D; C
+        sheets = [
+            s for s in text.split("資料３事前課題（") if compact(f"氏名{member.name}職種") in s
+        ]
+        assert len(sheets) == 1, f"one 資料３ of {member.name} in the booklet"
+        sheet = sheets[0]
+        for field in pairs:
+            label, value = compact(field["label"]), compact(field["value"])
+            if "：" in label:  # a cell of Block C: 「場面：行の見出し」
+                cell_scene, label = label.split("：", 1)
+                if cell_scene != scene:
+                    assert value not in sheet, f"{cell_scene} is not this table's 場面"
+                    continue
+            if field["checkbox"]:  # 「自身で設定」 under its 場面's column (s<no>_self_set)
+                if field["name"] != f"s{table.scene}_self_set":
+                    continue
+                mark = "○" if field["checked"] else ""
+                assert f"{label}※1（{mark}）" in sheet, (member.name, label)
+                continue
+            # row (1) carries the mark between its label and the text, as on the paper form
+            unmarked = re.sub(r"自身で設定※1（.?）", "", sheet)
+            assert label + value in unmarked, (member.name, label, value)
+    # Block A of the organisation's member: the team's municipality, then the organisation
+    assert compact(f"自治体名{org.team.municipality.full_name}") in text
+    assert compact(f"部署名等※関係団体の方は団体名を記載{org.organisation}") in text
+    assert "自身で設定※1（○）" in text
