@@ -19,7 +19,13 @@ from app.groupwork.assignments.services import initial_data
 from app.groupwork.assignments.uploads import team_file_path
 from app.groupwork.pdf import render_pdf
 from app.groupwork.tables.models import GroupTable, TableAllocation
-from app.groupwork.tables.seatplan import PlanPerson, PlanTable, grid, introduction_order
+from app.groupwork.tables.seatplan import (
+    PlanPerson,
+    PlanTable,
+    fit_font_size,
+    grid,
+    introduction_order,
+)
 from app.groupwork.tables.services import member_roles
 from app.groupwork.tables.worksheet import worksheet_sections
 from app.registration.models import TeamMember
@@ -58,14 +64,51 @@ def seat_plan_pdf(allocation: TableAllocation) -> bytes:
     )
 
 
+# 卓上名札: each half of the folded A4 (210 × 148.5 mm, 15 mm and 12 mm inside its edges) holds
+# these boxes, top to bottom, 6 mm apart: (width mm, height mm, largest pt, lines).
+CARD_WIDTH_MM = 180
+CARD_BOXES: dict[str, tuple[float, float, float, int]] = {
+    "table_no": (CARD_WIDTH_MM, 7, 11, 1),
+    "affiliation": (CARD_WIDTH_MM, 32, 24, 3),
+    "name": (CARD_WIDTH_MM, 42, 54, 1),  # one line: a name is never broken
+    "role": (CARD_WIDTH_MM, 12, 20, 1),
+}
+
+
+def _card_sizes(table_no: str, person: PlanPerson) -> dict[str, float]:
+    texts = {
+        "table_no": table_no,
+        "affiliation": person.affiliation,
+        "name": person.name,
+        "role": "・".join(person.marks),
+    }
+    return {
+        key: fit_font_size(texts[key], width, height, largest, lines=lines)
+        for key, (width, height, largest, lines) in CARD_BOXES.items()
+    }
+
+
 def name_cards_pdf(allocation: TableAllocation) -> bytes:
-    """卓上名札: one folded A4 per person (large name, 自治体, role), table by table."""
-    cards = [{"table": t.number, "person": p} for t in plan_tables(allocation) for p in t.people]
+    """卓上名札: one folded A4 per person (large name, 自治体, role), table by table; each text
+    shrinks to fit its box (``CARD_BOXES``), so a long name or organisation stays on its card."""
+    venue = allocation.venue
+    cards = []
+    for table in plan_tables(allocation):
+        table_no = f"{venue.name}　{table.number}卓"
+        for person in table.people:
+            cards.append(
+                {
+                    "table_no": table_no,
+                    "person": person,
+                    "size": _card_sizes(table_no, person),
+                }
+            )
     return render_pdf(
         "groupwork/tables/pdf/namecards.html",
         event=allocation.event,
-        venue=allocation.venue,
+        venue=venue,
         cards=cards,
+        boxes=CARD_BOXES,
     )
 
 
