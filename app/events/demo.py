@@ -304,8 +304,9 @@ def seed_fy2023(weeks: int = 0) -> Event:
             rules=VENUE_RULES_COMMON + spec["rules_extra"],
             emergency_contact=(
                 "都道府県・市町村担当者等研修会議事務局 株式会社富士通総研行政経営グループ 担当：金 "
-                f"TEL:070-3159-6309（※対応時間 {m}月{d}日 8：30～17：00）"
+                "TEL:070-3159-6309"
             ),
+            emergency_hours="8：30～17：00",
             position=pos,
             scene_deadline=t(jst(2023, 10, 12, 12, 0)),
             assignment_deadline=t(spec["assignment_deadline"]),

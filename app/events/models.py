@@ -146,7 +146,11 @@ class Venue(db.Model):
     url: Mapped[str] = mapped_column(String(500), default="")
     access: Mapped[list] = mapped_column(JSON, default=list)  # lines of 交通
     rules: Mapped[list] = mapped_column(JSON, default=list)  # 会場内に係る留意事項
+    # 当日の緊急連絡先 (who and how, no date) and its 対応時間 on the day (e.g. 8：30～17：00): the
+    # day itself is the venue's 研修会議Ⅱ channel's, written by the template, so it moves with
+    # the demo's week shift and with clone-event.
     emergency_contact: Mapped[str] = mapped_column(Text, default="")
+    emergency_hours: Mapped[str] = mapped_column(String(50), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
     # Pre-assignment deadlines (資料２; 資料３・４).
     scene_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)

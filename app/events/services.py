@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
-from app.core.jpdates import shift_weeks
+from datetime import date
+
+from app.core.jpdates import shift_weeks, wareki_year
 from app.events.models import Channel, Event, ProgrammeItem, Training, Venue
 from app.extensions import db
+
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def fiscal_year_label(fiscal_year: int) -> str:
+    """「令和5年度」 for 2023 (the era of the fiscal year's first day, 1 April)."""
+    return f"{wareki_year(date(fiscal_year, 4, 1))}度"
+
+
+def renamed_fiscal_year(text: str, source_year: int, fiscal_year: int) -> str:
+    """``text`` with the source's 年度 (「令和５年度」, in full- or half-width digits) written as
+    ``fiscal_year``'s, in the same digits."""
+    old, new = fiscal_year_label(source_year), fiscal_year_label(fiscal_year)
+    return text.replace(old, new).replace(old.translate(_FULL_WIDTH), new.translate(_FULL_WIDTH))
 
 
 def clone_event(source: Event, fiscal_year: int, slug: str) -> Event:
     """Copy an event into another year: every date moves by the years' difference in whole
-    weeks (same weekdays), nothing registered is copied (commits)."""
+    weeks (same weekdays), the event's texts name the new 年度 (令和５年度 → 令和６年度), and
+    nothing registered is copied (commits). Dates typed into free text are not moved: dates a
+    person reads are columns (a venue's emergency hours take the day of its channel)."""
     weeks = round((fiscal_year - source.fiscal_year) * 52.18)
     columns = [c.key for c in Event.__table__.columns if c.key not in ("id", "slug", "created_at")]
     clone = Event(**{c: getattr(source, c) for c in columns})
+    for column in Event.__table__.columns:
+        value = getattr(clone, column.key)
+        if isinstance(value, str):
+            setattr(clone, column.key, renamed_fiscal_year(value, source.fiscal_year, fiscal_year))
     clone.slug, clone.fiscal_year, clone.is_current = slug, fiscal_year, False
     for attr in ("survey_opens_at", "survey_closes_at"):
         if getattr(source, attr):

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from app.core.forms import BaseForm
 from app.core.text import normalise_text
-from app.groupwork.assignments.rules import GRID_ROWS
+from app.groupwork.assignments.rules import GRID_ROWS, SELF_SET_LABEL, SHEET_LABELS
 from app.groupwork.assignments.services import PreAssignmentData
 from app.groupwork.scenes import SCENE_FORM_LABELS, SCENE_LABELS
 
@@ -65,33 +65,33 @@ def _count(label: str):
 class PreAssignmentForm(BaseForm):
     """資料３ 事前課題: Blocks A–D (labels verbatim in the template), grid fields added below."""
 
-    municipality_name = StringField("自治体名", filters=[_nfkc], validators=[Length(max=200)])
-    department = StringField(
-        "部署名等 ※関係団体の方は団体名を記載", filters=[_nfkc], validators=[Length(max=200)]
+    municipality_name = StringField(
+        SHEET_LABELS["municipality_name"], filters=[_nfkc], validators=[Length(max=200)]
     )
-    name = StringField("氏　名", filters=[_nfkc], validators=[Length(max=100)])
-    occupation = StringField("職 種", filters=[_nfkc], validators=[Length(max=100)])
-    population = _count("管内人口（人）")
+    department = StringField(
+        SHEET_LABELS["department"], filters=[_nfkc], validators=[Length(max=200)]
+    )
+    name = StringField(SHEET_LABELS["name"], filters=[_nfkc], validators=[Length(max=100)])
+    occupation = StringField(
+        SHEET_LABELS["occupation"], filters=[_nfkc], validators=[Length(max=100)]
+    )
+    population = _count(SHEET_LABELS["population"])
     aging_rate = FloatField(
-        "高齢化率（％）",
+        SHEET_LABELS["aging_rate"],
         validators=[
             Optional(),
             NumberRange(min=0, max=100, message="0から100までの数値で入力してください。"),
         ],
     )
-    city_count = _count("市")
-    town_count = _count("町")
-    village_count = _count("村")
-    strengths = TextAreaField("（ア）長所（良さ・強み）", validators=[Length(max=5000)])
-    weaknesses = TextAreaField(
-        "（イ）短所（違和感、難しい部分、課題など）", validators=[Length(max=5000)]
-    )
+    city_count = _count(SHEET_LABELS["city_count"])
+    town_count = _count(SHEET_LABELS["town_count"])
+    village_count = _count(SHEET_LABELS["village_count"])
+    strengths = TextAreaField(SHEET_LABELS["strengths"], validators=[Length(max=5000)])
+    weaknesses = TextAreaField(SHEET_LABELS["weaknesses"], validators=[Length(max=5000)])
     organisation_needs = TextAreaField(
-        "上記の長所・短所をふまえ、今後より在宅医療・介護連携推進事業を進めるためには、"
-        "貴方の所属する組織においてどのような取り組みが求められると思いますか。",
-        validators=[Length(max=5000)],
+        SHEET_LABELS["organisation_needs"], validators=[Length(max=5000)]
     )
-    want_to_learn = TextAreaField("本研修で知りたいことは何ですか。", validators=[Length(max=5000)])
+    want_to_learn = TextAreaField(SHEET_LABELS["want_to_learn"], validators=[Length(max=5000)])
     save_draft = SubmitField("下書き保存")
     submit = SubmitField("提出する")
 
@@ -156,7 +156,7 @@ for _no, _scene in SCENE_LABELS.items():
             f"s{_no}_{_key}",
             TextAreaField(f"{_scene}：{_label}", validators=[Length(max=5000)]),
         )
-    setattr(PreAssignmentForm, f"s{_no}_self_set", BooleanField(f"{_scene}：自身で設定"))
+    setattr(PreAssignmentForm, f"s{_no}_self_set", BooleanField(f"{_scene}：{SELF_SET_LABEL}"))
 
 
 def data_from(pa) -> PreAssignmentData:

@@ -155,6 +155,7 @@ class TeamFile(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("team_member.id", ondelete="SET NULL"))
+    KINDS = {"overview": "資料４（自治体概要資料）", "orgchart": "組織図"}
     kind: Mapped[str] = mapped_column(String(10))
     original_name: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
@@ -167,6 +168,13 @@ class TeamFile(db.Model):
 
     team: Mapped[Team] = relationship()
     member: Mapped[TeamMember | None] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        """「資料４（自治体概要資料）」, or 「組織図（氏名）」 with the person it belongs to."""
+        if self.kind == "orgchart" and self.member is not None:
+            return f"{self.KINDS[self.kind]}（{self.member.name}）"
+        return self.KINDS[self.kind]
 
 
 class DeadlineExtension(db.Model):

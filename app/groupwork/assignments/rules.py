@@ -25,6 +25,40 @@ GRID_ROWS: list[tuple[str, str]] = [
     ("issues", "（４）（２）のめざすべき姿における現状の課題は何だと思いますか。"),
 ]
 
+# 資料３ Block A 回答者, Block B 自治体の概要 and Block D その他: (attribute, verbatim label), in
+# the form's order. The web form and every printed 資料３ take their labels from here.
+BLOCK_A: list[tuple[str, str]] = [
+    ("municipality_name", "自治体名"),
+    ("department", "部署名等 ※関係団体の方は団体名を記載"),
+    ("name", "氏　名"),
+    ("occupation", "職 種"),
+]
+BLOCK_B_FIGURES: list[tuple[str, str]] = [
+    ("population", "管内人口（人）"),
+    ("aging_rate", "高齢化率（％）"),
+]
+# 構成市町村数: asked of 都道府県担当者 only.
+BLOCK_B_PREF_COUNTS: list[tuple[str, str]] = [
+    ("city_count", "市"),
+    ("town_count", "町"),
+    ("village_count", "村"),
+]
+BLOCK_B_TEXTS: list[tuple[str, str]] = [
+    ("strengths", "（ア）長所（良さ・強み）"),
+    ("weaknesses", "（イ）短所（違和感、難しい部分、課題など）"),
+    (
+        "organisation_needs",
+        "上記の長所・短所をふまえ、今後より在宅医療・介護連携推進事業を進めるためには、"
+        "貴方の所属する組織においてどのような取り組みが求められると思いますか。",
+    ),
+]
+BLOCK_D: list[tuple[str, str]] = [("want_to_learn", "本研修で知りたいことは何ですか。")]
+# The mark of row (1) per scene; printed as 「自身で設定※1（○）」 as on the paper form.
+SELF_SET_LABEL = "自身で設定"
+SHEET_LABELS: dict[str, str] = dict(
+    BLOCK_A + BLOCK_B_FIGURES + BLOCK_B_PREF_COUNTS + BLOCK_B_TEXTS + BLOCK_D
+)
+
 ITEM_LABELS = {"scene": "資料２", "assignment": "資料３・４"}
 LATE_LABEL = "期限後提出"
 

@@ -30,6 +30,7 @@ from app.groupwork.assignments.uploads import (
     team_file_path,
     write_bytes,
 )
+from app.groupwork.audit_names import member_name, team_name
 from app.groupwork.scenes import SCENE_LABELS
 from app.registration.models import Team, TeamMember
 from app.registration.rules import TEAM_COUNTED_STATUSES
@@ -41,8 +42,8 @@ AUDIT_ACTIONS = audit.actions(
     {
         "scene_choice.record": "資料２の事務局入力",
         "pre_assignment.record": "資料３の事務局入力",
-        "team_file.upload": "資料４の事務局登録",
-        "team_file.delete": "資料４の削除",
+        "team_file.upload": "資料４・組織図の事務局登録",
+        "team_file.delete": "資料４・組織図の削除",
         "deadline.extend": "提出期限の延長",
         "assignment.remind": "督促メールの送信",
     }
@@ -130,7 +131,12 @@ def save_scene_choice(
     choice.late = late
     choice.entered_by = "staff" if staff else "member"
     if staff:
-        audit.record("scene_choice.record", f"team:{team.id}", f"{first},{second}", team.event_id)
+        audit.record(
+            "scene_choice.record",
+            team_name(team),
+            f"第１希望：{SCENE_LABELS[first]}　第２希望：{SCENE_LABELS[second]}",
+            team.event_id,
+        )
     db.session.commit()
     return choice
 
@@ -230,7 +236,7 @@ def save_pre_assignment(
         pa.submitted_at = now
         pa.late = late
     if actor == "staff":
-        audit.record("pre_assignment.record", f"member:{member.id}", pa.status_label, team.event_id)
+        audit.record("pre_assignment.record", member_name(member), pa.status_label, team.event_id)
     db.session.commit()
     return pa
 
@@ -294,7 +300,7 @@ def store_team_file(
     try:
         team_file = TeamFile(
             team_id=team.id,
-            member_id=member.id if member else None,
+            member=member,
             kind=kind,
             original_name=name,
             stored_name=stored,
@@ -307,7 +313,12 @@ def store_team_file(
         )
         db.session.add(team_file)
         if staff:
-            audit.record("team_file.upload", f"team:{team.id}", f"{kind} {name}", team.event_id)
+            audit.record(
+                "team_file.upload",
+                team_name(team),
+                f"{team_file.kind_label}：{name}",
+                team.event_id,
+            )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -322,7 +333,12 @@ def delete_team_file(team_file: TeamFile, *, staff: bool = False) -> None:
     _guard(team, "assignment", staff=staff, now=now_utc())
     path = team_file_path(team_file)
     if staff:
-        audit.record("team_file.delete", f"team:{team.id}", team_file.original_name, team.event_id)
+        audit.record(
+            "team_file.delete",
+            team_name(team),
+            f"{team_file.kind_label}：{team_file.original_name}",
+            team.event_id,
+        )
     db.session.delete(team_file)
     db.session.commit()
     remove_quietly(path)
@@ -359,10 +375,11 @@ def extend_deadline(
     from flask_login import current_user
 
     ext.staff_id = current_user.id if getattr(current_user, "is_authenticated", False) else None
+    reason = f"（{ext.reason}）" if ext.reason else ""
     audit.record(
         "deadline.extend",
-        f"team:{team.id}",
-        f"{rules.ITEM_LABELS[item]} → {format_datetime(deadline)} {ext.reason}",
+        team_name(team),
+        f"{rules.ITEM_LABELS[item]}：{format_datetime(deadline)}まで{reason}",
         team.event_id,
     )
     db.session.commit()
@@ -558,6 +575,8 @@ def send_reminders(event: Event, item: str, keys: list[str], venue_code: str | N
             event_id=event.id,
             kind="assignment_reminder",
         )
-    audit.record("assignment.remind", REMINDER_ITEMS[item], f"{len(chosen)}件", event.id)
+    venue = next((v for v in event.venues if v.code == venue_code), None)
+    where = f"（{venue.name}）" if venue else "（全会場）"
+    audit.record("assignment.remind", REMINDER_ITEMS[item] + where, f"{len(chosen)}件", event.id)
     db.session.commit()
     return len(chosen)

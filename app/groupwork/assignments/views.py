@@ -51,6 +51,12 @@ console = Blueprint(
 
 PUBLIC = "base.html"
 CONSOLE = "console/base.html"
+# Where 「← …に戻る」 leads: a participant's 事前課題 page, the console's page of one team.
+OVERVIEW_LABEL = "事前課題"
+
+
+def _team_label(team: Team) -> str:
+    return f"{team.municipality.full_name}の事前課題"
 
 
 def init_app(app: Flask) -> None:
@@ -220,6 +226,7 @@ def scene_choice(token: str):
         choice=choice,
         editable=editable,
         back=url_for(".overview", token=token),
+        back_label=OVERVIEW_LABEL,
         scene_labels=SCENE_FORM_LABELS,
         **state,
     )
@@ -239,6 +246,7 @@ def pre_assignment(token: str, member_id: int | None = None):
         PUBLIC,
         editable=state["assignment_open"],
         back=url_for(".overview", token=token),
+        back_label=OVERVIEW_LABEL,
         upload_url=url_for(".upload_orgchart", token=token, member_id=target.id),
         file_url=lambda f: url_for(".download", token=token, file_id=f.id),
         delete_url=lambda f: url_for(".delete_file", token=token, file_id=f.id),
@@ -247,7 +255,7 @@ def pre_assignment(token: str, member_id: int | None = None):
 
 
 def _pre_assignment_page(
-    target, actor, base, *, editable, back, upload_url, file_url, delete_url, state
+    target, actor, base, *, editable, back, back_label, upload_url, file_url, delete_url, state
 ):
     """資料３ form (members and the secretariat share it)."""
     pa = services.pre_assignment_for(target)
@@ -280,6 +288,7 @@ def _pre_assignment_page(
         form=form,
         editable=editable,
         back=back,
+        back_label=back_label,
         scene_labels=SCENE_LABELS,
         grid_rows=GRID_ROWS,
         is_pref=target.category == "pref",
@@ -343,6 +352,7 @@ def files(token: str):
         action=ActionForm(),
         upload_url=url_for(".files", token=token),
         back=url_for(".overview", token=token),
+        back_label=OVERVIEW_LABEL,
         file_url=lambda f: url_for(".download", token=token, file_id=f.id),
         delete_url=lambda f: url_for(".delete_file", token=token, file_id=f.id),
         can_delete=lambda f: me.is_representative or f.member_id == me.id,
@@ -477,6 +487,7 @@ def console_scene_choice(team_id: int):
         choice=choice,
         editable=True,
         back=back,
+        back_label=_team_label(team),
         scene_labels=SCENE_FORM_LABELS,
         staff=True,
         **_state(team),
@@ -495,6 +506,7 @@ def console_pre_assignment(member_id: int):
         CONSOLE,
         editable=True,
         back=url_for(".console_team", team_id=target.team_id),
+        back_label=_team_label(target.team),
         upload_url=url_for(".console_upload", team_id=target.team_id, member_id=target.id),
         file_url=lambda f: url_for(".console_download", file_id=f.id),
         delete_url=lambda f: url_for(".console_delete", file_id=f.id),

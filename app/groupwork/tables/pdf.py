@@ -8,18 +8,27 @@ overview, the venue's 資料４ with PDF uploads merged in).
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from app.extensions import db
+from app.groupwork.assignments import rules
 from app.groupwork.assignments.models import PreAssignment, TeamFile
-from app.groupwork.assignments.rules import GRID_ROWS
+from app.groupwork.assignments.services import initial_data
 from app.groupwork.assignments.uploads import team_file_path
 from app.groupwork.pdf import render_pdf
 from app.groupwork.tables.models import GroupTable, TableAllocation
-from app.groupwork.tables.seatplan import PlanPerson, PlanTable, grid, introduction_order
+from app.groupwork.tables.seatplan import (
+    PlanPerson,
+    PlanTable,
+    fit_font_size,
+    grid,
+    introduction_order,
+)
 from app.groupwork.tables.services import member_roles
 from app.groupwork.tables.worksheet import worksheet_sections
+from app.registration.models import TeamMember
 
 
 def plan_tables(allocation: TableAllocation) -> list[PlanTable]:
@@ -55,14 +64,51 @@ def seat_plan_pdf(allocation: TableAllocation) -> bytes:
     )
 
 
+# 卓上名札: each half of the folded A4 (210 × 148.5 mm, 15 mm and 12 mm inside its edges) holds
+# these boxes, top to bottom, 6 mm apart: (width mm, height mm, largest pt, lines).
+CARD_WIDTH_MM = 180
+CARD_BOXES: dict[str, tuple[float, float, float, int]] = {
+    "table_no": (CARD_WIDTH_MM, 7, 11, 1),
+    "affiliation": (CARD_WIDTH_MM, 32, 24, 3),
+    "name": (CARD_WIDTH_MM, 42, 54, 1),  # one line: a name is never broken
+    "role": (CARD_WIDTH_MM, 12, 20, 1),
+}
+
+
+def _card_sizes(table_no: str, person: PlanPerson) -> dict[str, float]:
+    texts = {
+        "table_no": table_no,
+        "affiliation": person.affiliation,
+        "name": person.name,
+        "role": "・".join(person.marks),
+    }
+    return {
+        key: fit_font_size(texts[key], width, height, largest, lines=lines)
+        for key, (width, height, largest, lines) in CARD_BOXES.items()
+    }
+
+
 def name_cards_pdf(allocation: TableAllocation) -> bytes:
-    """卓上名札: one folded A4 per person (large name, 自治体, role), table by table."""
-    cards = [{"table": t.number, "person": p} for t in plan_tables(allocation) for p in t.people]
+    """卓上名札: one folded A4 per person (large name, 自治体, role), table by table; each text
+    shrinks to fit its box (``CARD_BOXES``), so a long name or organisation stays on its card."""
+    venue = allocation.venue
+    cards = []
+    for table in plan_tables(allocation):
+        table_no = f"{venue.name}　{table.number}卓"
+        for person in table.people:
+            cards.append(
+                {
+                    "table_no": table_no,
+                    "person": person,
+                    "size": _card_sizes(table_no, person),
+                }
+            )
     return render_pdf(
         "groupwork/tables/pdf/namecards.html",
         event=allocation.event,
-        venue=allocation.venue,
+        venue=venue,
         cards=cards,
+        boxes=CARD_BOXES,
     )
 
 
@@ -93,7 +139,10 @@ def matome_pdf(allocation: TableAllocation) -> bytes:
 
 def booklet_pdf(table: GroupTable) -> bytes:
     """A table's booklet: members' 資料３ for its 場面, each team's overview, and the venue's
-    資料４ (PDF uploads appended; other formats listed by name)."""
+    資料４ (PDF uploads appended; other formats listed by name).
+
+    Each 資料３ shows what its form shows, label by label (``printed_sheet``).
+    """
     allocation = table.allocation
     member_ids = [m.id for m in table.members]
     answers = {
@@ -102,10 +151,7 @@ def booklet_pdf(table: GroupTable) -> bytes:
             select(PreAssignment).where(PreAssignment.member_id.in_(member_ids))
         )
     }
-    people = [
-        {"member": m, "sheet": answers.get(m.id), "cells": _cells(answers.get(m.id), table.scene)}
-        for m in table.members
-    ]
+    people = [printed_sheet(m, answers.get(m.id), table.scene) for m in table.members]
     overviews = []
     for seat in table.seats:
         sheets = [answers[m.id] for m in seat.team.active_members if m.id in answers]
@@ -129,15 +175,60 @@ def booklet_pdf(table: GroupTable) -> bytes:
         overviews=overviews,
         files=files,
         merged={f.id for f in pdfs},
+        labels=rules.SHEET_LABELS,
+        self_set_label=rules.SELF_SET_LABEL,
     )
     return _merge(html, [team_file_path(f) for f in pdfs])
 
 
-def _cells(sheet: PreAssignment | None, scene: int) -> list[tuple[str, str]]:
+@dataclass
+class PrintedSheet:
+    """One member's 資料３ as printed: (label, value) rows with the form's labels, block by block.
+
+    Block C holds the rows of one 場面 only; ``self_set`` is its 「自身で設定」 mark.
+    """
+
+    member: TeamMember
+    submitted: bool | None  # None: nothing saved yet (Block A as the form prefills it)
+    block_a: list[tuple[str, str]]
+    figures: list[tuple[str, str]] = field(default_factory=list)
+    pref_counts: list[tuple[str, str]] = field(default_factory=list)
+    texts: list[tuple[str, str]] = field(default_factory=list)
+    grid: list[tuple[str, str]] = field(default_factory=list)
+    self_set: bool = False
+    other: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _figure(value: int | float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def printed_sheet(member: TeamMember, sheet: PreAssignment | None, scene: int) -> PrintedSheet:
+    """What the 資料３ form of ``member`` shows, for the table's ``scene``: the stored answers, or
+    Block A as the form prefills it (自治体名 the team's municipality, 団体名 under 部署名等)."""
     if sheet is None:
-        return []
+        data = initial_data(member)
+        return PrintedSheet(
+            member, None, [(label, getattr(data, key)) for key, label in rules.BLOCK_A]
+        )
     answers = sheet.answers_for_scene(scene)
-    return [(label, answers.get(key, "")) for key, label in GRID_ROWS]
+    return PrintedSheet(
+        member=member,
+        submitted=sheet.is_submitted,
+        block_a=[(label, getattr(sheet, key)) for key, label in rules.BLOCK_A],
+        figures=[(label, _figure(getattr(sheet, key))) for key, label in rules.BLOCK_B_FIGURES],
+        pref_counts=[
+            (label, _figure(getattr(sheet, key))) for key, label in rules.BLOCK_B_PREF_COUNTS
+        ]
+        if member.category == "pref"
+        else [],
+        texts=[(label, getattr(sheet, key)) for key, label in rules.BLOCK_B_TEXTS],
+        grid=[(label, answers.get(key, "")) for key, label in rules.GRID_ROWS],
+        self_set=bool(answers.get("self_set")),
+        other=[(label, getattr(sheet, key)) for key, label in rules.BLOCK_D],
+    )
 
 
 def _merge(first: bytes, paths) -> bytes:

@@ -12,6 +12,7 @@ from app.core.mail import send_mail
 from app.events.models import Channel, Venue
 from app.extensions import db
 from app.groupwork.assignments.models import SceneChoice
+from app.groupwork.audit_names import table_name, team_name, venue_name
 from app.groupwork.scenes import SCENE_LABELS
 from app.groupwork.tables import allocation as alloc
 from app.groupwork.tables.models import GroupTable, TableAllocation, TableTeam
@@ -184,7 +185,7 @@ def allocate_tables(venue: Venue, time_limit: float = 10.0) -> TableAllocation:
         _apply_roles(table, default_roles(_seats(table)))
     audit.record(
         "tables.allocate",
-        f"venue:{venue.code}",
+        venue_name(venue),
         f"目的関数 {result.objective}（{alloc.SOLVER_STATUS_LABELS.get(result.status, result.status)}）",
         venue.event_id,
     )
@@ -293,6 +294,7 @@ def move_team(allocation: TableAllocation, team_id: int, number: int) -> None:
         target = GroupTable(number=number, scene=choice.first_scene if choice else 1)
         allocation.tables.append(target)
     member_ids = {m.id for m in team.members}
+    origin = f"{seat.table.number}卓" if seat is not None else "未配置"
     if seat is None:
         seat = TableTeam(team_id=team_id)
     else:
@@ -312,7 +314,12 @@ def move_team(allocation: TableAllocation, team_id: int, number: int) -> None:
     target.seats.append(seat)
     db.session.flush()
     _renumber(allocation)
-    audit.record("tables.move", f"team:{team_id}", f"→ {number}卓", allocation.event_id)
+    audit.record(
+        "tables.move",
+        team_name(team),
+        f"{allocation.venue.name} {origin} → {target.number}卓",  # as numbered now
+        allocation.event_id,
+    )
     db.session.commit()
 
 
@@ -321,9 +328,13 @@ def change_scene(table: GroupTable, scene: int) -> None:
     _guard(table.allocation)
     if scene not in SCENE_LABELS:
         raise TableError("場面を選んでください。", "scene")
+    before = table.scene_label
     table.scene = scene
     audit.record(
-        "tables.scene", f"table:{table.number}", SCENE_LABELS[scene], table.allocation.event_id
+        "tables.scene",
+        table_name(table),
+        f"{before} → {SCENE_LABELS[scene]}",
+        table.allocation.event_id,
     )
     db.session.commit()
 
@@ -347,8 +358,29 @@ def set_roles(
             raise TableError("説明者はその自治体の参加者から選んでください。", "explainers")
     roles = Roles(chair, scribe, presenter, {k: v for k, v in explainers.items() if v})
     _apply_roles(table, roles)
-    audit.record("tables.roles", f"table:{table.number}", "", table.allocation.event_id)
+    audit.record("tables.roles", table_name(table), _roles_text(table), table.allocation.event_id)
     db.session.commit()
+
+
+def _roles_text(table: GroupTable) -> str:
+    """「司会：山田 太郎、書記：…、発表者：…、説明者：…（北海道札幌市）」 (set roles only)."""
+    people = {m.id: m for m in table.members}
+    parts = [
+        f"{ROLE_LABELS[key]}：{people[member_id].name}"
+        for key, member_id in (
+            ("chair", table.chair_id),
+            ("scribe", table.scribe_id),
+            ("presenter", table.presenter_id),
+        )
+        if member_id in people
+    ]
+    parts += [
+        f"{ROLE_LABELS['explainer']}：{people[s.explainer_id].name}"
+        f"（{s.team.municipality.full_name}）"
+        for s in table.seats
+        if s.explainer_id in people
+    ]
+    return "、".join(parts) or "なし"
 
 
 # ---------------------------------------------------------------- publish
@@ -414,7 +446,7 @@ def publish_allocation(allocation: TableAllocation) -> int:
                 marks=marks,
             )
             sent += 1
-    audit.record("tables.publish", f"venue:{venue.code}", f"{sent}通", event.id)
+    audit.record("tables.publish", venue_name(venue), f"代表者{sent}名にメール", event.id)
     db.session.commit()
     return sent
 
@@ -437,7 +469,7 @@ def save_worksheet(table: GroupTable, values: dict[str, str], by: str) -> None:
     table.worksheet_updated_at = now_utc()
     table.worksheet_updated_by = by
     if by == "事務局":
-        audit.record("tables.worksheet", f"table:{table.number}", "", table.allocation.event_id)
+        audit.record("tables.worksheet", table_name(table), "", table.allocation.event_id)
     db.session.commit()
 
 
@@ -458,7 +490,7 @@ def attach_sheet_photo(table: GroupTable, filename: str, data: bytes) -> None:
     table.photo_filename = f"{table.number}卓_グループワークシート{PHOTO_TYPES[kind]}"
     table.photo_content_type = kind
     table.photo_data = data
-    audit.record("tables.photo", f"table:{table.number}", filename[:80], table.allocation.event_id)
+    audit.record("tables.photo", table_name(table), filename[:80], table.allocation.event_id)
     db.session.commit()
 
 
@@ -485,6 +517,6 @@ def send_matome(allocation: TableAllocation, pdf: bytes) -> int:
             )
             sent += 1
     allocation.matome_sent_at = now_utc()
-    audit.record("tables.matome", f"venue:{venue.code}", f"{sent}通", event.id)
+    audit.record("tables.matome", venue_name(venue), f"代表者{sent}名にメール", event.id)
     db.session.commit()
     return sent

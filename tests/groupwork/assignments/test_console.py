@@ -9,9 +9,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from app.core.jpdates import now_utc
+from app.core.jpdates import format_date, now_utc, to_jst
 from app.core.models import OutboxMessage
+from app.events.services import clone_event
 from app.groupwork.assignments import services
+from app.groupwork.assignments.pdf import venue_guide_pdf
 from app.groupwork.scenes import GROUPWORK_STEPS
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -152,3 +154,26 @@ def test_guide_pdf_of_osaka_has_its_own_address(db, teams, staff, app):
     flat = text.replace("\n", "").replace(" ", "")
     assert "大阪府大阪市北区茶屋町1-27ABC-MART梅田ビル8階" in flat
     assert "東京都千代田区" not in flat
+
+
+def test_guide_pdf_of_a_cloned_event_dates_everything_from_the_new_year(db, make_event):
+    """資料１ after clone-event: the emergency contact's hours carry the new day of the venue
+    (written in 令和 by the one helper) and no date of the old year is left anywhere."""
+    source = make_event(weeks=0)  # FY2023 as published
+    old_days = {
+        d for c in source.channels for d in (c.opens_at, c.closes_at, c.starts_at, c.ends_at)
+    } | {d for v in source.venues for d in (v.scene_deadline, v.assignment_deadline)}
+    clone = clone_event(source, 2024, "fy2024")
+    for venue in clone.venues:
+        text, _ = _pdf_text(venue_guide_pdf(clone, venue))
+        flat = text.replace("\n", "").replace(" ", "")
+        day = clone.channel(f"t2_{venue.code}").starts_at
+        assert to_jst(day).year == 2024
+        assert f"（※対応時間{format_date(day)}8：30～17：00）" in flat, venue.name
+        assert "TEL:070-3159-6309" in flat
+        for old in old_days:
+            local = to_jst(old)
+            assert format_date(old) not in flat
+            assert f"{local.month}月{local.day}日" not in flat, f"{venue.name}: {old}"
+        assert "令和5年" not in flat and "令和５年" not in flat
+        assert "令和６年度在宅医療・介護連携推進支援事業" in flat

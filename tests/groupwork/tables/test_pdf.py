@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import io
+import re
+from html.parser import HTMLParser
 
 import pytest
+from flask import url_for
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.core.models import OutboxMessage
 from app.groupwork.assignments.services import (
     PreAssignmentData,
+    initial_data,
     save_pre_assignment,
     save_scene_choice,
     store_team_file,
 )
-from app.groupwork.scenes import GROUPWORK_STEPS
+from app.groupwork.scenes import GROUPWORK_STEPS, SCENE_LABELS
 from app.groupwork.tables import pdf
 from app.groupwork.tables.services import (
     allocate_tables,
@@ -23,6 +27,7 @@ from app.groupwork.tables.services import (
     save_worksheet,
     send_matome,
 )
+from app.groupwork.tables.views import PRINTS
 from tests.groupwork.tables.test_services import municipalities, venue_of
 
 
@@ -168,3 +173,262 @@ def _xlsx() -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+class _FormFields(HTMLParser):
+    """(label, value) of every input, textarea and checkbox of a form page, as a person reads it."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.labels: dict[str, str] = {}  # id → label text
+        self.fields: list[dict] = []
+        self._label: dict | None = None
+        self._textarea: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "label":
+            self._label = {"for": a.get("for"), "text": "", "fields": []}
+        elif tag in ("input", "textarea") and a.get("type") not in ("hidden", "submit", "file"):
+            field = {
+                "id": a.get("id"),
+                "name": a.get("name"),
+                "aria": a.get("aria-label"),
+                "value": a.get("value") or "",
+                "checkbox": a.get("type") == "checkbox",
+                "checked": "checked" in a,
+                "label": "",
+            }
+            self.fields.append(field)
+            if self._label is not None:
+                self._label["fields"].append(field)
+            if tag == "textarea":
+                self._textarea = field
+
+    def handle_endtag(self, tag):
+        if tag == "label" and self._label is not None:
+            text = self._label["text"].strip()
+            if self._label["for"]:
+                self.labels[self._label["for"]] = text
+            for field in self._label["fields"]:
+                field["label"] = text
+            self._label = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea["value"] += data
+        elif self._label is not None:
+            self._label["text"] += data
+
+    def pairs(self) -> list[dict]:
+        for field in self.fields:
+            field["label"] = field["aria"] or self.labels.get(field["id"]) or field["label"]
+        return [f for f in self.fields if f["name"] and f["name"] != "file"]
+
+
+def _form_answers(member, scene: int, n: int) -> PreAssignmentData:
+    """Every field of 資料３ filled, Block A as the form prefills it, 自身で設定 ticked."""
+    data = initial_data(member)
+    data.population, data.aging_rate = 100_000 + n, 20.5 + n
+    data.strengths, data.weaknesses = f"長所その{n}", f"短所その{n}"
+    data.organisation_needs, data.want_to_learn = f"求められる取組{n}", f"知りたいこと{n}"
+    data.grid = {
+        s: {
+            "goal": f"目的{n}-{s}",
+            "current": f"現状{n}-{s}",
+            "actions": f"取組{n}-{s}",
+            "issues": f"課題{n}-{s}",
+            "self_set": s == scene,
+        }
+        for s in (1, 2, 3, 4)
+    }
+    return data
+
+
+def test_booklet_shows_each_assignment_as_its_form_does_label_by_label(db, app, staff, allocation):
+    """資料３ in the booklet: every label of the form with the value the form shows under it,
+    for a member from a municipality and one from an organisation (団体名 under 部署名等)."""
+    table = next(t for t in allocation.tables if any(m.organisation for m in t.members))
+    muni = next(m for m in table.members if m.category == "muni")
+    org = next(m for m in table.members if m.category not in ("muni", "pref"))
+    for n, member in enumerate((muni, org), 1):
+        save_pre_assignment(
+            member, _form_answers(member, table.scene, n), submit=True, actor="staff"
+        )
+    text = compact(text_of(pdf.booklet_pdf(table))).replace(",", "")
+    console = staff(app.test_client())
+    scene = SCENE_LABELS[table.scene]
+    for member in (muni, org):
+        form_page = console.get(f"/console/groupwork/assignments/members/{member.id}")
+        parser = _FormFields()
+        parser.feed(form_page.get_data(as_text=True))
+        pairs = parser.pairs()
+        assert any(f["checked"] for f in pairs if f["name"] == f"s{table.scene}_self_set")
+        assert len(pairs) == 4 + 2 + 3 + 1 + 4 * 5  # Blocks A, B (non-prefecture), D; C
+        sheets = [
+            s for s in text.split("資料３事前課題（") if compact(f"氏名{member.name}職種") in s
+        ]
+        assert len(sheets) == 1, f"one 資料３ of {member.name} in the booklet"
+        sheet = sheets[0]
+        for field in pairs:
+            label, value = compact(field["label"]), compact(field["value"])
+            if "：" in label:  # a cell of Block C: 「場面：行の見出し」
+                cell_scene, label = label.split("：", 1)
+                if cell_scene != scene:
+                    assert value not in sheet, f"{cell_scene} is not this table's 場面"
+                    continue
+            if field["checkbox"]:  # 「自身で設定」 under its 場面's column (s<no>_self_set)
+                if field["name"] != f"s{table.scene}_self_set":
+                    continue
+                mark = "○" if field["checked"] else ""
+                assert f"{label}※1（{mark}）" in sheet, (member.name, label)
+                continue
+            # row (1) carries the mark between its label and the text, as on the paper form
+            unmarked = re.sub(r"自身で設定※1（.?）", "", sheet)
+            assert label + value in unmarked, (member.name, label, value)
+    # Block A of the organisation's member: the team's municipality, then the organisation
+    assert compact(f"自治体名{org.team.municipality.full_name}") in text
+    assert compact(f"部署名等※関係団体の方は団体名を記載{org.organisation}") in text
+    assert "自身で設定※1（○）" in text
+
+
+LONG_NAME = "長谷川 寿限無寿限無五劫の擦り切れ"  # 17 characters with the space
+TEN_CHARS = "勅使河原 三郎左衛門"
+LONG_ORG = "一般社団法人" + "在宅医療介護連携推進協議会" * 7 + "事務局"
+
+
+def _placed_text(page) -> list[tuple[float, float, str]]:
+    """(x, y, text) of each text run on the page, in PDF points from the bottom left."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            runs.append((x, y, text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_name_cards_fit_long_names_and_organisations_one_card_per_page(
+    db, event, make_person, allocation
+):
+    from app.registration.services.teams import apply_team
+
+    code = municipalities(db, 6)[5]
+    people = [
+        make_person("muni", municipality_code=code, name=TEN_CHARS),
+        make_person("kankei_dantai", name=LONG_NAME, organisation=LONG_ORG),
+        make_person("kankei_dantai", name="林 一"),
+    ]
+    assert len(LONG_NAME) == 17 and len(LONG_ORG) == 100
+    team = apply_team(event, "t2_tokyo", code, people)
+    save_scene_choice(team, 1, 2, staff=True)
+    with_long_names = allocate_tables(venue_of(event), time_limit=5)  # replaces the draft
+    data = pdf.name_cards_pdf(with_long_names)
+    reader = PdfReader(io.BytesIO(data))
+    cards = [p for t in pdf.plan_tables(with_long_names) for p in t.people]
+    assert len(reader.pages) == len(cards)  # one folded A4 per person, nothing spills over
+    for page, person in zip(reader.pages, cards, strict=True):
+        lines = [line.strip() for line in page.extract_text().splitlines()]
+        assert lines.count(person.name) == 2, (person.name, lines)  # never broken mid-name
+        assert compact(page.extract_text()).count(compact(person.affiliation)) == 2
+        height, width = float(page.mediabox.height), float(page.mediabox.width)
+        runs = _placed_text(page)
+        fold = height / 2
+        back = [r for r in runs if r[1] > fold]  # the upside-down half, above the fold
+        front = [r for r in runs if r[1] <= fold]
+        assert compact("".join(r[2] for r in back)) == compact("".join(r[2] for r in front))
+        for x, y, text in runs:
+            assert 0 <= x <= width and 14 <= y <= height - 14, (person.name, text, x, y)
+    long_card = next(
+        page for page, p in zip(reader.pages, cards, strict=True) if p.name == LONG_NAME
+    )
+    assert compact(LONG_ORG) in compact(long_card.extract_text())
+
+
+def _overflowing_boxes(document) -> list[tuple[int, str, str, float, float]]:
+    """Boxes laid out beyond the page's printable width or beyond the table cell holding them
+    (what a printer clips): (page, tag, class, right edge, limit) in CSS px."""
+    found = []
+
+    def walk(box, limit, page_no):
+        for child in getattr(box, "children", []):
+            if not hasattr(child, "margin_width") or child.element is None:
+                continue
+            right = child.position_x + child.margin_width() - child.margin_right
+            if right > limit + 0.5:
+                found.append((page_no, child.element_tag, child.element.get("class"), right, limit))
+            if type(child).__name__ == "TableCellBox":
+                walk(child, min(limit, child.content_box_x() + child.width), page_no)
+            else:
+                walk(child, limit, page_no)
+
+    for page_no, page in enumerate(document.pages, 1):
+        page_box = page._page_box
+        walk(page_box, page_box.content_box_x() + page_box.width, page_no)
+    return found
+
+
+def test_every_groupwork_print_fits_its_paper(
+    app, client, staff, db, event, make_person, monkeypatch
+):
+    """Sweep of every groupwork PDF the console serves (座席表 A3, 卓上名札, worksheets, まとめ,
+    each table's booklet, 資料１): nothing is laid out beyond the paper or its table cell."""
+    from weasyprint.document import Document
+
+    from app.registration.services.teams import apply_team
+
+    codes = municipalities(db, 9)
+    for size, code in zip((5, 2, 3, 2, 4, 2, 3, 2), codes, strict=False):
+        team = make_team_of(event, make_person, code, size)
+        save_scene_choice(team, 1 + size % 4, 1 + (size + 1) % 4, staff=True)
+    people = [
+        make_person("muni", municipality_code=codes[8], name=TEN_CHARS),
+        make_person("kankei_dantai", name=LONG_NAME, organisation=LONG_ORG),
+    ]
+    team = apply_team(event, "t2_tokyo", codes[8], people)
+    save_scene_choice(team, 2, 1, staff=True)
+    allocation = allocate_tables(venue_of(event), time_limit=5)
+    documents = []
+    write_pdf = Document.write_pdf
+
+    def capture(self, *args, **kwargs):
+        documents.append(self)
+        return write_pdf(self, *args, **kwargs)
+
+    monkeypatch.setattr(Document, "write_pdf", capture)
+    values = {"code": "tokyo", "venue_code": "tokyo", "kind": None, "number": None}
+    staff(client)
+    swept = []
+    for rule in app.url_map.iter_rules():
+        if not (rule.endpoint.startswith("groupwork_") and rule.rule.endswith(".pdf")):
+            continue
+        if not rule.rule.startswith("/console"):
+            continue  # the participant's 資料１ is the console's, by another door
+        kinds = list(PRINTS) if "kind" in rule.arguments else [None]
+        numbers = [t.number for t in allocation.tables] if "number" in rule.arguments else [None]
+        for kind in kinds:
+            for number in numbers:
+                with app.test_request_context():
+                    args = {**values, "kind": kind, "number": number}
+                    path = url_for(rule.endpoint, **{a: args[a] for a in rule.arguments})
+                documents.clear()
+                response = client.get(path)
+                assert response.status_code == 200 and response.mimetype == "application/pdf"
+                assert len(documents) == 1, path
+                assert _overflowing_boxes(documents[0]) == [], path
+                swept.append(path)
+    assert len(swept) == len(PRINTS) + len(allocation.tables) + 1
+
+
+def make_team_of(event, make_person, code, size):
+    from app.registration.services.teams import apply_team
+
+    members = [make_person("muni", municipality_code=code)] + [
+        make_person("kankei_dantai") for _ in range(size - 1)
+    ]
+    return apply_team(event, "t2_tokyo", code, members)

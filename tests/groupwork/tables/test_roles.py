@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from app.groupwork.tables.roles import Roles, Seat, check_roles, default_roles
-from app.groupwork.tables.seatplan import PlanTable, grid, introduction_order
+from app.groupwork.tables.seatplan import (
+    PT_MM,
+    PlanTable,
+    fit_font_size,
+    grid,
+    introduction_order,
+    text_ems,
+)
 
 
 def seats(*spec):
@@ -74,3 +81,27 @@ def test_introduction_order_follows_the_seat_plan():
         (2, 1, "東京都千代田区", "田中"),
         (3, 2, "大阪府大阪市", "鈴木"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "lines", "expected"),
+    [
+        ("山田 太郎", 1, 54.0),  # short: the largest size
+        ("長谷川 寿限無寿限無五劫の擦り切れ", 1, None),  # 17 characters: smaller, one line
+        ("一般社団法人" + "在宅医療介護連携推進協議会" * 7 + "事務局", 3, None),
+    ],
+)
+def test_text_shrinks_until_it_fits_its_box(text, lines, expected):
+    width, height = 180, 42
+    size = fit_font_size(text, width, height, 54, lines=lines)
+    if expected is not None:
+        assert size == expected
+    em_mm = size * PT_MM
+    assert text_ems(text) * em_mm <= width * lines
+    assert em_mm * 1.3 * lines <= height or lines == 1
+    if size < 54:  # the largest size that fits: half a point more does not
+        assert fit_font_size(text, width, height, size + 0.5, lines=lines) == size
+
+
+def test_text_ems_counts_full_width_characters_as_one():
+    assert text_ems("山田") == 2 and text_ems("AB") == pytest.approx(1.2)
