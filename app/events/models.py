@@ -238,6 +238,12 @@ class Material(db.Model):
     event: Mapped[Event] = relationship(back_populates="materials")
 
 
+def current_upload_limit_mb() -> int:
+    """The current event's upload limit in MB (「アップロード上限」; 20 without an event)."""
+    event = current_event()
+    return event.upload_limit_mb if event else 20
+
+
 def current_event() -> Event | None:
     """The event the public site shows: the one marked current, else the newest."""
     return db.session.scalars(

@@ -14,7 +14,7 @@ from app.core.municipalities import grouped_choices
 from app.core.templating import register_console_nav
 from app.core.text import normalise_text, to_katakana
 from app.core.uploads import accepts_upload
-from app.events.models import Channel, Event, Material, current_event
+from app.events.models import Channel, Event, Material, current_event, current_upload_limit_mb
 from app.extensions import db
 from app.registration import exports, reports
 from app.registration.forms import (
@@ -350,14 +350,9 @@ def export(what: str, fmt: str):
     return exports.download(event, what, fmt)
 
 
-def _event_upload_limit() -> float:
-    event = current_event()
-    return event.upload_limit_mb if event else 20
-
-
 @bp.route("/import", methods=["GET", "POST"])
 @staff_required(*STAFF)
-@accepts_upload(_event_upload_limit)
+@accepts_upload(current_upload_limit_mb)
 def import_registrations():
     event = _event()
     form = ImportForm()
@@ -383,7 +378,7 @@ def import_registrations():
 
 @bp.route("/materials", methods=["GET", "POST"])
 @staff_required(*STAFF)
-@accepts_upload(_event_upload_limit)
+@accepts_upload(current_upload_limit_mb)
 def materials():
     """Downloads on the 特設サイト (public) or in the registrants' archive."""
     event = _event()

@@ -9,7 +9,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.core.auth import staff_required
-from app.events.models import Event, current_event
+from app.core.uploads import accepts_upload
+from app.events.models import Event, current_event, current_upload_limit_mb
 from app.surveys import exports, pdf, services
 from app.surveys.charts import chart_svg
 from app.surveys.definition import CHANNEL_SHORT, CHANNELS, AnswerError
@@ -84,6 +85,7 @@ def slide():
 
 @bp.route("/import", methods=["GET", "POST"])
 @staff_required(*SECRETARIAT)
+@accepts_upload(current_upload_limit_mb)
 def import_sheets():
     """Upload of filled Excel sheets, many at once."""
     event = _event()

@@ -25,7 +25,8 @@ from app.core.auth import staff_required
 from app.core.forms import show_error
 from app.core.jpdates import JST, now_utc
 from app.core.templating import register_console_nav
-from app.events.models import Event, current_event
+from app.core.uploads import accepts_upload
+from app.events.models import Event, current_event, current_upload_limit_mb
 from app.extensions import db
 from app.groupwork.assignments import services
 from app.groupwork.assignments.forms import (
@@ -303,6 +304,7 @@ def _pre_assignment_page(
 
 
 @bp.post("/t/<token>/assignments/pre/<int:member_id>/orgchart")
+@accepts_upload(current_upload_limit_mb)
 def upload_orgchart(token: str, member_id: int):
     me = _me(token)
     team = _participating(me)
@@ -329,6 +331,7 @@ def _upload(team: Team, kind: str, member: TeamMember | None, *, staff: bool, do
 
 
 @bp.route("/t/<token>/assignments/files", methods=["GET", "POST"])
+@accepts_upload(current_upload_limit_mb)
 def files(token: str):
     me = _me(token)
     team = _participating(me)
@@ -516,6 +519,7 @@ def console_pre_assignment(member_id: int):
 
 @console.post("/teams/<int:team_id>/files")
 @staff_required("secretariat")
+@accepts_upload(current_upload_limit_mb)
 def console_upload(team_id: int):
     team = _staff_team(team_id)
     member_id = request.args.get("member_id", type=int)

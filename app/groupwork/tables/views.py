@@ -20,7 +20,8 @@ from wtforms.fields.choices import SelectChoice
 from app.core.auth import staff_required
 from app.core.forms import show_error
 from app.core.templating import register_console_nav
-from app.events.models import Event, Venue, current_event
+from app.core.uploads import accepts_upload
+from app.events.models import Event, Venue, current_event, current_upload_limit_mb
 from app.groupwork.scenes import SCENE_LABELS
 from app.groupwork.tables import pdf, services
 from app.groupwork.tables.forms import (
@@ -241,6 +242,7 @@ def worksheet(code: str, number: int):
 
 @bp.route(f"{BASE}/<code>/tables/<int:number>/photo", methods=["GET", "POST"])
 @staff_required(*STAFF)
+@accepts_upload(current_upload_limit_mb)
 def photo(code: str, number: int):
     table = _table(code, number)
     if request.method == "GET":

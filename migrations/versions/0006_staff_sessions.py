@@ -1,8 +1,8 @@
 """staff sessions (a per-account session version, accounts that can be disabled, no lockout);
 Reply-To of outbox mails
 
-Revision ID: 0005s
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 import app.core.db
 
-revision = "0005s"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
