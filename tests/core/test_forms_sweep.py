@@ -133,11 +133,11 @@ def _fill(rule, values) -> str:
     return path
 
 
-def test_no_form_of_any_page_has_two_controls_of_one_name(app, client, staff, everything):
+def html_pages(app, client, staff, everything):
+    """(path, html) of every page of the app: public and personal pages anonymously, the
+    console as 管理者."""
     anonymous = app.test_client()
     staff(client, role="admin")
-    pages = forms = 0
-    failures = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in rule.methods or rule.endpoint == "static" or FILE_RULE.search(rule.rule):
             continue
@@ -145,14 +145,93 @@ def test_no_form_of_any_page_has_two_controls_of_one_name(app, client, staff, ev
         console = rule.rule.startswith("/console") and rule.endpoint != "core.login"
         response = (client if console else anonymous).get(path)
         assert response.status_code in (200, 302), f"{path}: {response.status_code}"
-        if response.status_code != 200 or response.mimetype != "text/html":
-            continue
+        if response.status_code == 200 and response.mimetype == "text/html":
+            yield path, response.get_data(as_text=True)
+
+
+def test_no_form_of_any_page_has_two_controls_of_one_name(app, client, staff, everything):
+    pages = forms = 0
+    failures = []
+    for path, html in html_pages(app, client, staff, everything):
         pages += 1
         parser = _Forms()
-        parser.feed(response.get_data(as_text=True))
+        parser.feed(html)
         for i, controls in enumerate(parser.forms, 1):
             forms += 1
             if clashes(controls):
                 failures.append(f"{path} form {i}: {clashes(controls)}")
     assert failures == []
     assert pages >= 40 and forms >= 80, (pages, forms)
+
+
+class _Inline(HTMLParser):
+    """What a Content-Security-Policy without 'unsafe-inline' blocks: inline scripts, <style>
+    blocks, style attributes and on… handler attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script" and not attrs.get("src"):
+            self.found.append("<script> without src")
+        if tag == "style":
+            self.found.append("<style>")
+        for name in attrs:
+            if name == "style" or name.startswith("on"):
+                self.found.append(f"{tag} {name}=")
+
+
+def test_no_page_needs_inline_scripts_or_styles(app, client, staff, everything):
+    """The Content-Security-Policy allows only the app's own files: a page with an inline
+    script, style or handler would silently lose it in the browser."""
+    failures, pages = [], 0
+    for path, html in html_pages(app, client, staff, everything):
+        pages += 1
+        parser = _Inline()
+        parser.feed(html)
+        if parser.found:
+            failures.append(f"{path}: {sorted(set(parser.found))}")
+    assert failures == []
+    assert pages >= 40
+
+
+class _FileForms(HTMLParser):
+    """The action of every form that sends a file."""
+
+    def __init__(self):
+        super().__init__()
+        self.actions: list[str] = []
+        self._action: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._action = attrs.get("action") or ""
+        elif tag == "input" and attrs.get("type") == "file" and self._action is not None:
+            self.actions.append(self._action)
+            self._action = None
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._action = None
+
+
+def test_every_form_that_sends_a_file_posts_to_a_view_that_declares_its_limit(
+    app, client, staff, everything
+):
+    """Plain requests are capped at about 1 MB; a view that takes files must say how much it
+    takes (core.uploads.accepts_upload), or every real upload would be refused."""
+    adapter = app.url_map.bind("localhost")
+    checked = set()
+    for path, html in html_pages(app, client, staff, everything):
+        parser = _FileForms()
+        parser.feed(html)
+        for action in parser.actions:
+            target = (action or path).split("?")[0]
+            endpoint, _ = adapter.match(target, method="POST")
+            view = app.view_functions[endpoint]
+            assert getattr(view, "upload_limit_mb", None), f"{path} posts a file to {endpoint}"
+            checked.add(endpoint)
+    assert len(checked) >= 5, checked
