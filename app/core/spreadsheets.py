@@ -323,13 +323,15 @@ def sheet_width(ws: Worksheet) -> float:
 
 
 def print_setup(ws: Worksheet) -> None:
-    """A4, fit to the page width (landscape when wider than portrait holds; several pages
-    across when it would print below half size), pages as many as needed down, a print area,
-    page numbers in the footer and the sheet name in the header."""
+    """A4, fit to the page width (landscape when wider than portrait holds, unless the writer
+    chose; several pages across when it would print below half size), pages as many as needed
+    down, a print area, page numbers in the footer and the sheet name in the header."""
     width = sheet_width(ws)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait" if width <= PORTRAIT_UNITS else "landscape"
-    across = LANDSCAPE_UNITS if width > PORTRAIT_UNITS else PORTRAIT_UNITS
+    if ws.page_setup.orientation is None:  # a writer may choose (a form prints portrait)
+        ws.page_setup.orientation = "portrait" if width <= PORTRAIT_UNITS else "landscape"
+    landscape = ws.page_setup.orientation == "landscape"
+    across = LANDSCAPE_UNITS if landscape else PORTRAIT_UNITS
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = max(1, math.ceil(width / (across / MIN_SCALE)))
     ws.page_setup.fitToHeight = 0

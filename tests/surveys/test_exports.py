@@ -154,7 +154,7 @@ def test_the_sheet_import_reads_text_cells_by_type(db, open_event, definition):
     assert results[0].status == "refused"
     (message,) = results[0].errors
     assert re.fullmatch(
-        r"アンケート!C\d+：日付が入力されています。文字で記入してください。", message
+        r"アンケート!C\d+：日付が入力されています。文字で入力してください。", message
     )
     assert results[1].status == "imported", results[1].errors
     stored = db.session.scalars(select(SurveyResponse)).one().answers
