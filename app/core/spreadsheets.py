@@ -38,7 +38,7 @@ from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Color, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -61,21 +61,28 @@ Kind = Literal["text", "code", "number", "date", "datetime"]
 
 # Column widths are in Excel's unit (the width of "0" in the default font); a full-width
 # character takes two. A4 at 100 % holds about 95 units across in portrait, 140 in landscape
-# (margins of 1 cm); a table is never printed below half size, so a wider one prints over
-# several pages across, its key columns repeated.
+# (margins of 1 cm). All columns go on one page across (Excel's 「すべての列を1ページに
+# 印刷」) unless that prints below 40 %; a wider sheet prints over several pages across, its
+# key columns repeated.
 MIN_WIDTH = 5
 MAX_WIDTH = 40
-HEADER_WIDTH = 20  # a longer header wraps instead of widening its column
+HEADER_WIDTH = 10  # a longer header wraps instead of widening its column
+CONTENT_PERCENTILE = 0.95
 PORTRAIT_UNITS = 95
 LANDSCAPE_UNITS = 140
-MIN_SCALE = 0.5
+MIN_SCALE = 0.4
+LINE_HEIGHT = 15  # points per line of text in a row (Excel's default row is 15)
+MAX_ROW_HEIGHT = 409  # Excel's limit
 _FIXED_WIDTHS = {"date": 15, "datetime": 20}
 
-HEAD_FONT = Font(bold=True)
+# Bold in the workbook's own font (a Font without a name prints in another typeface).
+BOLD = Font(name="Calibri", sz=11, family=2, b=True, color=Color(theme=1), scheme="minor")
+HEAD_FONT = BOLD
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 HEAD_BORDER = Border(bottom=Side(style="thin", color="808080"))
 HEAD_ALIGN = Alignment(wrap_text=True, vertical="center")
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 
 
 # --- text ----------------------------------------------------------------------------------
@@ -99,17 +106,22 @@ def csv_text(value: str) -> str:
     return "'" + text if is_formula_like(text) else text
 
 
-def display_width(value) -> int:
-    """Width of a value in Excel's unit: full-width (and ambiguous, as in Japanese fonts)
-    characters count two; the longest line counts."""
+_NARROW = frozenset(".,:;'|!ijlI()[] ")
+_WIDE = frozenset("mwMW@%")
+
+
+def _char_width(c: str) -> float:
+    if unicodedata.east_asian_width(c) in "WFA":
+        return 2.0
+    return 0.5 if c in _NARROW else 1.5 if c in _WIDE else 1.0
+
+
+def display_width(value) -> float:
+    """Width of a value in Excel's unit (the width of "0"): full-width (and ambiguous, as in
+    Japanese fonts) characters count two, narrow Latin ones (. i l) half, m w @ one and a
+    half; the longest line counts."""
     text = value if isinstance(value, str) else str(value)
-    return max(
-        (
-            sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in line)
-            for line in text.split("\n")
-        ),
-        default=0,
-    )
+    return max((sum(_char_width(c) for c in line) for line in text.split("\n")), default=0.0)
 
 
 # --- cells ---------------------------------------------------------------------------------
@@ -172,6 +184,57 @@ def _neutralise_formulas(ws: Worksheet) -> None:
         if cell.data_type == "f":
             cell.data_type = "s"
             cell.quotePrefix = True
+
+
+def shown(value, number_format: str | None = None) -> str:
+    """A value as a spreadsheet shows it (numbers in their format: ``0.0``, ``#,##0``), to
+    measure its width."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return value if isinstance(value, str) else str(value)
+    places = 0
+    if number_format and "." in number_format:
+        places = len(number_format.split(".", 1)[1].rstrip(";"))
+    elif not number_format and isinstance(value, float):
+        return f"{value:.10g}"
+    grouping = "," if number_format and "," in number_format else ""
+    return f"{value:{grouping}.{places}f}"
+
+
+def _column_width(ws: Worksheet, column: int) -> float:
+    dim = ws.column_dimensions.get(get_column_letter(column))
+    return dim.width if dim is not None and dim.width else 8.43
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column ``width`` wide."""
+    return sum(
+        max(1, math.ceil(display_width(line) / max(width - 1, 1))) for line in text.split("\n")
+    )
+
+
+def _raise_row(ws: Worksheet, row: int, lines: int) -> None:
+    if lines <= 1:
+        return
+    height = min(LINE_HEIGHT * lines + 3, MAX_ROW_HEIGHT)
+    current = ws.row_dimensions[row].height
+    if current is None or current < height:
+        ws.row_dimensions[row].height = height
+
+
+def fit_row_heights(ws: Worksheet) -> None:
+    """Rows as tall as their wrapped text needs (Excel and LibreOffice do not measure them when
+    they open a file); a height the writer set is only raised, merged cells are left to their
+    writer."""
+    merged = {cell for rng in ws.merged_cells.ranges for cell in rng.cells}
+    need: dict[int, int] = {}
+    for (row, column), cell in ws._cells.items():
+        if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
+            continue
+        if (row, column) in merged:
+            continue
+        need[row] = max(need.get(row, 1), _lines(cell.value, _column_width(ws, column)))
+    for row, lines in need.items():
+        _raise_row(ws, row, lines)
 
 
 # --- tables and sheets ---------------------------------------------------------------------
@@ -247,8 +310,6 @@ class Book:
         rows. The header row is frozen (with ``key_columns`` columns on the left), filtered and
         repeated on every printed page."""
         ws = self.sheet(title)
-        for r, line in enumerate(caption, 1):
-            write(ws, r, 1, line).font = HEAD_FONT
         header = len(caption) + 1
         for c, column in enumerate(columns, 1):
             cell = write(ws, header, c, column.title)
@@ -258,20 +319,24 @@ class Book:
                 HEAD_BORDER,
                 HEAD_ALIGN,
             )
-        widths = [0] * len(columns)
+        sizes: list[list[tuple[int, float]]] = [[] for _ in columns]  # (row, width) per column
         r = header
         for r, values in enumerate(rows, header + 1):  # r: the last row written, after
             for c, (column, value) in enumerate(zip(columns, values, strict=True), 1):
-                write(ws, r, c, value, column.kind, number_format=column.number_format)
+                cell = write(ws, r, c, value, column.kind, number_format=column.number_format)
+                # rows with wrapped text read from the top; line breaks show only when wrapped
+                cell.alignment = WRAP if isinstance(value, str) and "\n" in value else TOP
                 if value is not None and column.kind not in _FIXED_WIDTHS:
-                    widths[c - 1] = max(widths[c - 1], display_width(value))
+                    sizes[c - 1].append((r, display_width(shown(value, column.number_format))))
         last = end = r
+        self._shape(ws, columns, sizes)
+        for row, line in enumerate(caption, 1):
+            self._banner(ws, row, line, len(columns)).font = HEAD_FONT
         if notes:
             end += 1  # a blank row between the table and its notes
             for line in notes:
                 end += 1
-                write(ws, end, 1, line)
-        self._shape(ws, columns, widths, header, last)
+                self._banner(ws, end, line, len(columns))
         last_letter = get_column_letter(max(len(columns), 1))
         ws.freeze_panes = ws.cell(row=header + 1, column=key_columns + 1).coordinate
         ws.auto_filter.ref = f"A{header}:{last_letter}{max(last, header)}"
@@ -282,31 +347,46 @@ class Book:
         return TableSheet(ws, header, header + 1, last, list(columns))
 
     @staticmethod
-    def _shape(ws, columns: Sequence[Column], widths: list[int], header: int, last: int) -> None:
-        """Column widths from the content, wrapping what is wider; the header row's height."""
-        lines = 1
+    def _banner(ws: Worksheet, row: int, text: str, span: int) -> Cell:
+        """A line above or below a table, across its width, wrapped (its height set, since no
+        spreadsheet fits the height of merged cells)."""
+        cell = write(ws, row, 1, text)
+        if span > 1:
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
+        cell.alignment = WRAP
+        across = sum(ws.column_dimensions[get_column_letter(c)].width for c in range(1, span + 1))
+        _raise_row(ws, row, _lines(text, across))
+        return cell
+
+    @staticmethod
+    def _shape(
+        ws: Worksheet, columns: Sequence[Column], sizes: list[list[tuple[int, float]]]
+    ) -> None:
+        """Column widths from the content: the width most cells need (95th percentile), so one
+        long value wraps instead of widening its column; the header row's height."""
         for c, column in enumerate(columns, 1):
-            letter = get_column_letter(c)
             head = display_width(column.title)
+            widths = sorted(w for _, w in sizes[c - 1])
             if column.width:
                 width = column.width
             else:
-                content = _FIXED_WIDTHS.get(column.kind, widths[c - 1])
-                width = min(max(content, min(head, HEADER_WIDTH)) + 2, column.max_width)
+                content = _FIXED_WIDTHS.get(column.kind) or (
+                    widths[int(CONTENT_PERCENTILE * (len(widths) - 1))] if widths else 0
+                )
+                width = min(math.ceil(max(content, min(head, HEADER_WIDTH))) + 2, column.max_width)
                 width = max(width, MIN_WIDTH)
-            ws.column_dimensions[letter].width = width
-            lines = max(lines, math.ceil(head / max(width - 1, 1)))
-            if widths[c - 1] + 2 > width:
-                for r in range(header + 1, last + 1):
-                    ws.cell(row=r, column=c).alignment = WRAP
-        if lines > 1:
-            ws.row_dimensions[header].height = 15 * lines + 3
+            ws.column_dimensions[get_column_letter(c)].width = width
+            for row, w in sizes[c - 1]:
+                if w > width - 1:
+                    ws.cell(row=row, column=c).alignment = WRAP
 
     def to_bytes(self) -> bytes:
-        """The xlsx: every visible sheet gets its print settings, no cell is a formula."""
+        """The xlsx: every visible sheet gets its print settings and rows tall enough for their
+        wrapped text; no cell is a formula."""
         for ws in self.workbook.worksheets:
             _neutralise_formulas(ws)
             if ws.sheet_state == "visible":
+                fit_row_heights(ws)
                 print_setup(ws)
         out = io.BytesIO()
         self.workbook.save(out)
@@ -315,16 +395,12 @@ class Book:
 
 def sheet_width(ws: Worksheet) -> float:
     """The width of the used columns, in Excel's unit (unset columns at 8.43)."""
-    total = 0.0
-    for c in range(1, ws.max_column + 1):
-        dim = ws.column_dimensions.get(get_column_letter(c))
-        total += dim.width if dim is not None and dim.width else 8.43
-    return total
+    return sum(_column_width(ws, c) for c in range(1, ws.max_column + 1))
 
 
 def print_setup(ws: Worksheet) -> None:
     """A4, fit to the page width (landscape when wider than portrait holds, unless the writer
-    chose; several pages across when it would print below half size), pages as many as needed
+    chose; several pages across when it would print below 40 %), pages as many as needed
     down, a print area, page numbers in the footer and the sheet name in the header."""
     width = sheet_width(ws)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4

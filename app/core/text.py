@@ -31,11 +31,3 @@ def normalise_phone(value: str | None) -> str:
     text = unicodedata.normalize("NFKC", value or "").strip()
     text = "".join("-" if c in _HYPHENS else c for c in text)
     return re.sub(r"[^0-9\-+]", "", text)
-
-
-def neutralise_cell(value):
-    """A spreadsheet cell that starts with = + - @ (or a tab/CR) is prefixed with ' so that
-    Excel shows it as text and never runs it as a formula."""
-    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value

@@ -16,10 +16,10 @@ import math
 from collections.abc import Sequence
 
 from openpyxl.drawing.image import Image as XLImage
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
-from app.core.spreadsheets import Book, Column, csv_bytes, write
+from app.core.spreadsheets import BOLD, Book, Column, csv_bytes, write
 from app.surveys.charts import chart_png
 from app.surveys.definition import CHANNEL_SHORT, Definition
 from app.surveys.tabulation import Tabulation
@@ -124,7 +124,7 @@ def report_xlsx(
     book = Book()
     toc = book.sheet("目次")
     toc.column_dimensions["A"].width = 90
-    write(toc, 1, 1, f"{heading}　{definition.subtitle} 集計結果").font = Font(bold=True)
+    write(toc, 1, 1, f"{heading}　{definition.subtitle} 集計結果").font = BOLD
     lines = [f"回答数 n={tab.n:,}", tab.caveat, ""]
     for table in tab.tables:
         sheet = _write_table(book, table, tab.caveat)
@@ -186,7 +186,7 @@ def _write_table(book: Book, table, caveat: str):
         for c in range(1, len(table.columns) + 1):
             cell = sheet.ws.cell(row=sheet.first_row + i, column=c)
             if i in table.total_rows:
-                cell.font = Font(bold=True)
+                cell.font = BOLD
             if i in table.small_rows:
                 cell.fill = SMALL_FILL
     return sheet

@@ -16,11 +16,11 @@ import json
 from dataclasses import dataclass
 
 from openpyxl import load_workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import Alignment, Border, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from app.core.spreadsheets import Book, CellError, read_text, write
+from app.core.spreadsheets import BOLD, TOP, Book, CellError, read_text, write
 from app.surveys.definition import SCALE_CONTENT, SCALE_TIME, Definition
 
 MARKER = "kenshu-desk-survey-sheet"
@@ -103,11 +103,11 @@ def build_sheet(definition: Definition, slug: str, heading: str, url: str = "") 
 
     def line(a="", b="", *, bold=False, fill=None, height=None):
         nonlocal row
-        write(ws, row, 1, a)
+        write(ws, row, 1, a).alignment = TOP  # the number next to the first line of its text
         write(ws, row, 2, b).alignment = wrap
         if bold:
-            ws.cell(row=row, column=1).font = Font(bold=True)
-            ws.cell(row=row, column=2).font = Font(bold=True)
+            ws.cell(row=row, column=1).font = BOLD
+            ws.cell(row=row, column=2).font = BOLD
         if fill:
             for col in range(1, 5):
                 ws.cell(row=row, column=col).fill = fill
@@ -165,8 +165,8 @@ def build_sheet(definition: Definition, slug: str, heading: str, url: str = "") 
             )
             line("", "②時間について：" + "　".join(f"{i}.{s}" for i, s in enumerate(SCALE_TIME, 1)))
             r = line("", "プログラム", bold=True)
-            write(ws, r, 3, "⓵内容について").font = Font(bold=True)
-            write(ws, r, 4, "②時間について").font = Font(bold=True)
+            write(ws, r, 3, "⓵内容について").font = BOLD
+            write(ws, r, 4, "②時間について").font = BOLD
             for i, label in enumerate(q.rows, 1):
                 line(str(i), label)
                 answer(

@@ -116,8 +116,9 @@ def test_a_table_sheet_is_frozen_filtered_sized_and_printable():
     assert ws.print_title_rows == "$1:$1"
     assert ws.print_area == "'申込者'!$A$1:$E$51"
     widths = [ws.column_dimensions[c].width for c in "ABCDE"]
-    # 受付番号: its header (4 full-width = 8); 氏名: 山田 太郎50 = 11; e-mail; the date; capped
-    assert widths == [10, 13, len("person50@city.example.jp") + 2, 22, 40]
+    # 受付番号: its header (4 full-width = 8); 氏名: 山田 太郎50 = 11; the e-mail (. i l half,
+    # m @ one and a half: 23); the date; the free text capped at 40; each with 2 of padding
+    assert widths == [10, 13, 25, 22, 40]
     assert ws["E2"].alignment.wrap_text  # wider than its column: wraps
     assert not ws["B2"].alignment.wrap_text
     assert ws["A1"].font.b
@@ -127,6 +128,25 @@ def test_a_table_sheet_is_frozen_filtered_sized_and_printable():
     assert ws.oddFooter.center.text == "&P / &N"
 
 
+def test_rows_are_as_tall_as_their_wrapped_text():
+    book = Book()
+    book.table("表", [Column("記載内容", width=22)], [["短い"], ["あ" * 30], ["一行目\n二行目"]])
+    ws = _read(book.to_bytes())["表"]
+    assert ws.row_dimensions[2].height is None  # fits: Excel's own height
+    assert ws.row_dimensions[3].height == 15 * 3 + 3  # 60 units in 21: three lines
+    assert ws.row_dimensions[4].height == 15 * 2 + 3
+    assert ws["A3"].alignment.wrap_text and not ws["A2"].alignment.wrap_text
+
+
+def test_numbers_are_measured_as_they_are_shown():
+    assert sp.shown(29.666666, "0.0") == "29.7"
+    assert sp.shown(1533, "#,##0") == "1,533"
+    assert sp.shown(0.1 + 0.2) == "0.3"
+    book = Book()
+    book.table("表", [Column("%", "number", "0.0")], [[29.666666666]])
+    assert _read(book.to_bytes())["表"].column_dimensions["A"].width == 6  # 「29.7」 + 2
+
+
 def test_a_narrow_table_prints_portrait_and_a_very_wide_one_over_pages_across():
     book = Book()
     book.table("狭い", [Column("氏名")], [["山田"]])
@@ -134,7 +154,7 @@ def test_a_narrow_table_prints_portrait_and_a_very_wide_one_over_pages_across():
     wb = _read(book.to_bytes())
     assert wb["狭い"].page_setup.orientation == "portrait"
     wide = wb["広い"]
-    assert wide.page_setup.fitToWidth == 3  # 600 units, at most 280 a page (half size)
+    assert wide.page_setup.fitToWidth == 2  # 600 units, at most 350 a page (40 %)
     assert (wide.print_title_cols, wide.freeze_panes) == ("$A:$A", "B2")
 
 
