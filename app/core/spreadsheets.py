@@ -101,7 +101,8 @@ def is_formula_like(text: str) -> bool:
 
 
 def csv_text(value: str) -> str:
-    """A CSV field: cleaned, and prefixed with ``'`` when it could run as a formula."""
+    """A CSV field: without what a cell cannot hold, and prefixed with ``'`` when it could run
+    as a formula."""
     text = _UNHOLDABLE.sub("", value)
     return "'" + text if is_formula_like(text) else text
 
