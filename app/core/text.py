@@ -33,9 +33,6 @@ def normalise_phone(value: str | None) -> str:
     return re.sub(r"[^0-9\-+]", "", text)
 
 
-def neutralise_cell(value):
-    """A spreadsheet cell that starts with = + - @ (or a tab/CR) is prefixed with ' so that
-    Excel shows it as text and never runs it as a formula."""
-    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
+# Control characters a person cannot mean to type: C0 controls and DEL, except tab, newline and
+# carriage return, which a multi-line field keeps (issue 8 §2; the forms refuse the rest).
+CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

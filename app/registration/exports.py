@@ -1,24 +1,25 @@
 """Excel and CSV exports of registrations and teams; all-or-nothing Excel import.
 
-Cells starting with = + - @ are neutralised so a spreadsheet never runs them as formulas.
+Every file is written by ``app.core.spreadsheets`` (text never a formula, dates as date cells,
+codes and phone numbers as text, print settings); the import reads each cell by its type.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from zipfile import BadZipFile
 
 from flask import Response
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.core.jpdates import format_datetime, now_utc, to_jst
-from app.core.text import neutralise_cell
+from app.core import spreadsheets
+from app.core.jpdates import now_utc, to_jst
+from app.core.spreadsheets import CellError, Column
 from app.events.models import Event
 from app.extensions import db
 from app.registration.models import Registration, Team
@@ -26,45 +27,45 @@ from app.registration.rules import CATEGORY_LABELS, RowsRefusedError
 from app.registration.services.individual import register_many
 from app.registration.services.people import PersonData
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-REGISTRATION_HEADERS = [
-    "受付番号",
-    "参加方法",
-    "状態",
-    "氏名",
-    "ふりがな",
-    "メールアドレス",
-    "電話番号",
-    "参加区分",
-    "参加区分（その他）",
-    "都道府県",
-    "所属",
-    "部署名",
-    "職種",
-    "定員超過受付",
-    "受付経路",
-    "申込日時",
+REGISTRATION_COLUMNS = [
+    Column("受付番号", "number"),
+    Column("参加方法"),
+    Column("状態"),
+    Column("氏名"),
+    Column("ふりがな"),
+    Column("メールアドレス", max_width=34),
+    Column("電話番号", "code"),
+    Column("参加区分", max_width=30),
+    Column("参加区分（その他）", max_width=20),
+    Column("都道府県"),
+    Column("所属", max_width=26),
+    Column("部署名", max_width=24),
+    Column("職種", max_width=16),
+    Column("定員超過受付"),
+    Column("受付経路"),
+    Column("申込日時", "datetime"),
 ]
-TEAM_HEADERS = [
-    "団体番号",
-    "会場",
-    "状態",
-    "団体コード",
-    "自治体名",
-    "人数",
-    "No.",
-    "代表者",
-    "氏名",
-    "ふりがな",
-    "メールアドレス",
-    "電話番号",
-    "参加区分",
-    "所属",
-    "部署名",
-    "職種",
-    "申込日時",
+TEAM_COLUMNS = [
+    Column("団体番号", "number"),
+    Column("会場"),
+    Column("状態"),
+    Column("団体コード", "code"),
+    Column("自治体名"),
+    Column("人数", "number"),
+    Column("No.", "number"),
+    Column("代表者"),
+    Column("氏名"),
+    Column("ふりがな"),
+    Column("メールアドレス", max_width=34),
+    Column("電話番号", "code"),
+    Column("参加区分", max_width=30),
+    Column("所属", max_width=26),
+    Column("部署名", max_width=24),
+    Column("職種", max_width=16),
+    Column("申込日時", "datetime"),
 ]
+REGISTRATION_HEADERS = [c.title for c in REGISTRATION_COLUMNS]
+TEAM_HEADERS = [c.title for c in TEAM_COLUMNS]
 # Import columns (the first sheet, header in row 1).
 IMPORT_HEADERS = [
     "参加方法",
@@ -99,7 +100,7 @@ def _registration_rows(event: Event):
         yield [
             r.id,
             r.channel.label,
-            "申込中" if r.is_active else "取消",
+            r.status_label,
             r.name,
             r.kana,
             r.email,
@@ -111,8 +112,8 @@ def _registration_rows(event: Event):
             r.department,
             r.occupation,
             "○" if r.over_capacity else "",
-            r.source,
-            format_datetime(r.created_at),
+            r.source_label,
+            r.created_at,
         ]
 
 
@@ -144,56 +145,23 @@ def _team_rows(event: Event):
                 m.affiliation,
                 m.department,
                 m.occupation,
-                format_datetime(team.created_at),
+                team.created_at,
             ]
 
 
-def build_xlsx(headers: list[str], rows, title: str) -> bytes:
-    """A workbook with one sheet: bold Japanese headers, frozen header row, neutralised cells."""
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    ws.title = title
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = "A2"
-    for row in rows:
-        ws.append([neutralise_cell(v) for v in row])
-    for idx, header in enumerate(headers, start=1):
-        ws.column_dimensions[ws.cell(1, idx).column_letter].width = max(10, len(header) * 2 + 2)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def build_csv(headers: list[str], rows) -> bytes:
-    """UTF-8 with BOM (Excel opens it as UTF-8), CRLF line ends, neutralised cells."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([neutralise_cell(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
 def download(event: Event, what: str, fmt: str) -> Response:
-    headers, rows, title = {
-        "registrations": (REGISTRATION_HEADERS, _registration_rows(event), "研修会議Ⅰ申込者"),
-        "teams": (TEAM_HEADERS, _team_rows(event), "研修会議Ⅱ申込団体"),
+    """``registrations`` or ``teams`` as ``xlsx`` or ``csv``, named with the JST time."""
+    columns, rows, title = {
+        "registrations": (REGISTRATION_COLUMNS, _registration_rows(event), "研修会議Ⅰ申込者"),
+        "teams": (TEAM_COLUMNS, _team_rows(event), "研修会議Ⅱ申込団体"),
     }[what]
     stamp = to_jst(now_utc()).strftime("%Y%m%d_%H%M")
     filename = f"{title}_{stamp}.{fmt}"
     if fmt == "xlsx":
-        body, mimetype = build_xlsx(headers, rows, title), XLSX
+        body = spreadsheets.table_xlsx(title, columns, rows)
     else:
-        body, mimetype = build_csv(headers, rows), "text/csv; charset=utf-8"
-    from urllib.parse import quote
-
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
-    )
+        body = spreadsheets.csv_bytes(columns, rows)
+    return Response(body, headers=spreadsheets.download_headers(filename))
 
 
 class SheetImportError(Exception):
@@ -211,8 +179,26 @@ class _Row:
     data: PersonData
 
 
-def _cell(value) -> str:
-    return "" if value is None else str(value).strip()
+# How each import column is read (spreadsheets.read_*): a date where text is expected, or a
+# number that lost a 0 that cannot be told back, refuses the file with its cell.
+_READERS = {
+    "電話番号": spreadsheets.read_phone,
+    "団体コード": spreadsheets.read_municipality_code,
+}
+
+
+def _read_cells(number: int, values: list, col: dict[str, int], errors: list[str]) -> dict:
+    """The import columns of one row read by their type; problems appended to ``errors``."""
+    get: dict[str, str] = {}
+    for title, i in col.items():
+        ref = f"{get_column_letter(i + 1)}{number}"
+        reader = _READERS.get(title, spreadsheets.read_text)
+        try:
+            get[title] = reader(values[i], ref, title)
+        except CellError as exc:
+            errors.append(f"{number}行目（{exc.ref}）：{exc.message}")
+            get[title] = ""
+    return get
 
 
 def _read_rows(content: bytes) -> list[_Row]:
@@ -224,7 +210,7 @@ def _read_rows(content: bytes) -> list[_Row]:
         ) from None
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
-    header = [_cell(v) for v in next(rows, ())]
+    header = ["" if v is None else str(v).strip() for v in next(rows, ())]
     missing = [h for h in IMPORT_HEADERS if h not in header]
     if missing:
         raise SheetImportError([f"1行目：列「{'」「'.join(missing)}」がありません。"])
@@ -232,9 +218,9 @@ def _read_rows(content: bytes) -> list[_Row]:
     result, errors = [], []
     for number, values in enumerate(rows, start=2):
         values = list(values) + [None] * (len(header) - len(values))
-        get = {h: _cell(values[i]) for h, i in col.items()}
-        if not any(get.values()):
+        if all(values[i] is None or str(values[i]).strip() == "" for i in col.values()):
             continue
+        get = _read_cells(number, values, col, errors)
         channel = CHANNEL_BY_LABEL.get(get["参加方法"])
         category = CATEGORY_BY_LABEL.get(
             get["参加区分"], get["参加区分"] if get["参加区分"] in CATEGORY_LABELS else ""
@@ -257,7 +243,7 @@ def _read_rows(content: bytes) -> list[_Row]:
                     phone=get["電話番号"],
                     category=category,
                     category_other=get["参加区分（その他）"],
-                    municipality_code=get["団体コード"].zfill(6) if get["団体コード"] else "",
+                    municipality_code=get["団体コード"],
                     organisation=get["所属（団体名）"],
                     department=get["部署名"],
                     occupation=get["職種"],

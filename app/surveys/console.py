@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
 
+from app.core import spreadsheets
 from app.core.auth import staff_required
 from app.core.uploads import accepts_upload
 from app.events.models import Event, current_event, current_upload_limit_mb
@@ -29,7 +40,6 @@ from app.surveys.urls import short_url, survey_url
 bp = Blueprint("surveys_console", __name__, url_prefix="/console/surveys")
 ROLES = ("analyst", "secretariat")
 SECRETARIAT = ("secretariat",)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _event() -> Event:
@@ -62,11 +72,16 @@ def _download(data: bytes, filename: str, mimetype: str):
     return response
 
 
+def _spreadsheet(data: bytes, filename: str) -> Response:
+    """An xlsx or CSV download with the headers of app.core.spreadsheets (one charset)."""
+    return Response(data, headers=spreadsheets.download_headers(filename))
+
+
 @bp.route("/sheet.xlsx")
 @staff_required(*ROLES)
 def sheet():
     event = _event()
-    return _download(services.survey_sheet(event), f"{event.slug}_アンケート.xlsx", XLSX)
+    return _spreadsheet(services.survey_sheet(event), f"{event.slug}_アンケート.xlsx")
 
 
 @bp.route("/slide")
@@ -149,7 +164,7 @@ def texts():
     )
 
 
-@bp.route("/report.<fmt>")
+@bp.route("/report.<any(xlsx, pdf):fmt>")
 @staff_required(*ROLES)
 def report(fmt: str):
     """The report as Excel or PDF."""
@@ -157,31 +172,20 @@ def report(fmt: str):
     definition, records, tab = services.tabulate_event(event)
     if fmt == "xlsx":
         data = exports.report_xlsx(tab, definition, records, event.name)
-        return _download(data, f"{event.slug}_アンケート集計.xlsx", XLSX)
-    if fmt == "pdf":
-        data = pdf.report_pdf(event, definition, tab)
-        return _download(data, f"{event.slug}_アンケート集計.pdf", "application/pdf")
-    abort(404)
+        return _spreadsheet(data, f"{event.slug}_アンケート集計.xlsx")
+    data = pdf.report_pdf(event, definition, tab)
+    return _download(data, f"{event.slug}_アンケート集計.pdf", "application/pdf")
 
 
-@bp.route("/answers.<fmt>")
+@bp.route("/answers.<any(xlsx, csv):fmt>")
 @staff_required(*ROLES)
 def answers(fmt: str):
     """The raw answers as xlsx or CSV (choices as their numbers)."""
     event = _event()
     definition = services.ensure_survey(event).definition
     records = services.answer_records(event)
-    if fmt == "xlsx":
-        return _download(
-            exports.answers_xlsx(definition, records), f"{event.slug}_アンケート回答.xlsx", XLSX
-        )
-    if fmt == "csv":
-        return _download(
-            exports.answers_csv(definition, records),
-            f"{event.slug}_アンケート回答.csv",
-            "text/csv",
-        )
-    abort(404)
+    build = exports.answers_xlsx if fmt == "xlsx" else exports.answers_csv
+    return _spreadsheet(build(definition, records), f"{event.slug}_アンケート回答.{fmt}")
 
 
 @bp.route("/paper.pdf")

@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from app.core.text import CONTROL_IN_TEXT
+
 TITLE = "令和5年度　在宅医療・介護連携推進支援事業　都道府県・市町村担当者等研修会議"
 SUBTITLE = "参加者アンケート"
 SECTIONS = {
@@ -451,6 +453,8 @@ def _text(raw: Mapping, key: str, errors: dict, limit: int = TEXT_MAX) -> str:
     text = "" if value is None else str(value).replace("\r\n", "\n").strip()
     if len(text) > limit:
         errors[key] = f"{limit:,}文字以内で記入してください（{len(text):,}文字）。"
+    elif CONTROL_IN_TEXT.search(text):
+        errors[key] = "使用できない文字（制御文字）が含まれています。入力し直してください。"
     return text
 
 

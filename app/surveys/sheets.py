@@ -1,9 +1,11 @@
-"""The questionnaire as an Excel sheet, and reading a filled one back (pure: openpyxl only).
+"""The questionnaire as an Excel sheet, and reading a filled one back (pure: written by
+app.core.spreadsheets, read with openpyxl).
 
 The sheet has the same questions as the web form, a drop-down list on every choice, the labels
 locked (sheet protection) and only the yellow answer cells open. A very hidden sheet ``_meta``
 names the event and the cell of every answer, so a foreign workbook is recognised and every
-error can name its cell.
+error can name its cell. A free-text cell is read by its type: a date there is refused with its
+cell, a number kept as its digits.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import io
 import json
 from dataclasses import dataclass
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl import load_workbook
+from openpyxl.styles import Alignment, Border, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from app.core.spreadsheets import BOLD, TOP, Book, CellError, read_text, write
 from app.surveys.definition import SCALE_CONTENT, SCALE_TIME, Definition
 
 MARKER = "kenshu-desk-survey-sheet"
@@ -56,14 +59,12 @@ def definition_fingerprint(definition: Definition) -> str:
 
 
 def build_sheet(definition: Definition, slug: str, heading: str, url: str = "") -> bytes:
-    """The xlsx of the questionnaire for the event ``slug``."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    lists = wb.create_sheet(LISTS)
-    meta = wb.create_sheet(META)
-    meta.sheet_state = "veryHidden"
-    lists.sheet_state = "hidden"
+    """The xlsx of the questionnaire for the event ``slug`` (printed portrait, fit to width)."""
+    book = Book()
+    ws = book.sheet(SHEET)
+    ws.page_setup.orientation = "portrait"  # a form, read down
+    lists = book.sheet(LISTS, state="hidden")
+    meta = book.sheet(META, state="veryHidden")
     ws.column_dimensions["A"].width = 9
     ws.column_dimensions["B"].width = 58
     ws.column_dimensions["C"].width = 30
@@ -76,7 +77,7 @@ def build_sheet(definition: Definition, slug: str, heading: str, url: str = "") 
         col = len(list_refs) + 1
         letter = get_column_letter(col)
         for i, v in enumerate(values, 1):
-            lists.cell(row=i, column=col, value=v)
+            write(lists, i, col, v)
         ref = f"'{LISTS}'!${letter}$1:${letter}${len(values)}"
         list_refs[name] = ref
         return ref
@@ -102,11 +103,11 @@ def build_sheet(definition: Definition, slug: str, heading: str, url: str = "") 
 
     def line(a="", b="", *, bold=False, fill=None, height=None):
         nonlocal row
-        ws.cell(row=row, column=1, value=a)
-        ws.cell(row=row, column=2, value=b).alignment = wrap
+        write(ws, row, 1, a).alignment = TOP  # the number next to the first line of its text
+        write(ws, row, 2, b).alignment = wrap
         if bold:
-            ws.cell(row=row, column=1).font = Font(bold=True)
-            ws.cell(row=row, column=2).font = Font(bold=True)
+            ws.cell(row=row, column=1).font = BOLD
+            ws.cell(row=row, column=2).font = BOLD
         if fill:
             for col in range(1, 5):
                 ws.cell(row=row, column=col).fill = fill
@@ -164,8 +165,8 @@ def build_sheet(definition: Definition, slug: str, heading: str, url: str = "") 
             )
             line("", "②時間について：" + "　".join(f"{i}.{s}" for i, s in enumerate(SCALE_TIME, 1)))
             r = line("", "プログラム", bold=True)
-            ws.cell(row=r, column=3, value="⓵内容について").font = Font(bold=True)
-            ws.cell(row=r, column=4, value="②時間について").font = Font(bold=True)
+            write(ws, r, 3, "⓵内容について").font = BOLD
+            write(ws, r, 4, "②時間について").font = BOLD
             for i, label in enumerate(q.rows, 1):
                 line(str(i), label)
                 answer(
@@ -212,20 +213,17 @@ def build_sheet(definition: Definition, slug: str, heading: str, url: str = "") 
     ws.protection.formatRows = False
     lists.protection.sheet = True
     meta.protection.sheet = True
-    meta["A1"], meta["B1"] = MARKER, 1
-    meta["A2"], meta["B2"] = "event", slug
-    meta["A3"], meta["B3"] = "definition", definition_fingerprint(definition)
-    for i, (key, ref) in enumerate(cells.items(), 4):
-        meta.cell(row=i, column=1, value=key)
-        meta.cell(row=i, column=2, value=ref)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    head = [(MARKER, 1), ("event", slug), ("definition", definition_fingerprint(definition))]
+    for i, (key, value) in enumerate([*head, *cells.items()], 1):
+        write(meta, i, 1, key)
+        write(meta, i, 2, value)
+    return book.to_bytes()
 
 
 def read_sheet(definition: Definition, slug: str, data: bytes) -> SheetAnswer:
     """The answers of a filled sheet. Raises SheetError for a workbook that is not this event's
-    questionnaire; cell-level problems (a mark other than ○) are returned in ``errors``."""
+    questionnaire; cell-level problems (a mark other than ○, a date in any answer cell) are
+    returned in ``errors`` with their cell. Free text is read as text (12345 → "12345")."""
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True, read_only=False)
     except Exception as exc:  # openpyxl raises many types for a broken or foreign file
@@ -238,6 +236,7 @@ def read_sheet(definition: Definition, slug: str, data: bytes) -> SheetAnswer:
     if meta["B3"].value != definition_fingerprint(definition):
         raise SheetError("設問が現在のアンケートと異なる、古いExcelシートです。")
     ws = wb[SHEET]
+    texts = text_keys(definition)
     raw: dict = {}
     cells: dict[str, str] = {}
     errors: dict[str, str] = {}
@@ -256,6 +255,23 @@ def read_sheet(definition: Definition, slug: str, data: bytes) -> SheetAnswer:
                 cells[f"{base}#{code}"] = ref
             continue
         cells[key] = ref
+        try:
+            # free text as text; a choice cell may hold a number, never a date
+            text = read_text(value, ref)
+        except CellError as exc:
+            errors[key] = f"{SHEET}!{ref}：{exc.message}"
+            continue
         if value is not None:
-            raw[key] = value
+            raw[key] = text if key in texts else value
     return SheetAnswer(raw, cells, errors)
+
+
+def text_keys(definition: Definition) -> set[str]:
+    """The answer keys that hold free text (自由記載 and その他の内容)."""
+    keys = {key for key, _ in definition.text_fields()}
+    keys |= {
+        f"{q.id}_other"
+        for q in definition.questions
+        if q.kind in ("single", "multiple") and any(o.other for o in q.options)
+    }
+    return keys

@@ -28,7 +28,7 @@ from tests.groupwork.tables.test_services import (  # noqa: F401
 )
 
 # A file, not a page: a download named by its extension (no <form> in a PDF or a workbook).
-FILE_RULE = re.compile(r"\.(\w+|<\w+>)$")
+FILE_RULE = re.compile(r"\.(\w+|<[^>]+>)$")
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
     b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef"

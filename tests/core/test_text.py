@@ -3,7 +3,6 @@
 import pytest
 
 from app.core.text import (
-    neutralise_cell,
     normalise_email,
     normalise_phone,
     normalise_text,
@@ -30,10 +29,3 @@ def test_kana_becomes_katakana_and_half_width_kana_full_width():
 def test_full_width_digits_and_dashes_in_phone_numbers():
     assert normalise_phone("０３－１２３４ー５６７８") == "03-1234-5678"
     assert normalise_text("  札幌市　　保健福祉局 ") == "札幌市 保健福祉局"
-
-
-@pytest.mark.parametrize("value", ["=1+1", "+81", "-2", "@SUM(A1)", "\t=1"])
-def test_formula_like_cells_are_neutralised(value):
-    assert neutralise_cell(value) == "'" + value
-    assert neutralise_cell("山田") == "山田"
-    assert neutralise_cell(5) == 5

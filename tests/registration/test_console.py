@@ -166,8 +166,10 @@ def test_exports_neutralise_formulas_and_csv_has_a_bom(
     make_team(size=2)
     console = staff(client)
     sheet = load_workbook(io.BytesIO(console.get("/console/export/registrations.xlsx").data)).active
-    row = [c.value for c in sheet[2]]
-    assert '\'=HYPERLINK("http://x")' in row and "'@SUM(A1)" in row
+    # as typed, in text cells with Excel's quote prefix (never a formula, even when edited)
+    cells = {c.value: c for c in sheet[2]}
+    for typed in ('=HYPERLINK("http://x")', "@SUM(A1)"):
+        assert (cells[typed].data_type, cells[typed].quotePrefix) == ("s", True)
     assert all(c.data_type != "f" for c in sheet[2])
     body = console.get("/console/export/registrations.csv").data
     assert body.startswith(b"\xef\xbb\xbf")

@@ -1,0 +1,568 @@
+"""Every xlsx and CSV the system writes, and reading cells back by their type (pure: openpyxl,
+csv; no Flask, no SQLAlchemy).
+
+Writing (``Book``, ``write``, ``csv_bytes``):
+
+- **Text stays text.** A cell is never a formula. Text that a spreadsheet could take for one
+  (OWASP "CSV Injection": a leading ``= + - @``, tab or CR; also the full-width ``＝ ＋ － ＠``,
+  which Japanese Excel converts on entry) is written in xlsx as a text cell with Excel's
+  quote prefix (shown as typed, still text when edited) and in CSV with a leading ``'``.
+- **What a cell cannot hold is removed**: the control characters XML 1.0 forbids (U+0000–U+0008,
+  U+000B, U+000C, U+000E–U+001F), lone surrogates, U+FFFE/U+FFFF; CR LF becomes LF; text is cut
+  at Excel's 32,767 characters per cell.
+- **Dates are date cells** in JST (an aware instant is converted; a naive one is UTC, as stored)
+  shown in 令和 (``[$-411]ggge"年"m"月"d"日"``); in CSV ``2023/10/06 17:00``.
+- **Codes and phone numbers are text** with the ``@`` format, so 011002 keeps its 0.
+- A **table sheet** has column widths from its content (a full-width character counts two), a
+  bold header row that is frozen and filtered, and prints on A4 fit to the page width (landscape
+  when wide) with the header rows repeated and a print area. Every other visible sheet prints
+  fit to width with a print area too.
+
+Reading (``read_text``, ``read_phone``, ``read_municipality_code``): a cell is read by its type;
+a value that cannot be what the column holds raises ``CellError`` with the cell reference.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Literal
+from urllib.parse import quote
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Color, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from app.core.jpdates import to_jst
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+# OWASP CSV Injection: = + - @ tab CR; the full-width forms Japanese Excel turns into them.
+FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+MAX_CELL_CHARS = 32767  # Excel's limit of characters in one cell
+_UNHOLDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+DATE_FORMAT = '[$-411]ggge"年"m"月"d"日"'
+DATETIME_FORMAT = '[$-411]ggge"年"m"月"d"日" h:mm'
+TIME_FORMAT = "h:mm"
+TEXT_FORMAT = "@"
+CSV_DATETIME = "%Y/%m/%d %H:%M"
+CSV_DATE = "%Y/%m/%d"
+
+Kind = Literal["text", "code", "number", "date", "datetime"]
+
+# Column widths are in Excel's unit (the width of "0" in the default font); a full-width
+# character takes two. A4 at 100 % holds about 95 units across in portrait, 140 in landscape
+# (margins of 1 cm). All columns go on one page across (Excel's 「すべての列を1ページに
+# 印刷」) unless that prints below 40 %; a wider sheet prints over several pages across, its
+# key columns repeated.
+MIN_WIDTH = 5
+MAX_WIDTH = 40
+HEADER_WIDTH = 10  # a longer header wraps instead of widening its column
+CONTENT_PERCENTILE = 0.95
+PORTRAIT_UNITS = 95
+LANDSCAPE_UNITS = 140
+MIN_SCALE = 0.4
+LINE_HEIGHT = 15  # points per line of text in a row (Excel's default row is 15)
+MAX_ROW_HEIGHT = 409  # Excel's limit
+_FIXED_WIDTHS = {"date": 15, "datetime": 20}
+
+# Bold in the workbook's own font (a Font without a name prints in another typeface).
+BOLD = Font(name="Calibri", sz=11, family=2, b=True, color=Color(theme=1), scheme="minor")
+HEAD_FONT = BOLD
+HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+HEAD_BORDER = Border(bottom=Side(style="thin", color="808080"))
+HEAD_ALIGN = Alignment(wrap_text=True, vertical="center")
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+
+
+# --- text ----------------------------------------------------------------------------------
+
+
+def clean_text(value: str) -> str:
+    """What a spreadsheet can hold of ``value``: unholdable characters removed, CR LF and CR as
+    LF, at most 32,767 characters."""
+    text = _UNHOLDABLE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return text[:MAX_CELL_CHARS]
+
+
+def is_formula_like(text: str) -> bool:
+    """True when a spreadsheet could run ``text`` as a formula (OWASP leaders, full-width too)."""
+    return text.startswith(FORMULA_LEADERS)
+
+
+def csv_text(value: str) -> str:
+    """A CSV field: without what a cell cannot hold, and prefixed with ``'`` when it could run
+    as a formula."""
+    text = _UNHOLDABLE.sub("", value)
+    return "'" + text if is_formula_like(text) else text
+
+
+_NARROW = frozenset(".,:;'|!ijlI()[] ")
+_WIDE = frozenset("mwMW@%")
+
+
+def _char_width(c: str) -> float:
+    if unicodedata.east_asian_width(c) in "WFA":
+        return 2.0
+    return 0.5 if c in _NARROW else 1.5 if c in _WIDE else 1.0
+
+
+def display_width(value) -> float:
+    """Width of a value in Excel's unit (the width of "0"): full-width (and ambiguous, as in
+    Japanese fonts) characters count two, narrow Latin ones (. i l) half, m w @ one and a
+    half; the longest line counts."""
+    text = value if isinstance(value, str) else str(value)
+    return max((sum(_char_width(c) for c in line) for line in text.split("\n")), default=0.0)
+
+
+# --- cells ---------------------------------------------------------------------------------
+
+
+def excel_datetime(value: datetime) -> datetime:
+    """The JST wall-clock time of an instant, naive, to the second (what Excel stores)."""
+    return to_jst(value).replace(tzinfo=None, microsecond=0)
+
+
+def write(
+    ws: Worksheet,
+    row: int,
+    column: int,
+    value,
+    kind: Kind | None = None,
+    *,
+    number_format: str | None = None,
+) -> Cell:
+    """Put ``value`` in a cell: the one way a value enters a workbook of the system.
+
+    ``kind`` None takes it from the value (str → text, datetime → datetime, date → date,
+    int/float → number); ``code`` writes digits as text (``@``). A bool is refused (TypeError):
+    write its label. Returns the cell for styling.
+    """
+    cell = ws.cell(row=row, column=column)
+    if value is None or value == "":
+        return cell
+    if isinstance(value, bool):
+        raise TypeError("write the label of a yes/no value, not a bool")
+    if kind == "code" or (kind in (None, "text") and isinstance(value, str)):
+        text = clean_text(value if isinstance(value, str) else str(value))
+        cell.value = text
+        cell.data_type = "s"  # openpyxl takes a leading = as a formula: it never is one here
+        if is_formula_like(text):
+            cell.quotePrefix = True
+        if kind == "code":
+            cell.number_format = TEXT_FORMAT
+    elif isinstance(value, datetime):
+        cell.value = excel_datetime(value)
+        cell.number_format = number_format or DATETIME_FORMAT
+    elif isinstance(value, date):
+        cell.value = value
+        cell.number_format = number_format or DATE_FORMAT
+    elif isinstance(value, time):
+        cell.value = value.replace(tzinfo=None)
+        cell.number_format = number_format or TIME_FORMAT
+    elif isinstance(value, int | float | Decimal):
+        cell.value = value
+        if number_format:
+            cell.number_format = number_format
+    else:
+        return write(ws, row, column, str(value), "text")
+    return cell
+
+
+def _neutralise_formulas(ws: Worksheet) -> None:
+    """The last guard: a cell that became a formula some other way is turned into text."""
+    for cell in ws._cells.values():
+        if cell.data_type == "f":
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
+def shown(value, number_format: str | None = None) -> str:
+    """A value as a spreadsheet shows it (numbers in their format: ``0.0``, ``#,##0``), to
+    measure its width."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return value if isinstance(value, str) else str(value)
+    places = 0
+    if number_format and "." in number_format:
+        places = len(number_format.split(".", 1)[1].rstrip(";"))
+    elif not number_format and isinstance(value, float):
+        return f"{value:.10g}"
+    grouping = "," if number_format and "," in number_format else ""
+    return f"{value:{grouping}.{places}f}"
+
+
+def _column_width(ws: Worksheet, column: int) -> float:
+    dim = ws.column_dimensions.get(get_column_letter(column))
+    return dim.width if dim is not None and dim.width else 8.43
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column ``width`` wide."""
+    return sum(
+        max(1, math.ceil(display_width(line) / max(width - 1, 1))) for line in text.split("\n")
+    )
+
+
+def _raise_row(ws: Worksheet, row: int, lines: int) -> None:
+    if lines <= 1:
+        return
+    height = min(LINE_HEIGHT * lines + 3, MAX_ROW_HEIGHT)
+    current = ws.row_dimensions[row].height
+    if current is None or current < height:
+        ws.row_dimensions[row].height = height
+
+
+def fit_row_heights(ws: Worksheet) -> None:
+    """Rows as tall as their wrapped text needs (Excel and LibreOffice do not measure them when
+    they open a file); a height the writer set is only raised, merged cells are left to their
+    writer."""
+    merged = {cell for rng in ws.merged_cells.ranges for cell in rng.cells}
+    need: dict[int, int] = {}
+    for (row, column), cell in ws._cells.items():
+        if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
+            continue
+        if (row, column) in merged:
+            continue
+        need[row] = max(need.get(row, 1), _lines(cell.value, _column_width(ws, column)))
+    for row, lines in need.items():
+        _raise_row(ws, row, lines)
+
+
+# --- tables and sheets ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table: its header, what it holds, and optionally its width.
+
+    ``kind``: text | code (digits kept as text) | number | date | datetime.
+    ``number_format`` for numbers (e.g. ``#,##0``); ``width`` fixes the width, else it follows
+    the content up to ``max_width`` (longer text wraps).
+    """
+
+    title: str
+    kind: Kind = "text"
+    number_format: str | None = None
+    width: float | None = None
+    max_width: float = MAX_WIDTH
+
+
+@dataclass
+class TableSheet:
+    """A written table: its sheet, the header row and the first and last data rows."""
+
+    ws: Worksheet
+    header_row: int
+    first_row: int
+    last_row: int
+    columns: list[Column] = field(default_factory=list)
+
+
+def sheet_title(title: str, used: set[str]) -> str:
+    """A valid, unique sheet name: no ``[]:*?/\\``, at most 31 characters (Excel's limits)."""
+    name = clean_text(re.sub(r"[\[\]:*?/\\]", "", title)).replace("\n", " ").strip("' ")[:31]
+    name = name or "表"
+    base, i = name, 2
+    while name in used:
+        suffix = f"_{i}"
+        name = f"{base[: 31 - len(suffix)]}{suffix}"
+        i += 1
+    used.add(name)
+    return name
+
+
+class Book:
+    """One workbook of the system. ``table`` writes a list with its header; ``sheet`` gives a
+    free layout; ``to_bytes`` applies the print settings and the formula guard."""
+
+    def __init__(self) -> None:
+        self.workbook = Workbook()
+        self.workbook.remove(self.workbook.active)
+        self._titles: set[str] = set()
+
+    def sheet(self, title: str, *, state: str = "visible") -> Worksheet:
+        """A sheet laid out by the caller (write its cells with ``write``); ``state`` hidden or
+        veryHidden for helper sheets."""
+        ws = self.workbook.create_sheet(sheet_title(title, self._titles))
+        ws.sheet_state = state
+        return ws
+
+    def table(
+        self,
+        title: str,
+        columns: Sequence[Column],
+        rows: Iterable[Sequence],
+        *,
+        caption: Sequence[str] = (),
+        notes: Sequence[str] = (),
+        key_columns: int = 0,
+    ) -> TableSheet:
+        """A sheet holding a table: ``caption`` lines above the header, ``notes`` below the
+        rows. The header row is frozen (with ``key_columns`` columns on the left), filtered and
+        repeated on every printed page."""
+        ws = self.sheet(title)
+        header = len(caption) + 1
+        for c, column in enumerate(columns, 1):
+            cell = write(ws, header, c, column.title)
+            cell.font, cell.fill, cell.border, cell.alignment = (
+                HEAD_FONT,
+                HEAD_FILL,
+                HEAD_BORDER,
+                HEAD_ALIGN,
+            )
+        sizes: list[list[tuple[int, float]]] = [[] for _ in columns]  # (row, width) per column
+        r = header
+        for r, values in enumerate(rows, header + 1):  # r: the last row written, after
+            for c, (column, value) in enumerate(zip(columns, values, strict=True), 1):
+                cell = write(ws, r, c, value, column.kind, number_format=column.number_format)
+                # rows with wrapped text read from the top; line breaks show only when wrapped
+                cell.alignment = WRAP if isinstance(value, str) and "\n" in value else TOP
+                if value is not None and column.kind not in _FIXED_WIDTHS:
+                    sizes[c - 1].append((r, display_width(shown(value, column.number_format))))
+        last = end = r
+        self._shape(ws, columns, sizes)
+        for row, line in enumerate(caption, 1):
+            self._banner(ws, row, line, len(columns)).font = HEAD_FONT
+        if notes:
+            end += 1  # a blank row between the table and its notes
+            for line in notes:
+                end += 1
+                self._banner(ws, end, line, len(columns))
+        last_letter = get_column_letter(max(len(columns), 1))
+        ws.freeze_panes = ws.cell(row=header + 1, column=key_columns + 1).coordinate
+        ws.auto_filter.ref = f"A{header}:{last_letter}{max(last, header)}"
+        ws.print_title_rows = f"1:{header}"
+        if key_columns:
+            ws.print_title_cols = f"A:{get_column_letter(key_columns)}"
+        ws.print_area = f"A1:{last_letter}{end}"
+        return TableSheet(ws, header, header + 1, last, list(columns))
+
+    @staticmethod
+    def _banner(ws: Worksheet, row: int, text: str, span: int) -> Cell:
+        """A line above or below a table, across its width, wrapped (its height set, since no
+        spreadsheet fits the height of merged cells)."""
+        cell = write(ws, row, 1, text)
+        if span > 1:
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
+        cell.alignment = WRAP
+        across = sum(ws.column_dimensions[get_column_letter(c)].width for c in range(1, span + 1))
+        _raise_row(ws, row, _lines(text, across))
+        return cell
+
+    @staticmethod
+    def _shape(
+        ws: Worksheet, columns: Sequence[Column], sizes: list[list[tuple[int, float]]]
+    ) -> None:
+        """Column widths from the content: the width most cells need (95th percentile), so one
+        long value wraps instead of widening its column; the header row's height."""
+        for c, column in enumerate(columns, 1):
+            head = display_width(column.title)
+            widths = sorted(w for _, w in sizes[c - 1])
+            if column.width:
+                width = column.width
+            else:
+                content = _FIXED_WIDTHS.get(column.kind) or (
+                    widths[int(CONTENT_PERCENTILE * (len(widths) - 1))] if widths else 0
+                )
+                width = min(math.ceil(max(content, min(head, HEADER_WIDTH))) + 2, column.max_width)
+                width = max(width, MIN_WIDTH)
+            ws.column_dimensions[get_column_letter(c)].width = width
+            for row, w in sizes[c - 1]:
+                if w > width - 1:
+                    ws.cell(row=row, column=c).alignment = WRAP
+
+    def to_bytes(self) -> bytes:
+        """The xlsx: every visible sheet gets its print settings and rows tall enough for their
+        wrapped text; no cell is a formula."""
+        for ws in self.workbook.worksheets:
+            _neutralise_formulas(ws)
+            if ws.sheet_state == "visible":
+                fit_row_heights(ws)
+                print_setup(ws)
+        out = io.BytesIO()
+        self.workbook.save(out)
+        return out.getvalue()
+
+
+def sheet_width(ws: Worksheet) -> float:
+    """The width of the used columns, in Excel's unit (unset columns at 8.43)."""
+    return sum(_column_width(ws, c) for c in range(1, ws.max_column + 1))
+
+
+def print_setup(ws: Worksheet) -> None:
+    """A4, fit to the page width (landscape when wider than portrait holds, unless the writer
+    chose; several pages across when it would print below 40 %), pages as many as needed
+    down, a print area, page numbers in the footer and the sheet name in the header."""
+    width = sheet_width(ws)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    if ws.page_setup.orientation is None:  # a writer may choose (a form prints portrait)
+        ws.page_setup.orientation = "portrait" if width <= PORTRAIT_UNITS else "landscape"
+    landscape = ws.page_setup.orientation == "landscape"
+    across = LANDSCAPE_UNITS if landscape else PORTRAIT_UNITS
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = max(1, math.ceil(width / (across / MIN_SCALE)))
+    ws.page_setup.fitToHeight = 0
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.oddHeader.center.text = "&A"
+    ws.oddFooter.center.text = "&P / &N"
+    if not ws.print_area:
+        ws.print_area = f"A1:{get_column_letter(ws.max_column)}{ws.max_row}"
+
+
+def table_xlsx(
+    title: str, columns: Sequence[Column], rows: Iterable[Sequence], *, key_columns: int = 0
+) -> bytes:
+    """A workbook of one table sheet."""
+    book = Book()
+    book.table(title, columns, rows, key_columns=key_columns)
+    return book.to_bytes()
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def _csv_value(value, kind: Kind) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return excel_datetime(value).strftime(CSV_DATETIME)
+    if isinstance(value, date):
+        return value.strftime(CSV_DATE)
+    if isinstance(value, str) or kind in ("text", "code"):
+        return csv_text(str(value))
+    return str(value)
+
+
+def csv_bytes(columns: Sequence[Column], rows: Iterable[Sequence]) -> bytes:
+    """CSV in UTF-8 with a BOM (Excel opens it as UTF-8), CRLF line ends, every text field
+    neutralised as in ``csv_text``, dates as ``2023/10/06 17:00`` (JST)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([csv_text(c.title) for c in columns])
+    for values in rows:
+        writer.writerow([_csv_value(v, c.kind) for c, v in zip(columns, values, strict=True)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+# --- downloads -----------------------------------------------------------------------------
+
+
+def download_headers(filename: str) -> dict[str, str]:
+    """HTTP headers of a download named ``filename`` (.xlsx or .csv): one Content-Type with
+    one charset, an attachment with the Japanese name (RFC 6266/5987) and an ASCII fallback,
+    not kept in caches (the files hold personal data)."""
+    suffix = filename.rsplit(".", 1)[-1].lower()
+    content_type = {"xlsx": XLSX_MIMETYPE, "csv": CSV_CONTENT_TYPE}[suffix]
+    return {
+        "Content-Type": content_type,
+        "Content-Disposition": (
+            f"attachment; filename=\"download.{suffix}\"; filename*=UTF-8''{quote(filename)}"
+        ),
+        "Cache-Control": "private, no-store",
+    }
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+class CellError(ValueError):
+    """A cell whose value cannot be what its column holds: ``ref`` (e.g. E5) and ``message``."""
+
+    def __init__(self, ref: str, message: str):
+        super().__init__(f"{ref}：{message}")
+        self.ref = ref
+        self.message = message
+
+
+def _number_text(value: float | int | Decimal) -> str:
+    if isinstance(value, float | Decimal) and value == int(value):
+        return str(int(value))
+    return str(value)
+
+
+def read_text(value, ref: str, label: str = "") -> str:
+    """A text cell as text: blank → "", numbers as their digits (3 → "3", 3.0 → "3");
+    a date or TRUE/FALSE is refused (CellError), never turned into "2026-03-04 00:00:00"."""
+    if value is None:
+        return ""
+    where = f"{label}に" if label else ""
+    if isinstance(value, datetime | date | time):
+        raise CellError(ref, f"{where}日付が入力されています。文字で入力してください。")
+    if isinstance(value, bool):
+        raise CellError(ref, f"{where}TRUE/FALSEが入力されています。文字で入力してください。")
+    if isinstance(value, int | float | Decimal):
+        return _number_text(value)
+    return str(value).strip()
+
+
+def _digits_of_number(value, ref: str, label: str) -> str | None:
+    """The digits of a number cell (None for a text cell); a fraction is refused."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    if value != int(value) or value < 0:
+        raise CellError(ref, f"{label}「{value}」は数字の並びとして読めません。")
+    return str(int(value))
+
+
+def restore_phone_zero(digits: str) -> str | None:
+    """A Japanese phone number that lost its leading 0 (typed as a number), or None when the
+    loss cannot be told for certain.
+
+    Rule (総務省 電気通信番号計画): a number dialled within Japan starts with one 0; after it
+    come 9 digits (fixed lines 0AB-CDEF-GHJK with A ≠ 0, 0120, 0570, 0990) or 10 digits
+    (070/080/090 mobiles, 050 IP phones, 020, 060, 0800). So 9 digits not starting with 0 are
+    certain, and 10 digits when they start with 20, 50, 60, 70, 80, 90 or 800.
+    """
+    if not digits.isdigit() or digits.startswith("0"):
+        return None
+    if len(digits) == 9:
+        return "0" + digits
+    if len(digits) == 10 and (
+        digits[:2] in {"20", "50", "60", "70", "80", "90"} or digits.startswith("800")
+    ):
+        return "0" + digits
+    return None
+
+
+def read_phone(value, ref: str, label: str = "電話番号") -> str:
+    """A phone cell: text as typed; a number gets back the 0 that Excel dropped when that is
+    certain (``restore_phone_zero``), else it is refused with its cell."""
+    digits = _digits_of_number(value, ref, label)
+    if digits is None:
+        return read_text(value, ref, label)
+    restored = restore_phone_zero(digits)
+    if restored is None:
+        raise CellError(
+            ref,
+            f"{label}「{digits}」は市外局番からの番号として読めません。"
+            "文字で（例：03-1234-5678）入力してください。",
+        )
+    return restored
+
+
+def read_municipality_code(value, ref: str, label: str = "団体コード") -> str:
+    """A 団体コード cell (全国地方公共団体コード, 6 digits: prefecture 01–47, 3 digits, check
+    digit). A number lost at most one 0 (prefectures 01–09): 5 digits get it back, 6 are kept,
+    any other number is refused. Text is kept (5 digits padded, as before)."""
+    digits = _digits_of_number(value, ref, label)
+    if digits is None:
+        text = read_text(value, ref, label)
+        return text.zfill(6) if len(text) == 5 and text.isdigit() else text
+    if len(digits) in (5, 6):
+        return digits.zfill(6)
+    raise CellError(
+        ref,
+        f"{label}「{digits}」は6桁の団体コードとして読めません。6桁（例：011002）で入力してください。",
+    )
