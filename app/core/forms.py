@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import Form, PasswordField, StringField, TextAreaField
 from wtforms.fields import Field, FieldList, FormField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 LOCALES = ["ja_JP", "ja"]
 # C0 controls and DEL; a multi-line field keeps tab, newline and carriage return.
@@ -28,12 +28,33 @@ def max_length(n: int, label: str = "") -> Length:
     return Length(max=n, message=f"{label + 'は' if label else ''}{n}文字以内で入力してください。")
 
 
-def number_range(low: int | float, high: int | float, label: str = "") -> NumberRange:
-    """NumberRange with a Japanese message."""
-    return NumberRange(
-        min=low,
-        max=high,
-        message=f"{label + 'は' if label else ''}{low:,}～{high:,}の範囲で入力してください。",
+class InRange:
+    """Like WTForms' NumberRange, for numbers of any size (NumberRange turns a 400-digit number
+    into a float and fails with OverflowError); a missing value is left to InputRequired."""
+
+    def __init__(self, low, high, message: str):
+        self.low, self.high, self.message = low, high, message
+        self.field_flags = {"min": low, "max": high}
+
+    def __call__(self, form, field) -> None:
+        if field.data is None:
+            return
+        try:
+            inside = self.low <= field.data <= self.high
+        except TypeError:
+            inside = False
+        if not inside:
+            raise ValidationError(self.message)
+
+
+def number_range(
+    low: int | float, high: int | float, label: str = "", message: str = ""
+) -> InRange:
+    """A range check with a Japanese message (「0～100,000の範囲で入力してください。」)."""
+    return InRange(
+        low,
+        high,
+        message or f"{label + 'は' if label else ''}{low:,}～{high:,}の範囲で入力してください。",
     )
 
 

@@ -151,7 +151,7 @@ class RegistrationForm(PersonFieldsMixin, BaseForm):
     email_confirm = EmailField(
         "メールアドレス（確認用）",
         filters=[_email_filter],
-        validators=[required("確認用のメールアドレス")],
+        validators=[required("確認用のメールアドレス"), max_length(254)],
     )
     consent = BooleanField(
         "「個人情報の取扱いについて」に同意します",
@@ -171,7 +171,7 @@ class RegistrationEditForm(PersonFieldsMixin, BaseForm):
 
 
 class SwitchChannelForm(BaseForm):
-    channel = HiddenField(validators=[DataRequired()])
+    channel = HiddenField(validators=[DataRequired(), max_length(20)])
 
 
 class MemberForm(PersonFieldsMixin, SubForm):
@@ -229,7 +229,7 @@ class TeamForm(BaseForm):
         for row in filled:
             rows_ok = row.validate() and rows_ok
         if not filled:
-            self.members.errors.append("参加者を1名以上入力してください。")
+            self.members.errors = [*self.members.errors, "参加者を1名以上入力してください。"]
             rows_ok = False
         return top_ok and rows_ok
 
@@ -237,8 +237,8 @@ class TeamForm(BaseForm):
 class TeamEditForm(TeamForm):
     """The 代表者 changes the members (venue and municipality stay)."""
 
-    channel = HiddenField()
-    team_municipality = HiddenField()
+    channel = HiddenField(validators=[max_length(20)])
+    team_municipality = HiddenField(validators=[max_length(6)])
 
 
 class ConsoleSearchForm(SearchForm):

@@ -4,9 +4,9 @@ validated by ``clean_answers``; these forms carry CSRF and the few fixed staff f
 from dataclasses import dataclass, field
 
 from wtforms import IntegerField, MultipleFileField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired
 
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, number_range
 
 MULTI_KEYS = ("F2", "Q2_months")
 
@@ -22,7 +22,7 @@ class PaperEntryForm(BaseForm):
         "用紙番号",
         validators=[
             InputRequired(message="用紙番号を入力してください。"),
-            NumberRange(min=1, message="用紙番号は1以上の数字です。"),
+            number_range(1, 999_999, "用紙番号"),
         ],
     )
 

@@ -15,9 +15,9 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, max_length, number_range
 from app.core.text import normalise_text
 from app.groupwork.assignments.rules import GRID_ROWS, SELF_SET_LABEL, SHEET_LABELS
 from app.groupwork.assignments.services import PreAssignmentData
@@ -45,7 +45,7 @@ class SceneChoiceForm(BaseForm):
         choices=SCENE_CHOICES,
         validators=[DataRequired(message="第２希望を選択してください。")],
     )
-    note = TextAreaField("その他連絡事項（あれば記載）", validators=[Optional(), Length(max=2000)])
+    note = TextAreaField("その他連絡事項（あれば記載）", validators=[Optional(), max_length(2000)])
 
     def validate_second_scene(self, field):
         if field.data and field.data == self.first_scene.data:
@@ -57,7 +57,7 @@ def _count(label: str):
         label,
         validators=[
             Optional(),
-            NumberRange(min=0, max=99_999_999, message="0以上の整数で入力してください。"),
+            number_range(0, 99_999_999),
         ],
     )
 
@@ -66,32 +66,32 @@ class PreAssignmentForm(BaseForm):
     """資料３ 事前課題: Blocks A–D (labels verbatim in the template), grid fields added below."""
 
     municipality_name = StringField(
-        SHEET_LABELS["municipality_name"], filters=[_nfkc], validators=[Length(max=200)]
+        SHEET_LABELS["municipality_name"], filters=[_nfkc], validators=[max_length(200)]
     )
     department = StringField(
-        SHEET_LABELS["department"], filters=[_nfkc], validators=[Length(max=200)]
+        SHEET_LABELS["department"], filters=[_nfkc], validators=[max_length(200)]
     )
-    name = StringField(SHEET_LABELS["name"], filters=[_nfkc], validators=[Length(max=100)])
+    name = StringField(SHEET_LABELS["name"], filters=[_nfkc], validators=[max_length(100)])
     occupation = StringField(
-        SHEET_LABELS["occupation"], filters=[_nfkc], validators=[Length(max=100)]
+        SHEET_LABELS["occupation"], filters=[_nfkc], validators=[max_length(100)]
     )
     population = _count(SHEET_LABELS["population"])
     aging_rate = FloatField(
         SHEET_LABELS["aging_rate"],
         validators=[
             Optional(),
-            NumberRange(min=0, max=100, message="0から100までの数値で入力してください。"),
+            number_range(0, 100, message="0から100までの数値で入力してください。"),
         ],
     )
     city_count = _count(SHEET_LABELS["city_count"])
     town_count = _count(SHEET_LABELS["town_count"])
     village_count = _count(SHEET_LABELS["village_count"])
-    strengths = TextAreaField(SHEET_LABELS["strengths"], validators=[Length(max=5000)])
-    weaknesses = TextAreaField(SHEET_LABELS["weaknesses"], validators=[Length(max=5000)])
+    strengths = TextAreaField(SHEET_LABELS["strengths"], validators=[max_length(5000)])
+    weaknesses = TextAreaField(SHEET_LABELS["weaknesses"], validators=[max_length(5000)])
     organisation_needs = TextAreaField(
-        SHEET_LABELS["organisation_needs"], validators=[Length(max=5000)]
+        SHEET_LABELS["organisation_needs"], validators=[max_length(5000)]
     )
-    want_to_learn = TextAreaField(SHEET_LABELS["want_to_learn"], validators=[Length(max=5000)])
+    want_to_learn = TextAreaField(SHEET_LABELS["want_to_learn"], validators=[max_length(5000)])
     save_draft = SubmitField("下書き保存")
     submit = SubmitField("提出する")
 
@@ -154,7 +154,7 @@ for _no, _scene in SCENE_LABELS.items():
         setattr(
             PreAssignmentForm,
             f"s{_no}_{_key}",
-            TextAreaField(f"{_scene}：{_label}", validators=[Length(max=5000)]),
+            TextAreaField(f"{_scene}：{_label}", validators=[max_length(5000)]),
         )
     setattr(PreAssignmentForm, f"s{_no}_self_set", BooleanField(f"{_scene}：{SELF_SET_LABEL}"))
 
@@ -201,7 +201,7 @@ class ExtensionForm(BaseForm):
     deadline_time = TimeField(
         "時刻（日本時間）", validators=[DataRequired(message="時刻を入力してください。")]
     )
-    reason = StringField("理由（任意）", validators=[Optional(), Length(max=500)])
+    reason = StringField("理由（任意）", validators=[Optional(), max_length(500)])
 
 
 class ReminderForm(BaseForm):

@@ -595,6 +595,9 @@ def reminders():
         form = ReminderForm(request.args, meta={"csrf": False})
     venue = request.values.get("venue") or None
     item = form.item.data or "scene"
+    if item not in services.REMINDER_ITEMS:  # a hand-made URL: show the default, say why
+        form.item.errors = ["督促する資料を選択してください。"]
+        item = "scene"
     if request.method == "POST" and form.validate():
         try:
             count = services.send_reminders(event, item, request.form.getlist("keys"), venue)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired
 
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, max_length, number_range
 from app.groupwork.scenes import SCENES
 from app.groupwork.tables.worksheet import WORKSHEET_FIELDS
 
@@ -24,7 +24,7 @@ class MoveTeamForm(BaseForm):
         "移動先の卓番号",
         validators=[
             InputRequired("卓番号を入力してください。"),
-            NumberRange(min=1, message="卓番号は1以上で入力してください。"),
+            number_range(1, 999, "卓番号"),
         ],
     )
 
@@ -85,7 +85,13 @@ class WorksheetForm(BaseForm):
 
 
 for _key, _label in WORKSHEET_FIELDS:
-    setattr(WorksheetForm, _key, TextAreaField(_label, render_kw={"rows": 4}))
+    # What one step of the A4 グループワークシート can print (the 書記 link is open to anyone
+    # holding it: an unbounded text once took the venue's PDFs minutes to lay out).
+    setattr(
+        WorksheetForm,
+        _key,
+        TextAreaField(_label, validators=[max_length(1000)], render_kw={"rows": 4}),
+    )
 
 
 class PhotoForm(BaseForm):
