@@ -29,6 +29,7 @@ import io
 import math
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -36,7 +37,7 @@ from decimal import Decimal
 from typing import Literal
 from urllib.parse import quote
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Color, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -566,3 +567,80 @@ def read_municipality_code(value, ref: str, label: str = "団体コード") -> s
         ref,
         f"{label}「{digits}」は6桁の団体コードとして読めません。6桁（例：011002）で入力してください。",
     )
+
+
+# ------------------------------------------------------------------ workbooks from outside
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much of a workbook from outside is read: sheets, rows and columns with something in
+    them, and the uncompressed size of the whole file (a 354 KB file can unpack to hundreds of MB
+    of empty cells)."""
+
+    sheets: int = 10
+    rows: int = 20_000
+    columns: int = 60
+    uncompressed_bytes: int = 50 * 1024 * 1024
+
+
+class WorkbookError(ValueError):
+    """A workbook refused as a whole; ``message`` says why in Japanese."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def read_workbook(data: bytes, limits: ReadLimits) -> dict[str, dict[str, object]]:
+    """Every non-empty cell of a workbook from outside, as ``{sheet: {"A1": value}}``.
+
+    Read in openpyxl's read-only (streaming) mode after the zip's declared sizes are checked, so
+    memory and time stay bounded; values as stored (no formulas evaluated). Raises
+    WorkbookError for a file that is not an xlsx or that exceeds ``limits``.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise WorkbookError("Excelファイル（.xlsx）として読み込めません。") from None
+    if unpacked > limits.uncompressed_bytes:
+        raise WorkbookError(
+            f"ファイルの中身が大きすぎます（展開後 {unpacked / 1024 / 1024:,.0f}MB、"
+            f"上限 {limits.uncompressed_bytes // 1024 // 1024}MB）。"
+            "不要なシートや書式を削除して保存し直してください。"
+        )
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a broken or foreign file
+        raise WorkbookError("Excelファイル（.xlsx）として読み込めません。") from None
+    try:
+        if len(wb.sheetnames) > limits.sheets:
+            raise WorkbookError(
+                f"シートが多すぎます（{len(wb.sheetnames)}枚、上限 {limits.sheets}枚）。"
+            )
+        out: dict[str, dict[str, object]] = {}
+        for ws in wb.worksheets:
+            rows, columns = ws.max_row or 0, ws.max_column or 0  # as the file declares them
+            if rows > limits.rows or columns > limits.columns:
+                raise WorkbookError(
+                    f"シート「{ws.title}」は {rows:,}行・{columns}列まで使われています。"
+                    f"読み込めるのは {limits.rows:,}行・{limits.columns}列までです。"
+                    "不要な行・列を削除して保存し直してください。"
+                )
+            cells: dict[str, object] = {}
+            # One row and one column past the limits: enough to see that something is there.
+            for row in ws.iter_rows(max_row=limits.rows + 1, max_col=limits.columns + 1):
+                for cell in row:
+                    if cell.value is None or not hasattr(cell, "column"):
+                        continue
+                    if cell.row > limits.rows or cell.column > limits.columns:
+                        raise WorkbookError(
+                            f"シート「{ws.title}」の {cell.coordinate} に値があります。"
+                            f"読み込めるのは {limits.rows:,}行・{limits.columns}列までです。"
+                        )
+                    cells[cell.coordinate] = cell.value
+            out[ws.title] = cells
+        return out
+    finally:
+        wb.close()

@@ -6,14 +6,11 @@ codes and phone numbers as text, print settings); the import reads each cell by 
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from zipfile import BadZipFile
 
 from flask import Response
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -201,15 +198,33 @@ def _read_cells(number: int, values: list, col: dict[str, int], errors: list[str
     return get
 
 
+# A list of registrants: one sheet read, a few thousand rows at most (issue 8 §4).
+IMPORT_LIMITS = spreadsheets.ReadLimits(
+    sheets=10, rows=20_000, columns=60, uncompressed_bytes=50 * 1024 * 1024
+)
+
+
+def _rows_of(cells: dict[str, object]):
+    """The first sheet's rows as value tuples, from {"A1": value} (empty rows included)."""
+
+    grid: dict[int, dict[int, object]] = {}
+    for ref, value in cells.items():
+        letters, row = coordinate_from_string(ref)
+        grid.setdefault(row, {})[column_index_from_string(letters)] = value
+    if not grid:
+        return iter(())
+    width = max(max(row) for row in grid.values())
+    return iter(
+        tuple(grid.get(r, {}).get(c) for c in range(1, width + 1)) for r in range(1, max(grid) + 1)
+    )
+
+
 def _read_rows(content: bytes) -> list[_Row]:
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise SheetImportError(
-            [f"Excelファイル（.xlsx）として読み込めません（{type(exc).__name__}）。"]
-        ) from None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
+        book = spreadsheets.read_workbook(content, IMPORT_LIMITS)
+    except spreadsheets.WorkbookError as exc:
+        raise SheetImportError([exc.message]) from None
+    rows = _rows_of(next(iter(book.values()), {}))
     header = ["" if v is None else str(v).strip() for v in next(rows, ())]
     missing = [h for h in IMPORT_HEADERS if h not in header]
     if missing:

@@ -11,16 +11,24 @@ cell, a number kept as its digits.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from dataclasses import dataclass
 
-from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Border, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from app.core.spreadsheets import BOLD, TOP, Book, CellError, read_text, write
+from app.core.spreadsheets import (
+    BOLD,
+    TOP,
+    Book,
+    CellError,
+    ReadLimits,
+    WorkbookError,
+    read_text,
+    read_workbook,
+    write,
+)
 from app.surveys.definition import SCALE_CONTENT, SCALE_TIME, Definition
 
 MARKER = "kenshu-desk-survey-sheet"
@@ -33,6 +41,10 @@ HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 MAX_ROWS_READ = 400
+# A filled questionnaire is three small sheets: anything far bigger is not one (issue 8 §4).
+SHEET_LIMITS = ReadLimits(
+    sheets=5, rows=MAX_ROWS_READ, columns=30, uncompressed_bytes=5 * 1024 * 1024
+)
 
 
 class SheetError(Exception):
@@ -225,25 +237,25 @@ def read_sheet(definition: Definition, slug: str, data: bytes) -> SheetAnswer:
     questionnaire; cell-level problems (a mark other than ○, a date in any answer cell) are
     returned in ``errors`` with their cell. Free text is read as text (12345 → "12345")."""
     try:
-        wb = load_workbook(io.BytesIO(data), data_only=True, read_only=False)
-    except Exception as exc:  # openpyxl raises many types for a broken or foreign file
-        raise SheetError("Excelファイル（.xlsx）として読み込めません。") from exc
-    if META not in wb.sheetnames or SHEET not in wb.sheetnames or wb[META]["A1"].value != MARKER:
+        book = read_workbook(data, SHEET_LIMITS)
+    except WorkbookError as exc:
+        raise SheetError(exc.message) from None
+    if META not in book or SHEET not in book or book[META].get("A1") != MARKER:
         raise SheetError("このシステムで作成したアンケート用Excelシートではありません。")
-    meta = wb[META]
-    if meta["B2"].value != slug:
+    meta, sheet = book[META], book[SHEET]
+    if meta.get("B2") != slug:
         raise SheetError("別の研修会議のアンケート用Excelシートです。")
-    if meta["B3"].value != definition_fingerprint(definition):
+    if meta.get("B3") != definition_fingerprint(definition):
         raise SheetError("設問が現在のアンケートと異なる、古いExcelシートです。")
-    ws = wb[SHEET]
     texts = text_keys(definition)
     raw: dict = {}
     cells: dict[str, str] = {}
     errors: dict[str, str] = {}
-    for key, ref in meta.iter_rows(min_row=4, max_row=MAX_ROWS_READ, max_col=2, values_only=True):
+    for row in range(4, MAX_ROWS_READ + 1):
+        key, ref = meta.get(f"A{row}"), meta.get(f"B{row}")
         if not key:
             break
-        value = ws[ref].value
+        value = sheet.get(str(ref))
         if "#" in key:
             base, code = key.split("#")
             cells.setdefault(base, ref)
