@@ -13,7 +13,7 @@ fi
 echo
 echo "特設サイト:         http://127.0.0.1:${PORT:-5000}/"
 echo "事務局コンソール:   http://127.0.0.1:${PORT:-5000}/console/  （ID: admin / パスワード: demo-admin-2023）"
-echo "メールはSMTP未設定のため送信箱に保存され、ログに出力されます。"
+echo "メールはSMTP未設定のため送信箱に保存されます（事務局コンソール「メール」で確認できます）。"
 echo
 # The mail sender runs beside the app; both stop with Ctrl+C.
 .venv/bin/flask send-mail --loop --interval 10 &
