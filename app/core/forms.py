@@ -63,16 +63,21 @@ def strip_control(value):
     return CONTROL.sub("", value) if isinstance(value, str) else value
 
 
-def text_fields(form) -> Iterator[Field]:
-    """Every field holding text in a form, nested FieldList / FormField entries included."""
+def all_fields(form) -> Iterator[Field]:
+    """Every field of a form, nested FieldList / FormField entries included."""
     for field in form:
         if isinstance(field, FieldList):
             for entry in field:
-                yield from text_fields(entry.form) if isinstance(entry, FormField) else [entry]
+                yield from all_fields(entry.form) if isinstance(entry, FormField) else [entry]
         elif isinstance(field, FormField):
-            yield from text_fields(field.form)
-        elif isinstance(field.data, str):
+            yield from all_fields(field.form)
+        else:
             yield field
+
+
+def text_fields(form) -> Iterator[Field]:
+    """Every field of a form that holds text."""
+    return (field for field in all_fields(form) if isinstance(field.data, str))
 
 
 def refuse_control_characters(form) -> bool:

@@ -11,15 +11,13 @@ from wtforms import Form
 from wtforms.fields import (
     DateTimeField,
     DecimalField,
-    FieldList,
     FloatField,
-    FormField,
     IntegerField,
     StringField,
 )
 from wtforms.validators import Length
 
-from app.core.forms import InRange
+from app.core.forms import InRange, all_fields
 
 JAPANESE = re.compile(r"[ぁ-んァ-ヶ一-龠]")
 
@@ -34,17 +32,6 @@ def _app_forms(app) -> list[type[Form]]:
     return seen
 
 
-def _fields(form):
-    for field in form:
-        if isinstance(field, FieldList):
-            for entry in field:
-                yield from _fields(entry.form) if isinstance(entry, FormField) else [entry]
-        elif isinstance(field, FormField):
-            yield from _fields(field.form)
-        else:
-            yield field
-
-
 def test_every_text_field_is_bounded_and_every_number_has_a_range(app):
     forms = _app_forms(app)
     assert len(forms) >= 20
@@ -52,7 +39,7 @@ def test_every_text_field_is_bounded_and_every_number_has_a_range(app):
     with app.test_request_context("/", method="POST"):
         for cls in forms:
             form = cls(formdata=None)
-            for field in _fields(form):
+            for field in all_fields(form):
                 if isinstance(field, StringField):
                     if not any(isinstance(v, Length) and v.max > 0 for v in field.validators):
                         unbounded.append(f"{cls.__module__}.{cls.__name__}.{field.name}")
@@ -69,7 +56,7 @@ def test_every_message_of_every_form_is_japanese(app):
         for cls in _app_forms(app):
             empty = cls(formdata=None)
             data = MultiDict()
-            for field in _fields(empty):
+            for field in all_fields(empty):
                 if isinstance(field, IntegerField | FloatField | DecimalField):
                     data[field.name] = "9" * 400
                 elif isinstance(field, DateTimeField):
@@ -80,11 +67,11 @@ def test_every_message_of_every_form_is_japanese(app):
                     data[field.name] = "no-such-choice"
             for formdata in (data, MultiDict({"unrelated": "1"})):
                 form = cls(formdata=formdata)
-                for field in _fields(form):  # choices a view fills at run time
+                for field in all_fields(form):  # choices a view fills at run time
                     if getattr(field, "choices", ()) is None:
                         field.choices = []
                 form.validate()
-                for field in _fields(form):
+                for field in all_fields(form):
                     messages.update(e for e in field.errors if isinstance(e, str))
                 messages.update(getattr(form, "form_errors", []))
     assert len(messages) >= 30
