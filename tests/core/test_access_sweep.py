@@ -129,3 +129,28 @@ def test_registrants_only_routes_close_when_the_person_is_no_longer_a_registrant
         assert codes(token) == {404}, token
     individual.cancel_registration(active)
     assert codes(active.token) == {404}
+
+
+def test_ids_that_cannot_exist_are_404_never_500(app, client, staff, event, make_registration):
+    """Every route with a number in its URL, given a number past any database id (PostgreSQL
+    once answered 500 for it) or one that fits but names nothing."""
+    registration = make_registration("webinar")
+    staff(client, "admin")
+    routes = [
+        r
+        for r in app.url_map.iter_rules()
+        if "GET" in r.methods
+        and any(isinstance(r._converters[a], IntegerConverter) for a in r.arguments)
+    ]
+    assert len(routes) >= 10
+    for rule in routes:
+        for number in (2**31, 99999999999999999999, 2**31 - 1):
+            ints = {
+                a: number
+                for a in rule.arguments
+                if isinstance(rule._converters[a], IntegerConverter)
+            }
+            path = _fill(rule, {"token": registration.token, **ints})
+            response = client.get(path)
+            assert response.status_code == 404, (path, response.status_code)
+            response.close()
