@@ -201,11 +201,11 @@ def register_blueprints(app: Flask) -> None:
     from app.registration.views import bp as registration_bp
     from app.surveys import init_app as init_surveys
 
-    app.register_blueprint(core_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(registration_console_bp)
     init_groupwork(app)
     init_surveys(app)
+    app.register_blueprint(core_bp)  # last: its 「アカウント」 ends the console's navigation
 
 
 def register_cli(app: Flask) -> None:
