@@ -174,3 +174,24 @@ def test_paper_roster_entered_afterwards(db, desk, tokyo, make_team):
         follow_redirects=True,
     )
     assert db.session.scalar(select(Attendance)).source_label == "受付名簿から入力"
+
+
+def test_dashboard_shows_applied_decided_attended_side_by_side(db, desk, tokyo, make_team):
+    from app.registration.services.teams import decide_team
+
+    make_team(size=3)
+    declined = make_team(size=2, municipality="012025")
+    declined.status = "pending"
+    db.session.commit()
+    decide_team(declined, "declined")
+    member = make_team(size=2, municipality="012033").members[0]
+    scan(desk, tokyo, services.checkin_code(member.id))
+    html = desk.get("/console/").text
+    stages = html[html.index('id="stages-table"') :]
+    stages = stages[: stages.index("</table>")]
+    row = re.search(r"<th>研修会議Ⅱ（東京会場）</th>(.*?)</tr>", stages).group(1)
+    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["7", "5", "1"]
+    youtube = re.search(r"<th>[^<]*YouTube[^<]*</th>(.*?)</tr>", stages).group(1)
+    assert "把握できません" in youtube
+    attendance = html[html.index('id="attendance-table"') :]
+    assert "研修会議Ⅱ（東京会場）" in attendance[: attendance.index("</table>")]
