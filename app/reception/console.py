@@ -127,12 +127,12 @@ def desk(channel_id: int):
 @bp.post("/<int:channel_id>/member/<int:member_id>")
 @staff_required(*STAFF)
 def check_in(channel_id: int, member_id: int):
-    """出席 from the search results, or from the paper 受付名簿 afterwards (source=paper)."""
+    """出席 from the search results, or from the paper 受付名簿 afterwards (source=roster)."""
     event = _event()
     channel = _venue(event, channel_id)
     if not CheckInForm().validate_on_submit():
         abort(400)
-    source = "paper" if request.form.get("source") == "paper" else "search"
+    source = "roster" if request.form.get("source") == "roster" else "search"
     outcome = services.check_in_member(event, channel, member_id, source, current_user.id)
     flash(outcome.message, "ok" if outcome.ok else "warn")
     back = request.form.get("q", "")

@@ -41,7 +41,7 @@ class Attendance(db.Model):
     SOURCES = {
         "scan": "受付（コード読取）",
         "search": "受付（氏名検索）",
-        "paper": "受付名簿から入力",
+        "roster": "受付名簿から入力",
         "import": "出席レポート取込",
     }
 

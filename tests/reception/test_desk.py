@@ -170,7 +170,7 @@ def test_paper_roster_entered_afterwards(db, desk, tokyo, make_team):
     assert member.name in page
     desk.post(
         f"/console/reception/{tokyo.id}/member/{member.id}",
-        data={"source": "paper"},
+        data={"source": "roster"},
         follow_redirects=True,
     )
     assert db.session.scalar(select(Attendance)).source_label == "受付名簿から入力"
