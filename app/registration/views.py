@@ -236,7 +236,7 @@ def _team_form(form_class, event: Event, shown: int = 1):
     for entry in form.members:
         set_member_municipality_choices(entry.form.municipality, prefectures)
     # The blank block 「参加者を追加する」 copies with JavaScript (__I__: its index).
-    form.blank_member = form.members.unbound_field.args[0](formdata=None, prefix="members-__I__")
+    form.blank_member = form.members.unbound_field.args[0](formdata=None, prefix="members-__I__-")
     set_member_municipality_choices(form.blank_member.municipality, prefectures)
     return form
 
