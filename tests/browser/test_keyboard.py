@@ -137,3 +137,47 @@ def test_pre_assignment_3_by_keyboard(phone, live_server, db, event, make_team):
     sheet = db.session.scalar(select(PreAssignment).where(PreAssignment.member_id == member.id))
     assert sheet is not None and sheet.is_submitted
     assert sheet.answers_for_scene(2)["goal"] == "退院後も安心して暮らせる"
+
+
+def test_pre_assignment_2_by_keyboard(phone, live_server, db, event, make_team):
+    from app.groupwork.assignments.services import scene_choice_for
+
+    team = make_team(size=2)
+    page = phone
+    page.goto(f"{live_server}/t/{team.representative.token}/assignments/scenes")
+    choose(page, "#first_scene", "2")
+    choose(page, "#second_scene", "3")
+    tab_to(page, "button[type=submit]")
+    page.keyboard.press("Enter")
+    page.get_by_text("資料２（検討希望場面）を提出しました。").wait_for()
+    db.session.expire_all()
+    choice = scene_choice_for(team)
+    assert (choice.first_scene, choice.second_scene) == (2, 3)
+
+
+def test_questionnaire_by_keyboard(phone, live_server, db, event):
+    from datetime import timedelta
+
+    from app.core.jpdates import now_utc
+    from app.surveys.models import SurveyResponse
+
+    event.survey_opens_at = now_utc() - timedelta(days=1)
+    event.survey_closes_at = now_utc() + timedelta(days=14)
+    db.session.commit()
+    page = phone
+    page.goto(f"{live_server}/survey/{event.slug}?ch=qr")
+    tab_to(page, "input[name=F1]")
+    page.keyboard.press("Space")
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")  # moves within the group and checks: 4. 市町村
+    tab_to(page, "input[name=F3]")
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")  # 2. 研修会議Ⅱ（東京会場）のみ参加
+    type_into(page, "textarea[name=Q8]", "キーボードだけで回答しました。")
+    tab_to(page, "button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/thanks")
+    db.session.expire_all()
+    (stored,) = db.session.scalars(select(SurveyResponse)).all()
+    assert (stored.answers["F1"], stored.answers["F3"]) == (4, 2)
+    assert stored.answers["Q8"] == "キーボードだけで回答しました。"
