@@ -38,6 +38,14 @@ AUDIT_ACTIONS = audit.actions(
     }
 )
 
+TARGET_LENGTH = 100  # AuditLog.target
+
+
+def _target(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= TARGET_LENGTH else text[: TARGET_LENGTH - 1] + "…"
+
+
 OUTCOMES = {
     "checked_in": "出席にしました",
     "already": "受付済みです",
@@ -283,7 +291,7 @@ def check_in_member(
         return _already(person)
     audit.record(
         "reception.check_in",
-        f"{channel.label} {member.name}",
+        _target(f"{channel.label} {member.name}"),
         attendance.source_label,
         event.id,
     )
@@ -319,7 +327,9 @@ def undo_check_in(attendance_id: int, reason: str = "") -> Attendance | None:
         detail += f"（{attendance.staff_name}）"
     if reason:
         detail += f" 理由：{reason}"
-    audit.record("reception.undo", f"{attendance.channel.label} {who}", detail, attendance.event_id)
+    audit.record(
+        "reception.undo", _target(f"{attendance.channel.label} {who}"), detail, attendance.event_id
+    )
     db.session.delete(attendance)
     db.session.commit()
     return attendance

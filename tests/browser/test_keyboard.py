@@ -123,6 +123,14 @@ def test_pre_assignment_3_by_keyboard(phone, live_server, db, event, make_team):
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 1
+    small = page.evaluate(
+        """() => [...document.querySelectorAll(
+                'main form input:not([type=hidden]), main form textarea, main form select, main form button')]
+            .map(e => (e.type === 'checkbox' || e.type === 'radio') ? e.closest('label') || e : e)
+            .filter(e => e.getBoundingClientRect().height < 44)
+            .map(e => e.tagName + '#' + (e.id || e.name || e.textContent.trim()))"""
+    )
+    assert small == [], f"controls under 44 px on a phone: {small}"
     type_into(page, "#population", "197000")
     type_into(page, "#strengths", "顔の見える関係")
     type_into(page, "#s2_goal", "退院後も安心して暮らせる")

@@ -195,3 +195,18 @@ def test_dashboard_shows_applied_decided_attended_side_by_side(db, desk, tokyo, 
     assert "把握できません" in youtube
     attendance = html[html.index('id="attendance-table"') :]
     assert "研修会議Ⅱ（東京会場）" in attendance[: attendance.index("</table>")]
+
+
+def test_a_very_long_name_is_checked_in_and_undone_with_the_audit_target_cut(
+    db, desk, tokyo, make_team
+):
+    member = make_team(size=2).members[1]
+    member.name = "長" * 100
+    db.session.commit()
+    page = scan(desk, tokyo, services.checkin_code(member.id)).text
+    assert "を出席にしました" in page
+    row = db.session.scalar(select(Attendance))
+    desk.post(f"/console/reception/attendance/{row.id}/undo", data={"reason": ""})
+    targets = db.session.scalars(select(AuditLog.target).where(AuditLog.action.like("reception.%")))
+    assert all(len(t) <= 100 for t in targets)
+    assert attendances(db) == 0
