@@ -83,6 +83,14 @@ document.addEventListener("submit", function (event) {
 // reached and scrolled with the keyboard, and is named after the heading above it.
 (function () {
   "use strict";
+  // Every table of a page gets the box, whoever wrote its template.
+  document.querySelectorAll("main table").forEach(function (table) {
+    if (table.closest(".table-wrap")) { return; }
+    var box = document.createElement("div");
+    box.className = "table-wrap";
+    table.parentNode.insertBefore(box, table);
+    box.appendChild(table);
+  });
   function mark() {
     document.querySelectorAll(".table-wrap").forEach(function (box) {
       if (box.scrollWidth > box.clientWidth + 1) {

@@ -1,5 +1,6 @@
 """Every page a participant or the secretariat can reach, in Debian chromium at 360 px and at
-1280 px: the page never scrolls sideways, and axe-core finds no violation of impact serious or
+1280 px: the page never scrolls sideways (a wide table scrolls in its own box), no table cell is
+squeezed to one character per line, and axe-core finds no violation of impact serious or
 critical (issue 11 §4). The pages come from ``app.url_map`` (every GET route that answers HTML),
 so a page added later is swept without anyone listing it.
 """
@@ -113,6 +114,16 @@ def check(page, url: str, width: int) -> list[str]:
                 .slice(0, 3).map(e => e.tagName + '.' + e.className + '#' + e.id)"""
         )
         problems.append(f"{url} @{width}: scrolls sideways by {overflow}px ({wide})")
+    squeezed = page.evaluate(
+        """() => [...document.querySelectorAll('td, th')]
+            .filter(c => c.offsetParent !== null && c.textContent.trim().length >= 3)
+            .filter(c => { const s = getComputedStyle(c);
+                           const inner = c.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+                           return inner < 1.9 * parseFloat(s.fontSize); })
+            .slice(0, 3).map(c => c.textContent.trim().slice(0, 12))"""
+    )
+    if squeezed:
+        problems.append(f"{url} @{width}: cells one character wide {squeezed}")
     if not page.evaluate("() => !!window.axe"):
         page.evaluate(AXE)
     violations = page.evaluate(
