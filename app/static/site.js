@@ -110,3 +110,30 @@ document.addEventListener("submit", function (event) {
   mark();
   window.addEventListener("resize", mark);
 })();
+
+// Drafts are never lost on a phone: a form marked data-keep-draft="key" keeps what is typed in
+// this tab's sessionStorage (gone when the tab closes; nothing leaves the device) until it is
+// sent; a reload, a back button or a dropped connection brings the text back into empty fields.
+(function () {
+  "use strict";
+  var store;
+  try { store = window.sessionStorage; } catch (e) { return; }
+  document.querySelectorAll("form[data-keep-draft]").forEach(function (form) {
+    var key = "draft:" + form.getAttribute("data-keep-draft");
+    var fields = form.querySelectorAll("textarea, input[type=text], input:not([type])");
+    var saved = {};
+    try { saved = JSON.parse(store.getItem(key) || "{}"); } catch (e) { saved = {}; }
+    var restored = false;
+    fields.forEach(function (f) {
+      if (f.name && !f.value && saved[f.name]) { f.value = saved[f.name]; restored = true; }
+    });
+    var note = form.querySelector(".draft-restored");
+    if (restored && note) { note.hidden = false; }
+    form.addEventListener("input", function () {
+      var values = {};
+      fields.forEach(function (f) { if (f.name && f.value) { values[f.name] = f.value; } });
+      try { store.setItem(key, JSON.stringify(values)); } catch (e) { /* storage full: the server draft remains */ }
+    });
+    form.addEventListener("submit", function () { store.removeItem(key); });
+  });
+})();

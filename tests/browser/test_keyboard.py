@@ -189,3 +189,18 @@ def test_questionnaire_by_keyboard(phone, live_server, db, event):
     (stored,) = db.session.scalars(select(SurveyResponse)).all()
     assert (stored.answers["F1"], stored.answers["F3"]) == (4, 2)
     assert stored.answers["Q8"] == "キーボードだけで回答しました。"
+
+
+def test_pre_assignment_3_typing_survives_a_reload(phone, live_server, db, event, make_team):
+    member = make_team(size=2).members[1]
+    page = phone
+    url = f"{live_server}/t/{member.token}/assignments/pre"
+    page.goto(url)
+    page.locator("#s3_issues").fill("急変時の連絡体制")
+    page.reload()
+    assert page.locator("#s3_issues").input_value() == "急変時の連絡体制"
+    assert page.get_by_text("入力途中の内容を復元しました").is_visible()
+    page.get_by_role("button", name="下書き保存").click()
+    page.wait_for_load_state()
+    page.goto(url)
+    assert not page.get_by_text("入力途中の内容を復元しました").is_visible()
