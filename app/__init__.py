@@ -164,6 +164,7 @@ def register_models() -> None:
     import app.events.models
     import app.groupwork.assignments.models
     import app.groupwork.tables.models
+    import app.reception.models
     import app.registration.models
     import app.surveys.models  # noqa: F401
 
@@ -197,6 +198,7 @@ def register_mail_defaults() -> None:
 def register_blueprints(app: Flask) -> None:
     from app.core.views import bp as core_bp
     from app.groupwork import init_app as init_groupwork
+    from app.reception import init_app as init_reception
     from app.registration.console import bp as registration_console_bp
     from app.registration.views import bp as registration_bp
     from app.surveys import init_app as init_surveys
@@ -205,6 +207,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration_console_bp)
     init_groupwork(app)
     init_surveys(app)
+    init_reception(app)
     app.register_blueprint(core_bp)  # last: its 「アカウント」 ends the console's navigation
 
 

@@ -196,7 +196,8 @@ class TeamForm(BaseForm):
         validate_choice=False,
         validators=[InputRequired(message="申込む市町村を選択してください。")],
     )
-    members = FieldList(FormField(MemberForm), min_entries=6)
+    # One block to start with; the view adds the blocks in use (views._team_form).
+    members = FieldList(FormField(MemberForm), min_entries=1)
     note = TextAreaField(
         "事務局への連絡事項（任意）", filters=[_nfkc], validators=[max_length(2000)]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -17,7 +18,9 @@ def applicants_table(event: Event) -> dict:
     """Channel × 参加区分 of active registrations, with totals, as laid out in seed-spec §7.1.
 
     Returns {"categories": [(code, label)], "rows": [{"label", "counts": {code: n}, "total"}],
-    "training2": [{"label", "applied", "decided", "teams"}], "grand_total"}.
+    "training2": [{"label", "applied", "decided", "teams"}], "grand_total",
+    "stages": ``stages_table``, "attendance": ``attendance_table``} — the dashboard shows the
+    three side by side.
     """
     categories = list(rules.CATEGORY_REPORT_LABELS.items())
     counts = dict(
@@ -74,7 +77,107 @@ def applicants_table(event: Event) -> dict:
         "training2": training2,
         "training1_total": rows[-1]["total"],
         "training2_total": sum(r["applied"] for r in training2),
+        "stages": stages_table(event),
+        "attendance": attendance_table(event),
     }
+
+
+#: Attendance is recorded by ``app.reception`` (a feature above this one), which installs its
+#: counter here at start-up: event → (attended registrations per (channel id, 参加区分), attended
+#: team members per venue channel id). None while nothing records attendance.
+attendance_source: Callable[[Event], tuple[dict[tuple[int, str], int], dict[int, int]]] | None = (
+    None
+)
+
+UNKNOWN = "把握できません"
+
+
+def _attended(event: Event) -> tuple[dict[tuple[int, str], int], dict[int, int]]:
+    return attendance_source(event) if attendance_source else ({}, {})
+
+
+def attendance_table(event: Event) -> dict:
+    """参加人数（当日参加者数）: the layout of 事前申込者数 (channel × 参加区分, totals, then the
+    venues), counting people who attended: the webinar's report, the venues' reception.
+
+    A YouTube channel's viewers cannot be known: its row has ``known`` False and the table says
+    「把握できません」 rather than a number. Returns {"categories", "rows": [{"label", "short",
+    "counts", "total", "known"}], "training2": [{"label", "attended"}], "training1_total",
+    "training2_total"}.
+    """
+    categories = list(rules.CATEGORY_REPORT_LABELS.items())
+    registrations, members = _attended(event)
+    rows = []
+    t1 = dict.fromkeys(rules.CATEGORY_REPORT_LABELS, 0)
+    for channel in event.individual_channels:
+        known = channel.kind == "webinar"
+        per = {code: registrations.get((channel.id, code), 0) for code, _ in categories}
+        if known:
+            for code, n in per.items():
+                t1[code] += n
+        rows.append(
+            {
+                "label": channel.label,
+                "short": _short(channel.kind),
+                "counts": per,
+                "total": sum(per.values()),
+                "known": known,
+            }
+        )
+    rows.append(
+        {
+            "label": "研修会議Ⅰ 合計",
+            "short": "研修会議Ⅰ 合計（ウェビナー）",
+            "counts": t1,
+            "total": sum(t1.values()),
+            "known": True,
+        }
+    )
+    training2 = [{"label": c.label, "attended": members.get(c.id, 0)} for c in event.venue_channels]
+    return {
+        "categories": categories,
+        "rows": rows,
+        "training2": training2,
+        "training1_total": rows[-1]["total"],
+        "training2_total": sum(r["attended"] for r in training2),
+    }
+
+
+def stages_table(event: Event) -> list[dict]:
+    """申込・決定・参加 side by side, per channel (decisions.md 10).
+
+    研修会議Ⅰ: 申込 = active registrations, 決定 = those holding a seat (every active one: a
+    webinar registration is accepted when made; YouTube has no limit), 参加 = the webinar's
+    report, None for YouTube (not knowable). 研修会議Ⅱ: 申込 = members of teams not cancelled,
+    決定 = members of teams 参加決定・人数調整 (受付済 too when no selection was needed:
+    ``TEAM_COUNTED_STATUSES``), 参加 = checked in at the reception.
+    Returns [{"label", "applied", "decided", "attended" (int | None)}].
+    """
+    registrations, members = _attended(event)
+    counts = dict(
+        db.session.execute(
+            select(Registration.channel_id, func.count())
+            .where(Registration.event_id == event.id, Registration.status == "active")
+            .group_by(Registration.channel_id)
+        ).all()
+    )
+    result = []
+    for channel in event.individual_channels:
+        attended = None
+        if channel.kind == "webinar":
+            attended = sum(n for (cid, _), n in registrations.items() if cid == channel.id)
+        n = counts.get(channel.id, 0)
+        result.append({"label": channel.label, "applied": n, "decided": n, "attended": attended})
+    for channel in event.venue_channels:
+        result.append(
+            {
+                "label": channel.label,
+                "applied": _members(channel.id, exclude=("cancelled",)),
+                "decided": _members(channel.id, include=rules.TEAM_COUNTED_STATUSES),
+                "attended": members.get(channel.id, 0),
+            }
+        )
+    return result
 
 
 def _short(kind: str) -> str:

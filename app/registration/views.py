@@ -201,7 +201,18 @@ def switch(token: str):
 # ---------------------------------------------------------------- 研修会議Ⅱ
 
 
-def _team_form(form_class, event: Event):
+TEAM_BLOCKS_MAX = 12  # rows the form ever shows: one past 6 lets the rule refuse a 7th person
+RESIZE = ("add_row", "set_count")  # buttons that re-render the form without validating it
+
+
+def _team_form(form_class, event: Event, shown: int = 1):
+    """The team form with one member block per participant in use (issue 11 §4).
+
+    A new application starts with the 代表者's block only; ``shown`` blocks on the change form.
+    After a POST: the number chosen in 「参加人数」 (``member_count``), never fewer than the
+    blocks filled in, one more per press of 「参加者を追加する」 (JavaScript adds the block in
+    place; without it the page comes back with one more).
+    """
     form = form_class()
     groups = grouped_choices()
     if isinstance(form.channel, RadioField):
@@ -210,14 +221,23 @@ def _team_form(form_class, event: Event):
         form.team_municipality.choices = to_grouped_choices(
             [(name, rows[1:]) for name, rows in groups], first=("", "選択してください")
         )
-    add_rows = 0
-    if request.method == "POST":  # rows added without JavaScript: one per press of 「追加」
-        add_rows = request.form.get("add_rows", 0, type=int) + ("add_row" in request.form)
-    while len(form.members.entries) < 6 + add_rows and len(form.members.entries) < 12:
+    if request.method == "POST":
+        filled = [i for i, e in enumerate(form.members) if not e.form.is_blank()]
+        chosen = request.form.get("member_count", 0, type=int)
+        shown = max(chosen, filled[-1] + 1 if filled else 1) + ("add_row" in request.form)
+        if "set_count" in request.form:
+            shown = max(chosen, filled[-1] + 1 if filled else 1)
+    shown = max(1, min(shown, TEAM_BLOCKS_MAX))
+    while len(form.members.entries) < shown:
         form.members.append_entry()
+    while len(form.members.entries) > shown and form.members.entries[-1].form.is_blank():
+        form.members.pop_entry()
     prefectures = prefecture_choices()
     for entry in form.members:
         set_member_municipality_choices(entry.form.municipality, prefectures)
+    # The blank block 「参加者を追加する」 copies with JavaScript (__I__: its index).
+    form.blank_member = form.members.unbound_field.args[0](formdata=None, prefix="members-__I__-")
+    set_member_municipality_choices(form.blank_member.municipality, prefectures)
     return form
 
 
@@ -225,7 +245,7 @@ def _team_form(form_class, event: Event):
 def apply_team():
     event = _event_or_404()
     form = _team_form(TeamForm, event)
-    if request.method == "POST" and "add_row" in request.form:
+    if request.method == "POST" and any(b in request.form for b in RESIZE):
         return render_template("registration/team_form.html", event=event, form=form, adding=True)
     if form.validate_on_submit():
         try:
@@ -284,14 +304,14 @@ def edit_team(token: str):
     team = member.team
     if not member.is_representative:
         abort(403)
-    form = _team_form(TeamEditForm, team.event)
+    form = _team_form(TeamEditForm, team.event, shown=len(team.active_members))
     if request.method == "GET":
         for entry, person in zip(form.members, team.active_members, strict=False):
             entry.form.fill_from(person)
             if person.municipality_code == team.municipality_code:
                 entry.form.municipality.data = "same"
         form.note.data = team.note
-    elif "add_row" not in request.form and form.validate_on_submit():
+    elif not any(b in request.form for b in RESIZE) and form.validate_on_submit():
         try:
             teams_service.update_team(team, form.members_data())
         except RegistrationError as exc:

@@ -120,6 +120,7 @@ def everything(db, event, make_registration, make_team, tokyo_teams):  # noqa: F
         "venue_code": venue_of(event).code,
         "number": table.number,
         "slug": event.slug,
+        "channel_id": event.channel("t2_tokyo").id,
     }
 
 

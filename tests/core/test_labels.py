@@ -155,7 +155,13 @@ def every_state(db, event, make_registration, make_team, tokyo_teams):  # noqa: 
     )
     send_pending()
     allocate_tables(venue_of(event), time_limit=5)
-    return {"rid": waiting.id, "tid": team.id, "team_id": team.id, "member_id": 0}
+    return {
+        "rid": waiting.id,
+        "tid": team.id,
+        "team_id": team.id,
+        "member_id": 0,
+        "channel_id": event.channel("t2_tokyo").id,
+    }
 
 
 # decisions.md: every date a person reads is written in 令和, by one helper.
@@ -174,6 +180,7 @@ def test_no_console_page_shows_an_internal_value(app, client, staff, every_state
         "member_id": team.active_members[0].id,
         "code": "tokyo",
         "number": 1,
+        "channel_id": every_state["channel_id"],
     }
     pattern = re.compile(
         r"(?<![A-Za-z_.:/@-])("

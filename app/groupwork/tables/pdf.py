@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
@@ -90,17 +91,25 @@ def _card_sizes(table_no: str, person: PlanPerson) -> dict[str, float]:
 
 def name_cards_pdf(allocation: TableAllocation) -> bytes:
     """卓上名札: one folded A4 per person (large name, 自治体, role), table by table; each text
-    shrinks to fit its box (``CARD_BOXES``), so a long name or organisation stays on its card."""
+    shrinks to fit its box (``CARD_BOXES``), so a long name or organisation stays on its card.
+
+    The front half carries the person's check-in QR code (20 mm, below the role) when the
+    reception feature is installed (``app.extensions["checkin_card"]``: member id → (code,
+    PNG data URI)); it is not the personal link, so scanning a card opens nobody's pages."""
     venue = allocation.venue
+    checkin = current_app.extensions.get("checkin_card")
     cards = []
-    for table in plan_tables(allocation):
+    for table, group in zip(plan_tables(allocation), allocation.tables, strict=True):
         table_no = f"{venue.name}　{table.number}卓"
-        for person in table.people:
+        for person, member in zip(table.people, group.members, strict=True):
+            code, qr = checkin(member.id) if checkin else ("", "")
             cards.append(
                 {
                     "table_no": table_no,
                     "person": person,
                     "size": _card_sizes(table_no, person),
+                    "code": code,
+                    "qr": qr,
                 }
             )
     return render_pdf(
