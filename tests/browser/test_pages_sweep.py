@@ -27,7 +27,7 @@ AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 WIDTHS = (360, 1280)
 # Files, downloads and redirects are not pages.
 NOT_PAGES = re.compile(
-    r"\.(pdf|xlsx|csv|ico)$|<fmt>|/files/<|/photo$|^/static|^/api/|^/q/|^/materials/|^/archive/<token>/"
+    r"\.(pdf|xlsx|csv|ico)$|<[^>]*:fmt>|<fmt>|/files/<|/photo$|^/static|^/api/|^/q/|^/materials/|^/archive/<token>/"
 )
 
 
