@@ -34,7 +34,7 @@ from app.reception.forms import (
     UndoForm,
 )
 from app.reception.models import Attendance
-from app.registration import reports
+from app.registration import exports, reports
 from app.surveys.qr import qr_png
 
 bp = Blueprint("reception_console", __name__, url_prefix="/console/reception")
@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("team_page_sections", []).append(team_section)
     app.extensions["checkin_card"] = checkin_card
     reports.attendance_source = services.attended_counts
+    exports.attendance_times = services.attendance_times
 
 
 def qr_data_uri(text: str, box_size: int = 6) -> str:

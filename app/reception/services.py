@@ -12,6 +12,7 @@ whose team takes part (受付済・参加決定・人数調整, ``TEAM_COUNTED_S
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
@@ -440,4 +441,17 @@ def attended_counts(event: Event) -> tuple[dict[tuple[int, str], int], dict[int,
             .group_by(Attendance.channel_id)
         ).all()
     )
+    return registrations, members
+
+
+def attendance_times(event: Event) -> tuple[dict[int, datetime], dict[int, datetime]]:
+    """(registration id → when attended, team member id → when attended) of an event:
+    installed into ``registration.exports`` for the 参加（当日） column."""
+    rows = db.session.execute(
+        select(Attendance.registration_id, Attendance.team_member_id, Attendance.attended_at).where(
+            Attendance.event_id == event.id
+        )
+    ).all()
+    registrations = {r: at for r, _, at in rows if r is not None}
+    members = {m: at for _, m, at in rows if m is not None}
     return registrations, members

@@ -6,7 +6,9 @@ codes and phone numbers as text, print settings); the import reads each cell by 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Response
 from openpyxl.utils import get_column_letter
@@ -41,6 +43,7 @@ REGISTRATION_COLUMNS = [
     Column("定員超過受付"),
     Column("受付経路"),
     Column("申込日時", "datetime"),
+    Column("参加（当日）", "datetime"),
 ]
 TEAM_COLUMNS = [
     Column("団体番号", "number"),
@@ -60,6 +63,7 @@ TEAM_COLUMNS = [
     Column("部署名", max_width=24),
     Column("職種", max_width=16),
     Column("申込日時", "datetime"),
+    Column("参加（当日）", "datetime"),
 ]
 REGISTRATION_HEADERS = [c.title for c in REGISTRATION_COLUMNS]
 TEAM_HEADERS = [c.title for c in TEAM_COLUMNS]
@@ -86,6 +90,15 @@ CHANNEL_BY_LABEL = {
 CATEGORY_BY_LABEL = {label: code for code, label in CATEGORY_LABELS.items()}
 
 
+#: When each person attended, recorded by ``app.reception`` (a feature above this one), which
+#: installs it here at start-up: event → ({registration id: time}, {team member id: time}).
+attendance_times: Callable[[Event], tuple[dict[int, datetime], dict[int, datetime]]] | None = None
+
+
+def _attended(event: Event) -> tuple[dict[int, datetime], dict[int, datetime]]:
+    return attendance_times(event) if attendance_times else ({}, {})
+
+
 def _registration_rows(event: Event):
     rows = db.session.scalars(
         select(Registration)
@@ -93,6 +106,7 @@ def _registration_rows(event: Event):
         .options(selectinload(Registration.channel), selectinload(Registration.municipality))
         .order_by(Registration.id)
     )
+    attended, _ = _attended(event)
     for r in rows:
         yield [
             r.id,
@@ -111,6 +125,7 @@ def _registration_rows(event: Event):
             "○" if r.over_capacity else "",
             r.source_label,
             r.created_at,
+            attended.get(r.id),
         ]
 
 
@@ -123,6 +138,7 @@ def _team_rows(event: Event):
         )
         .order_by(Team.channel_id, Team.id)
     )
+    _, attended = _attended(event)
     for team in teams:
         for m in team.active_members:
             yield [
@@ -143,6 +159,7 @@ def _team_rows(event: Event):
                 m.department,
                 m.occupation,
                 team.created_at,
+                attended.get(m.id),
             ]
 
 

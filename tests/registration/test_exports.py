@@ -116,7 +116,8 @@ def test_the_workbooks_print_one_page_wide_with_the_header_on_every_page(
         )
     make_team(size=3)
     console = staff(client)
-    for what, last in (("registrations", "P31"), ("teams", "Q4")):
+    # one column more each since the 参加（当日） column (issue 11 §3)
+    for what, last in (("registrations", "Q31"), ("teams", "R4")):
         ws = _book(console.get(f"/console/export/{what}.xlsx")).active
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref == f"A1:{last}"
