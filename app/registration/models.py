@@ -127,11 +127,13 @@ class WaitlistEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
-    # waiting → offered → accepted | expired; withdrawn at any time.
+    # waiting → offered → accepted | declined | expired; withdrawn at any time
+    # (the registration's lifecycle: app/registration/lifecycle.py).
     STATUSES = {
         "waiting": "順番待ち",
         "offered": "席をご案内中（回答待ち）",
         "accepted": "ウェビナーに切替済み",
+        "declined": "辞退（YouTubeのまま）",
         "expired": "回答期限切れ",
         "withdrawn": "取下げ",
     }
