@@ -119,7 +119,8 @@ def _register(
         taken = take_seat(channel, now, over_capacity=bool(over_capacity_reason))
         registration.over_capacity = taken >= channel.capacity
     db.session.add(registration)
-    entry = queue_for_webinar(event, registration, now) if join_waitlist else None
+    queue = join_waitlist and channel.kind != "webinar"  # a webinar seat needs no queue
+    entry = queue_for_webinar(event, registration, now) if queue else None
     if over_capacity_reason:
         audit.record(
             "admit_over_capacity",
@@ -132,6 +133,8 @@ def _register(
     flush_or_duplicate()
     position = waitlist_position(entry) if entry is not None else None
     mail_registration(registration, "registration_received.txt", position=position)
+    if entry is not None:
+        offer_freed_seats(entry.channel, now)
     return registration
 
 

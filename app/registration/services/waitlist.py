@@ -22,10 +22,12 @@ from app.registration.services.seats import facts, seats_taken
 
 
 def queue_for_webinar(event: Event, registration: Registration, now: datetime) -> WaitlistEntry:
-    """A new place at the end of the webinar's waiting list (no commit)."""
+    """A new place at the end of the webinar's waiting list (no commit; the caller calls
+    ``offer_freed_seats`` after its flush, so that a seat free right now is offered at once)."""
     webinar = webinar_of(event)
     rules.check_open(facts(webinar), now)
     rules.check_eligible(facts(webinar), registration.category)
+    webinar.lock()
     entry = WaitlistEntry(registration=registration, channel=webinar, created_at=now)
     db.session.add(entry)
     return entry
@@ -41,6 +43,7 @@ def join_waitlist(registration: Registration, now: datetime | None = None) -> Wa
     db.session.flush()
     position = waitlist_position(entry)
     mail_registration(registration, "waitlist_joined.txt", kind="waitlist", position=position)
+    offer_freed_seats(entry.channel, now)
     db.session.commit()
     return entry
 
