@@ -28,6 +28,9 @@ class PersonFields:
     kana: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254))
     email_normalized: Mapped[str] = mapped_column(String(254), index=True)
+    # The matching key of name, kana, e-mail, organisation and department (never shown):
+    # every search of people compares it (core.text.matching_key; issue 9 §5).
+    search_key: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
     category: Mapped[str] = mapped_column(String(20))  # pref, muni, kouseikyoku, …
     category_other: Mapped[str] = mapped_column(String(100), default="")

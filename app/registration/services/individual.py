@@ -211,13 +211,13 @@ def switch_channel(
             if ch is source:
                 registration.over_capacity = False
             offer_freed_seats(ch, now)
-    if by_staff:
+    change = f"{source.label} → {target.label} {over_capacity_reason}".strip()
+    if by_staff and over_capacity_reason:
         audit.record(
-            action if action == "move_over_capacity" else "move_channel",
-            f"{registration.name}",
-            f"{source.label} → {target.label} {over_capacity_reason}".strip(),
-            event_id=registration.event_id,
+            "move_over_capacity", registration.name, change, event_id=registration.event_id
         )
+    elif by_staff:
+        audit.record("move_channel", registration.name, change, event_id=registration.event_id)
     mail_registration(registration, "channel_switched.txt")
     db.session.commit()
     return registration
