@@ -151,3 +151,38 @@ def test_every_post_form_of_every_template_carries_a_key():
             if not re.search(r"csrf_field\(\)|csrf\(|csrf_token\(\)", body):
                 missing.append(f"{path.relative_to(TEMPLATES)}: {match.group(0)[:80]}")
     assert not missing, missing
+
+
+def test_a_second_click_while_the_first_is_held_ends_on_the_first_result(
+    app, live_server, db, event, monkeypatch
+):
+    """The slow line of issue 9 §2: the first POST is still being processed (held 1.5 s) when
+    the second click sends it again; the person ends on the result page, one row, one mail."""
+    import threading
+    import time
+
+    import requests
+
+    from app.registration.services import seats
+
+    monkeypatch.setattr(seats, "_after_count_hook", lambda: time.sleep(1.5))
+    web = requests.Session()
+    key = _key(web.get(f"{live_server}/register").text)
+    results = {}
+
+    def send(name, delay):
+        time.sleep(delay)
+        results[name] = web.post(f"{live_server}/register", data=_registration_form(key))
+
+    clicks = [
+        threading.Thread(target=send, args=(n, d)) for n, d in (("first", 0), ("second", 0.4))
+    ]
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join()
+    first, second = results["first"], results["second"]
+    assert first.url == second.url and "/done" in second.url
+    assert "このメールアドレスでは既に" not in second.text and "佐藤 花子" in second.text
+    db.session.rollback()
+    assert _count(db, Registration) == 1 and _count(db, OutboxMessage) == 1
