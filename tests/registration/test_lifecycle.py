@@ -165,6 +165,19 @@ def test_a_decided_team_may_not_add_members(client, db, event, make_team):
     assert tokyo["registered"] == 2
 
 
+def test_members_left_out_by_the_adjustment_are_told(db, event, make_team):
+    team = _decided_team_of_five(db, make_team)
+    left_out = [m for m in team.members if m.status == "removed"]
+    assert len(left_out) == 3
+    for member in left_out:
+        mail = db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.to_addr == member.email)
+            .order_by(OutboxMessage.id)
+        ).all()[-1]
+        assert "事務局による選定（人数調整）により" in mail.body
+
+
 def test_a_decided_team_may_replace_a_member(db, event, make_team, make_person):
     team = _decided_team_of_five(db, make_team)
     rep = team.active_members[0]

@@ -273,9 +273,10 @@ class LifecycleMachine(RuleBasedStateMachine):
     def staff_decides(self, index, decision, keep):
         team = self._team(index)
         keep_ids = [m.id for m in team.active_members[:keep]]
+        left_out = len(team.active_members) - len(keep_ids) if decision == "adjusted" else 0
         result = self._do(
             lambda: teams.decide_team(team, decision, keep_member_ids=keep_ids, reason="選定"),
-            mails=1,
+            mails=1 + left_out,  # the 代表者, and each member 人数調整 leaves out
             staff=True,
         )
         if result is not None:

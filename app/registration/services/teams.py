@@ -169,7 +169,8 @@ def decide_team(
 ) -> Team:
     """The secretariat decides a 選定中 team: 参加決定, 人数調整 (naming who stays) or 見送り.
 
-    The 代表者 is mailed the decision; the action is written to the audit log (commits).
+    The 代表者 is mailed the decision, and each member 人数調整 leaves out is told; the action is
+    written to the audit log (commits).
     """
     if decision not in rules.TEAM_DECISIONS:
         raise RegistrationError("決定内容を選択してください。", field="decision")
@@ -189,6 +190,13 @@ def decide_team(
         for member in team.active_members:
             if member.id not in keep:
                 member.status = "removed"
+                mail_member(
+                    team,
+                    member,
+                    "team_member_removed.txt",
+                    kind="team_removed",
+                    by_secretariat=True,
+                )
     team.status = decision
     team.decided_at = now_utc()
     db.session.flush()
