@@ -95,3 +95,17 @@ def test_the_team_search_finds_a_place_however_spelt(client, staff, db, event, m
     staff(client)
     html = client.get("/console/teams", query_string={"q": "鎌ヶ谷"}).get_data(as_text=True)
     assert "千葉県鎌ケ谷市" in html
+
+
+def test_anonymisation_also_blanks_the_matching_key(db, event, make_person, make_team):
+    from app.registration.services.retention import anonymise_event
+
+    registration = individual.register_for_training1(
+        event, "youtube", make_person("muni", name="村上 麻衣")
+    )
+    team = make_team(size=2)
+    assert "村上麻衣" in registration.search_key
+    anonymise_event(event)
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).search_key == ""
+    assert all(m.search_key == "" for m in db.session.get(Team, team.id).members)
