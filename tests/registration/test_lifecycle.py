@@ -218,3 +218,19 @@ def test_the_lifecycle_tables():
             *lifecycle.REGISTRATION_STATES,
             "new",
         )
+
+
+def test_an_offer_past_its_time_is_said_so_before_expire_offers_runs(
+    client, db, event, make_registration, make_person
+):
+    event.channel("webinar").capacity = 1
+    db.session.commit()
+    seated = make_registration("webinar")
+    (a,) = _queue(event, make_person, 1)
+    individual.cancel_registration(seated)
+    entry = a.open_waitlist_entry
+    entry.offer_expires_at = now_utc() - timedelta(minutes=1)
+    db.session.commit()
+    html = client.get(f"/r/{a.token}").get_data(as_text=True)
+    assert "回答期限（" in html and "None番目" not in html
+    assert "辞退する（YouTubeのまま）" not in html
