@@ -52,7 +52,17 @@ def create_app(
     register_template_helpers(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_form_safety(app)
     return app
+
+
+def register_form_safety(app: Flask) -> None:
+    """Every form: a CSRF failure shows the form again with what was typed (core.csrf_recovery)
+    and a submission sent twice stores once (core.idempotency)."""
+    from app.core import csrf_recovery, idempotency
+
+    csrf_recovery.init_app(app)
+    idempotency.init_app(app)
 
 
 def register_url_converters(app: Flask) -> None:

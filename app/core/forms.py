@@ -16,6 +16,9 @@ from wtforms.fields import Field, FieldList, FormField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from app.core import idempotency
+from app.core.csrf_recovery import in_recovery
+
 LOCALES = ["ja_JP", "ja"]
 # C0 controls and DEL; a multi-line field keeps tab, newline and carriage return.
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -91,15 +94,40 @@ def refuse_control_characters(form) -> bool:
     return clean
 
 
+class _WithSubmissionKey:
+    """The CSRF token's widget, followed by a one-time submission key (``core.idempotency``):
+    a template rendering ``form.csrf_token()`` gets both."""
+
+    def __init__(self, widget):
+        self.widget = widget
+
+    def __call__(self, field, **kwargs):
+        return self.widget(field, **kwargs) + idempotency.key_input()
+
+
 class BaseForm(FlaskForm):
-    """All POST forms: WTForms' built-in messages in Japanese; control characters refused."""
+    """All POST forms: WTForms' built-in messages in Japanese; control characters refused; the
+    CSRF field also renders the one-time submission key; never valid while shown again after a
+    CSRF failure (``core.csrf_recovery``)."""
 
     class Meta:
         locales = LOCALES
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        token = getattr(self, "csrf_token", None)
+        if token is not None and not isinstance(token.widget, _WithSubmissionKey):
+            token.widget = _WithSubmissionKey(token.widget)
+
     def validate(self, extra_validators=None) -> bool:
+        if in_recovery():
+            return False
         valid = super().validate(extra_validators)
         return refuse_control_characters(self) and valid
+
+    def validate_on_submit(self, extra_validators=None) -> bool:
+        # Also for forms whose own validate() does not call this class's.
+        return not in_recovery() and super().validate_on_submit(extra_validators)
 
 
 class SubForm(Form):

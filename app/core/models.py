@@ -148,3 +148,18 @@ class OutboxAttachment(db.Model):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
     message: Mapped[OutboxMessage] = relationship(back_populates="attachments")
+
+
+class SubmissionKey(db.Model):
+    """A one-time submission key of a POST form (``core.idempotency``): the first submission
+    with the key stores its result (where it redirected, what it flashed); a repeat of the same
+    submission is shown that result and stores nothing more (issue 9 §2)."""
+
+    __tablename__ = "submission_key"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    path: Mapped[str] = mapped_column(String(500))
+    # None while the first submission is still being processed.
+    location: Mapped[str | None] = mapped_column(Text)
+    flashes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)

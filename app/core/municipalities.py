@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 
 from app.core.models import Municipality
-from app.core.text import normalise_text, to_katakana
+from app.core.text import matching_key, search_key
 from app.extensions import db
 
 MASTER_CSV = Path(__file__).parent / "data" / "municipalities.csv"
@@ -97,6 +97,7 @@ def load_master(path: Path = MASTER_CSV) -> int:
     db.session.commit()
     grouped_choices.cache_clear()
     prefecture_choices.cache_clear()
+    _matching_keys.cache_clear()
     return len(rows)
 
 
@@ -107,20 +108,37 @@ def ensure_master() -> None:
 
 
 def search(query: str, prefecture_code: str | None = None, limit: int = 50):
-    """Municipalities whose name or kana contains the query, in code order."""
+    """Municipalities whose name or kana contains the query, in code order.
+
+    Compared by the one matching key (``core.text.matching_key``): widths, spaces, hiragana or
+    katakana, and the small-ke spellings (鎌が谷・鎌ヶ谷 find 鎌ケ谷市 as the 総務省 list writes it)."""
     stmt = select(Municipality).order_by(Municipality.code)
     if prefecture_code:
         stmt = stmt.where(Municipality.prefecture_code == prefecture_code)
-    q = normalise_text(query)
-    if q:
-        kana = to_katakana(q)
-        stmt = stmt.where(
-            Municipality.city.contains(q)
-            | Municipality.prefecture.contains(q)
-            | Municipality.city_kana.contains(kana)
-            | Municipality.prefecture_kana.contains(kana)
-        )
+    if matching_key(query):
+        stmt = stmt.where(Municipality.code.in_(matching_codes(query)))
     return list(db.session.scalars(stmt.limit(limit)))
+
+
+def matching_codes(query: str) -> list[str]:
+    """団体コード of every prefecture and municipality whose name or kana (with or without its
+    prefecture) contains the query's matching key; [] for an empty query."""
+    key = matching_key(query)
+    if not key:
+        return []
+    return [code for code, keys in _matching_keys() if key in keys]
+
+
+@functools.cache
+def _matching_keys() -> list[tuple[str, str]]:
+    """(code, key of 「都道府県+市区町村」 and its kana) of the master, once per process."""
+    return [
+        (
+            m.code,
+            search_key(m.prefecture + (m.city or ""), m.prefecture_kana + (m.city_kana or "")),
+        )
+        for m in db.session.scalars(select(Municipality).order_by(Municipality.code))
+    ]
 
 
 @functools.cache

@@ -4,7 +4,7 @@ from flask import Flask
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from app.core import audit, jpdates
+from app.core import audit, idempotency, jpdates
 
 
 def register_console_nav(
@@ -27,7 +27,9 @@ def init_app(app: Flask) -> None:
 
     @app.template_global()
     def csrf_field() -> Markup:
-        """The hidden CSRF input of every POST form (empty when CSRF is switched off)."""
+        """The hidden inputs of every POST form: the one-time submission key
+        (``core.idempotency``) and the CSRF token (none when CSRF is switched off)."""
+        key = idempotency.key_input()
         if not app.config.get("WTF_CSRF_ENABLED", True):
-            return Markup("")
-        return Markup(f'<input type="hidden" name="csrf_token" value="{generate_csrf()}">')
+            return key
+        return key + Markup(f'<input type="hidden" name="csrf_token" value="{generate_csrf()}">')

@@ -9,10 +9,10 @@ from app.core import audit
 from app.core.auth import staff_required
 from app.core.forms import ActionForm, show_error, to_choices
 from app.core.mail import requeue
-from app.core.models import AuditLog, Municipality, OutboxMessage
-from app.core.municipalities import grouped_choices
+from app.core.models import AuditLog, OutboxMessage
+from app.core.municipalities import grouped_choices, matching_codes
 from app.core.templating import register_console_nav
-from app.core.text import normalise_text, to_katakana
+from app.core.text import matching_key
 from app.core.uploads import accepts_upload
 from app.events.models import Channel, Event, Material, current_event, current_upload_limit_mb
 from app.extensions import db
@@ -112,19 +112,9 @@ def _registration_query(event: Event, form: ConsoleSearchForm):
         stmt = stmt.join(Channel, Registration.channel).where(Channel.code == form.channel.data)
     if form.category.data:
         stmt = stmt.where(Registration.category == form.category.data)
-    q = (form.q.data or "").strip()
-    if q:
-        q = normalise_text(q)
-        like = f"%{q}%"
-        stmt = stmt.where(
-            or_(
-                Registration.name.ilike(like),
-                Registration.kana.ilike(f"%{to_katakana(q)}%"),
-                Registration.email_normalized.ilike(like.lower()),
-                Registration.organisation.ilike(like),
-                Registration.department.ilike(like),
-            )
-        )
+    key = matching_key(form.q.data)
+    if key:  # 氏名・ふりがな・メール・所属・部署名 by their one matching key
+        stmt = stmt.where(Registration.search_key.contains(key, autoescape=True))
     return stmt
 
 
@@ -237,13 +227,12 @@ def teams():
         stmt = stmt.join(Channel, Team.channel).where(Channel.code == form.channel.data)
     if form.status.data:
         stmt = stmt.where(Team.status == form.status.data)
-    q = (form.q.data or "").strip()
-    if q:
-        stmt = stmt.join(Municipality, Team.municipality).where(
+    key = matching_key(form.q.data)
+    if key:  # the municipality's name or kana, or a member, by the one matching key
+        stmt = stmt.where(
             or_(
-                Municipality.city.contains(q),
-                Municipality.prefecture.contains(q),
-                Team.members.any(TeamMember.name.contains(q)),
+                Team.municipality_code.in_(matching_codes(form.q.data)),
+                Team.members.any(TeamMember.search_key.contains(key, autoescape=True)),
             )
         )
     rows = db.session.scalars(stmt).all()

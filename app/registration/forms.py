@@ -33,7 +33,7 @@ from app.core.forms import (
     to_choices,
     to_grouped_choices,
 )
-from app.core.text import normalise_email, normalise_text
+from app.core.text import as_typed, normalise_email, normalise_text
 from app.registration.models import Registration
 from app.registration.rules import CATEGORY_LABELS, TEAM_STATUS_LABELS
 from app.registration.services.people import PersonData
@@ -43,7 +43,8 @@ SAME_MUNICIPALITY = "same"
 
 
 def _nfkc(value):
-    return normalise_text(value) if isinstance(value, str) else value
+    """Historical name: text is kept as typed (``as_typed``), NFKC only for matching (issue 9 §5)."""
+    return as_typed(value) if isinstance(value, str) else value
 
 
 def _email_filter(value):

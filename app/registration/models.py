@@ -28,6 +28,9 @@ class PersonFields:
     kana: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254))
     email_normalized: Mapped[str] = mapped_column(String(254), index=True)
+    # The matching key of name, kana, e-mail, organisation and department (never shown):
+    # every search of people compares it (core.text.matching_key; issue 9 §5).
+    search_key: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
     category: Mapped[str] = mapped_column(String(20))  # pref, muni, kouseikyoku, …
     category_other: Mapped[str] = mapped_column(String(100), default="")
@@ -127,11 +130,13 @@ class WaitlistEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
-    # waiting → offered → accepted | expired; withdrawn at any time.
+    # waiting → offered → accepted | declined | expired; withdrawn at any time
+    # (the registration's lifecycle: app/registration/lifecycle.py).
     STATUSES = {
         "waiting": "順番待ち",
         "offered": "席をご案内中（回答待ち）",
         "accepted": "ウェビナーに切替済み",
+        "declined": "辞退（YouTubeのまま）",
         "expired": "回答期限切れ",
         "withdrawn": "取下げ",
     }

@@ -183,6 +183,15 @@ def accept_offer(token: str):
     )
 
 
+@bp.post("/r/<token>/decline-offer")
+def decline_offer(token: str):
+    return _personal_action(
+        token,
+        waitlist_service.decline_offer,
+        "ウェビナー参加のご案内を辞退しました。引き続きYouTubeライブ配信でご参加ください。",
+    )
+
+
 @bp.post("/r/<token>/switch")
 def switch(token: str):
     registration = _registration_or_404(token)

@@ -24,7 +24,9 @@ def test_registration_needs_the_forms_token(client, db, event):
         "consent": "y",
     }
     forged = client.post("/register", data=data)
-    assert forged.status_code == 400
+    # The form comes back with what was typed and an explanation (issue 9 §3; was a bare 400)
+    assert "安全のため送信を受け付けませんでした" in forged.get_data(as_text=True)
+    assert 'value="鈴木 一郎"' in forged.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
     page = client.get("/register").get_data(as_text=True)
     data["csrf_token"] = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)

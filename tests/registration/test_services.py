@@ -38,14 +38,15 @@ def test_registration_is_normalised_and_mailed_with_its_personal_link(db, event,
         phone="０３－１２３４－５６７８",
     )
     registration = individual.register_for_training1(event, "webinar", person)
-    assert (registration.name, registration.kana) == ("山田 太郎", "ヤマダ タロウ")
+    # names as typed, the full-width space kept (issue 9 §5; this asserted "山田 太郎" before)
+    assert (registration.name, registration.kana) == ("山田　太郎", "ヤマダ　タロウ")
     assert registration.email_normalized == "yamada@city.example.jp"
     assert registration.phone == "03-1234-5678"
     assert registration.municipality.full_name == "東京都千代田区"
     mail = db.session.scalars(select(OutboxMessage)).one()
     assert mail.to_addr == registration.email
     assert f"/r/{registration.token}" in mail.body
-    for text in ("ウェビナー参加", "市町村担当者", "東京都千代田区", "山田 太郎"):
+    for text in ("ウェビナー参加", "市町村担当者", "東京都千代田区", "山田　太郎"):
         assert text in mail.body
     assert len(registration.token) >= 43  # 256 random bits
 

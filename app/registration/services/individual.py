@@ -11,7 +11,7 @@ from app.core import audit
 from app.core.jpdates import now_utc
 from app.events.models import Channel, Event
 from app.extensions import db
-from app.registration import rules
+from app.registration import lifecycle, rules
 from app.registration.models import Registration
 from app.registration.rules import RegistrationError
 from app.registration.services.notify import mail_registration
@@ -26,12 +26,15 @@ from app.registration.services.seats import facts, seats_taken, take_seat
 from app.registration.services.waitlist import (
     offer_freed_seats,
     queue_for_webinar,
+    state_of,
     waitlist_position,
 )
 
 AUDIT_ACTIONS = audit.actions(
     {
         "admit_over_capacity": "定員超過で受付",
+        "register_by_staff": "事務局による申込入力",
+        "move_over_capacity": "定員超過で参加方法の変更",
         "import_registrations": "研修会議Ⅰ申込のExcel取込",
         "move_channel": "参加方法の変更",
         "cancel_registration": "申込の取消",
@@ -102,6 +105,8 @@ def _register(
     """The registration without its commit: checks, seat, row, waiting list, mail."""
     data = data.normalised()
     channel = _individual_channel(event, channel_code)
+    action = "register_webinar" if channel.kind == "webinar" else "register_youtube"
+    lifecycle.registration_step("new", "admit_over_capacity" if over_capacity_reason else action)
     if source == "web":
         rules.check_open(facts(channel), now)
     rules.check_eligible(facts(channel), data.category)
@@ -114,7 +119,8 @@ def _register(
         taken = take_seat(channel, now, over_capacity=bool(over_capacity_reason))
         registration.over_capacity = taken >= channel.capacity
     db.session.add(registration)
-    entry = queue_for_webinar(event, registration, now) if join_waitlist else None
+    queue = join_waitlist and channel.kind != "webinar"  # a webinar seat needs no queue
+    entry = queue_for_webinar(event, registration, now) if queue else None
     if over_capacity_reason:
         audit.record(
             "admit_over_capacity",
@@ -122,9 +128,13 @@ def _register(
             over_capacity_reason,
             event_id=event.id,
         )
+    elif source == "console":
+        audit.record("register_by_staff", f"{channel.label} {data.name}", "", event_id=event.id)
     flush_or_duplicate()
     position = waitlist_position(entry) if entry is not None else None
     mail_registration(registration, "registration_received.txt", position=position)
+    if entry is not None:
+        offer_freed_seats(entry.channel, now)
     return registration
 
 
@@ -146,8 +156,7 @@ def update_registration(
     """Change one's own details until the channel's deadline (commits)."""
     now = now or now_utc()
     data = data.normalised()
-    if not registration.is_active:
-        raise RegistrationError("取り消されたお申込みは変更できません。")
+    lifecycle.registration_step(state_of(registration, now), "edit")
     rules.check_open(facts(registration.channel), now)
     rules.check_eligible(facts(registration.channel), data.category)
     municipality = check_person(data)
@@ -173,8 +182,9 @@ def switch_channel(
     admit over capacity with a reason. A seat left on the webinar is offered to the waiting list.
     """
     now = now or now_utc()
-    if not registration.is_active:
-        raise RegistrationError("取り消されたお申込みは変更できません。")
+    action = ("move_over_capacity" if over_capacity_reason else "move") if by_staff else "switch"
+    state = state_of(registration, now)
+    lifecycle.registration_step(state, action)
     target = _individual_channel(registration.event, channel_code)
     source = registration.channel
     if target.id == source.id:
@@ -182,27 +192,32 @@ def switch_channel(
     if not by_staff:
         rules.check_open(facts(target), now)
     rules.check_eligible(facts(target), registration.category)
-    for ch in sorted((source, target), key=lambda c: c.id):  # fixed lock order
+    entry = registration.open_waitlist_entry
+    channels = {source, target} | ({entry.channel} if entry is not None else set())
+    for ch in sorted(channels, key=lambda c: c.id):  # fixed lock order
         if ch.capacity is not None:
             ch.lock()
+    if entry is not None:
+        # Leaving the waiting list (or an offer) first: an offered seat is the one taken now.
+        entry.status = "withdrawn"
+        db.session.flush()
     if target.capacity is not None:
         taken = take_seat(target, now, over_capacity=bool(over_capacity_reason))
         registration.over_capacity = taken >= target.capacity
-        entry = registration.open_waitlist_entry
-        if entry is not None:
-            entry.status = "withdrawn"
     registration.channel = target
     db.session.flush()
-    if source.capacity is not None:
-        registration.over_capacity = False
-        offer_freed_seats(source, now)
-    if by_staff:
+    for ch in sorted(channels - {target}, key=lambda c: c.id):
+        if ch.capacity is not None:
+            if ch is source:
+                registration.over_capacity = False
+            offer_freed_seats(ch, now)
+    change = f"{source.label} → {target.label} {over_capacity_reason}".strip()
+    if by_staff and over_capacity_reason:
         audit.record(
-            "move_channel",
-            f"{registration.name}",
-            f"{source.label} → {target.label} {over_capacity_reason}".strip(),
-            event_id=registration.event_id,
+            "move_over_capacity", registration.name, change, event_id=registration.event_id
         )
+    elif by_staff:
+        audit.record("move_channel", registration.name, change, event_id=registration.event_id)
     mail_registration(registration, "channel_switched.txt")
     db.session.commit()
     return registration
@@ -215,20 +230,23 @@ def cancel_registration(
     by_staff: bool = False,
     reason: str = "",
 ) -> Registration:
-    """Cancel; a freed webinar seat goes to the first in the waiting list (commits)."""
+    """Cancel; a freed webinar seat (a seat taken or a seat offered) goes to the first in the
+    waiting list (commits)."""
     now = now or now_utc()
-    if not registration.is_active:
-        raise RegistrationError("既に取り消されています。")
-    channel = registration.channel
-    if channel.capacity is not None:
+    lifecycle.registration_step(
+        state_of(registration, now), "cancel_by_staff" if by_staff else "cancel"
+    )
+    entry = registration.open_waitlist_entry
+    channels = {registration.channel} | ({entry.channel} if entry is not None else set())
+    channels = sorted((c for c in channels if c.capacity is not None), key=lambda c: c.id)
+    for channel in channels:
         channel.lock()
     registration.status = "cancelled"
     registration.cancelled_at = now
-    entry = registration.open_waitlist_entry
     if entry is not None:
         entry.status = "withdrawn"
     db.session.flush()
-    if channel.capacity is not None:
+    for channel in channels:
         offer_freed_seats(channel, now)
     if by_staff:
         audit.record(

@@ -11,7 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.models import Municipality
-from app.core.text import normalise_email, normalise_phone, normalise_text, to_katakana
+from app.core.text import (
+    as_typed,
+    normalise_email,
+    normalise_phone,
+    normalise_text,
+    search_key,
+    to_katakana,
+)
 from app.events.models import Event
 from app.extensions import db
 from app.registration import rules
@@ -36,19 +43,20 @@ class PersonData:
     category_other: str = ""
 
     def normalised(self) -> PersonData:
-        """NFKC everywhere, kana to katakana, e-mail folded, phone digits and hyphens."""
+        """Names and 所属 as typed (``as_typed``: 塚 U+FA10, the full-width space and （） kept),
+        kana to katakana, e-mail NFKC without spaces, phone digits and hyphens (issue 9 §5)."""
         return PersonData(
-            name=normalise_text(self.name),
+            name=as_typed(self.name),
             kana=to_katakana(self.kana),
             email=normalise_text(self.email).replace(" ", ""),
             category=self.category,
             prefecture_code=(self.prefecture_code or "").strip(),
             municipality_code=(self.municipality_code or "").strip(),
-            organisation=normalise_text(self.organisation),
-            department=normalise_text(self.department),
-            occupation=normalise_text(self.occupation),
+            organisation=as_typed(self.organisation),
+            department=as_typed(self.department),
+            occupation=as_typed(self.occupation),
             phone=normalise_phone(self.phone),
-            category_other=normalise_text(self.category_other),
+            category_other=as_typed(self.category_other),
         )
 
 
@@ -70,9 +78,16 @@ def apply_person(target, data: PersonData, municipality: Municipality | None) ->
         if f.name != "municipality_code":
             setattr(target, f.name, getattr(data, f.name))
     target.email_normalized = normalise_email(data.email)
+    target.search_key = person_search_key(data)
     target.municipality_code = municipality.code if municipality else None
     if municipality:
         target.prefecture_code = municipality.prefecture_code
+
+
+def person_search_key(data) -> str:
+    """The matching key of a person (``core.text.search_key``): 氏名, ふりがな, メール, 所属,
+    部署名 — what the console's searches look in."""
+    return search_key(data.name, data.kana, data.email, data.organisation, data.department)
 
 
 def refuse_duplicate_email(event: Event, email: str, exclude_id: int | None = None) -> None:

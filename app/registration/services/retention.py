@@ -18,7 +18,7 @@ AUDIT_ACTIONS = audit.actions({"anonymise_event": "個人情報の削除"})
 def anonymise_event(event: Event) -> int:
     """Erase the personal data of an event's registrants and team members (commits).
 
-    Names, kana, e-mail, phone, department and occupation are blanked; categories, channels,
+    Names, kana, e-mail, phone, department, occupation and the matching key are blanked; categories, channels,
     municipalities and states stay, so the figures of the report stay reproducible.
     Returns the number of people anonymised.
     """
@@ -32,6 +32,7 @@ def anonymise_event(event: Event) -> int:
             f"deleted-{type(person).__name__.lower()}-{person.id}@invalid"
         )
         person.phone = person.department = person.occupation = person.category_other = ""
+        person.search_key = ""  # the matching key holds the name and e-mail too
     audit.record("anonymise_event", event.slug, f"{len(people)}名", event.id)
     db.session.commit()
     return len(people)

@@ -15,7 +15,7 @@ from app.core.models import Municipality
 from app.core.text import normalise_email
 from app.events.models import Channel, Event
 from app.extensions import db
-from app.registration import rules
+from app.registration import lifecycle, rules
 from app.registration.models import Team, TeamMember, venue_headcount
 from app.registration.rules import DuplicateError, RegistrationError
 from app.registration.services.notify import mail_member
@@ -83,6 +83,7 @@ def apply_team(
     now = now or now_utc()
     members = [m.normalised() for m in members]
     channel = _venue_channel(event, channel_code)
+    lifecycle.team_step("new", "apply")
     rules.check_open(facts(channel), now)
     municipality, member_municipalities = _check_team(channel, municipality_code, members)
     existing = db.session.scalar(
@@ -121,15 +122,19 @@ def update_team(team: Team, members: list[PersonData], now: datetime | None = No
 
     Members are matched by e-mail: a kept member keeps his or her personal link, a new one is
     mailed, a removed one is told. A 受付済 team that no longer fits the target becomes 選定中.
+    After the secretariat's decision (参加決定・人数調整) members may be removed or replaced but
+    not added: a larger team is refused (``lifecycle.team_step``, decisions.md: issue 9).
     """
     now = now or now_utc()
     members = [m.normalised() for m in members]
     channel = team.channel
-    if team.status in ("declined", "cancelled"):
-        raise RegistrationError("このお申込みは変更できません。")
+    lifecycle.team_step(team.status, "edit")
     rules.check_open(facts(channel), now)
     _, member_municipalities = _check_team(channel, team.municipality_code, members)
     channel.lock()
+    db.session.refresh(team)
+    action = lifecycle.team_edit_action(team.status, len(team.active_members), len(members))
+    after = lifecycle.team_step(team.status, action)
     current = {m.email_normalized: m for m in team.active_members}
     kept_or_new: list[TeamMember] = []
     for position, (data, municipality) in enumerate(
@@ -148,9 +153,11 @@ def update_team(team: Team, members: list[PersonData], now: datetime | None = No
         removed.is_representative = False
         mail_member(team, removed, "team_member_removed.txt", kind="team_removed")
     db.session.flush()
-    if team.status == "received":
+    if after == "fit":
         others = venue_headcount(channel.id, rules.TEAM_COUNTED_STATUSES) - len(kept_or_new)
         team.status = rules.team_status_on_apply(others, len(kept_or_new), channel.capacity)
+    else:
+        team.status = after
     for member in kept_or_new:
         mail_member(team, member, "team_changed.txt")
     db.session.commit()
@@ -162,13 +169,14 @@ def decide_team(
 ) -> Team:
     """The secretariat decides a 選定中 team: 参加決定, 人数調整 (naming who stays) or 見送り.
 
-    The 代表者 is mailed the decision; the action is written to the audit log (commits).
+    The 代表者 is mailed the decision, and each member 人数調整 leaves out is told; the action is
+    written to the audit log (commits).
     """
     if decision not in rules.TEAM_DECISIONS:
         raise RegistrationError("決定内容を選択してください。", field="decision")
-    if team.status in ("cancelled",):
-        raise RegistrationError("取り消された申込みです。")
     team.channel.lock()
+    db.session.refresh(team)
+    lifecycle.team_step(team.status, f"decide_{decision}")
     if decision == "adjusted":
         keep = set(keep_member_ids or [])
         staying = [m for m in team.active_members if m.id in keep]
@@ -182,6 +190,13 @@ def decide_team(
         for member in team.active_members:
             if member.id not in keep:
                 member.status = "removed"
+                mail_member(
+                    team,
+                    member,
+                    "team_member_removed.txt",
+                    kind="team_removed",
+                    by_secretariat=True,
+                )
     team.status = decision
     team.decided_at = now_utc()
     db.session.flush()
@@ -196,9 +211,9 @@ def decide_team(
 
 def cancel_team(team: Team, *, by_staff: bool = False, reason: str = "") -> Team:
     """Withdraw a team's application (commits); every member is told."""
-    if team.status == "cancelled":
-        raise RegistrationError("既に取り消されています。")
     team.channel.lock()
+    db.session.refresh(team)
+    lifecycle.team_step(team.status, "cancel_by_staff" if by_staff else "cancel")
     team.status = "cancelled"
     if by_staff:
         audit.record("cancel_team", team.municipality.full_name, reason, team.event_id)
