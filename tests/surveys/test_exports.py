@@ -14,7 +14,7 @@ from sqlalchemy import select
 from werkzeug.routing import AnyConverter
 
 from app.core.jpdates import to_jst
-from app.core.text import CONTROL_IN_TEXT, normalise_text
+from app.core.text import CONTROL_IN_TEXT, as_typed
 from app.registration.models import Registration
 from app.surveys import services
 from app.surveys.definition import AnswerError
@@ -23,6 +23,7 @@ from tests.surveys.conftest import web_answer
 
 FORMULA = "=1+1 資料を事前に配布してほしい"
 LEADERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+ONE_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -265,13 +266,14 @@ def _store_everything(client, staff, db, event):
     people: list[str] = []
     # the public registration form
     for n, value in enumerate(values):
-        if value in control:
+        # one-line boxes take no control character at all, not even a line break
+        if ONE_LINE_CONTROL.search(value):
             refused = client.post(
                 "/register",
                 data={"channel": "youtube", "name": value[:100], "consent": "y"},
             )
             assert "制御文字" in refused.get_data(as_text=True), value
-            value = CONTROL_IN_TEXT.sub("", value)  # typed again without it
+            value = ONE_LINE_CONTROL.sub("", value)  # typed again without it
         response = client.post(
             "/register",
             data={
@@ -391,8 +393,8 @@ def _store_everything(client, staff, db, event):
     count = len(values) + len(excel_values) + len(HOSTILE)
     assert len(db.session.scalars(select(SurveyResponse)).all()) == count
 
-    def form(value):  # what the registration forms keep: NFKC, folded spaces
-        return normalise_text(value)
+    def form(value):  # what the registration forms keep: the text as typed (issue 9 §5)
+        return as_typed(value)
 
     def answer(value):  # what the questionnaire keeps: one line end, trimmed
         return value.replace("\r\n", "\n").strip()
