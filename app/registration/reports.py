@@ -143,6 +143,17 @@ def attendance_table(event: Event) -> dict:
     }
 
 
+def attended_totals(event: Event) -> tuple[int, int]:
+    """(研修会議Ⅰ webinar attendees from its report, 研修会議Ⅱ people checked in at the venues);
+    (0, 0) while nothing records attendance. YouTube viewers cannot be known and are in neither."""
+    registrations, members = _attended(event)
+    webinar = {c.id for c in event.individual_channels if c.kind == "webinar"}
+    return (
+        sum(n for (cid, _), n in registrations.items() if cid in webinar),
+        sum(members.values()),
+    )
+
+
 def stages_table(event: Event) -> list[dict]:
     """申込・決定・参加 side by side, per channel (decisions.md 10).
 

@@ -14,6 +14,7 @@ from app.core.mail import queue_mail, render_mail
 from app.core.models import OutboxMessage, StaffUser
 from app.events.models import Event
 from app.extensions import db
+from app.registration import reports
 from app.registration.models import Registration, Team, TeamMember
 from app.registration.rules import TEAM_COUNTED_STATUSES, TEAM_STATUS_LABELS
 from app.surveys import qr, sheets, tabulation
@@ -253,7 +254,7 @@ def response_denominators(event: Event) -> dict[str, RateBase]:
     counted = "・".join(TEAM_STATUS_LABELS[s] for s in TEAM_COUNTED_STATUSES)
     names = {t.code: t.name for t in event.trainings}
     n1, n2 = names.get("t1", "研修会議Ⅰ"), names.get("t2", "研修会議Ⅱ")
-    return {
+    bases = {
         "t1": RateBase(t1, f"{n1}の有効な申込者"),
         "t2": RateBase(t2, f"{n2}の参加団体（{counted}）の参加者", undecided),
         "all": RateBase(
@@ -262,6 +263,16 @@ def response_denominators(event: Event) -> dict[str, RateBase]:
             undecided,
         ),
     }
+    # Against attendees, once attendance is recorded (decisions.md 10: 申込・決定・参加 apart).
+    webinar, venues = reports.attended_totals(event)
+    if webinar:
+        bases["t1_attended"] = RateBase(
+            webinar,
+            f"{n1}のウェビナー当日参加者（出席者レポートで確認。YouTube視聴者は把握できないため含みません）",
+        )
+    if venues:
+        bases["t2_attended"] = RateBase(venues, f"{n2}の当日参加者（受付で出席を確認）")
+    return bases
 
 
 @dataclass

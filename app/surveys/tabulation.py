@@ -435,10 +435,22 @@ def rates_table(
         (f"{n2}参加者（F3で参加と回答）", t2, "t2", f"F3で{n2}に参加したと回答した人数"),
         ("申込者全体（重複を除く）", n, "all", "回答全体"),
     ]
+    attended_rows = [
+        (
+            f"{n1}当日参加者（ウェビナー）",
+            t1,
+            "t1_attended",
+            f"F3で{n1}に参加したと回答した人数（YouTube視聴者を含む）",
+        ),
+        (f"{n2}当日参加者", t2, "t2_attended", f"F3で{n2}に参加したと回答した人数"),
+    ]
+    rows += [row for row in attended_rows if row[2] in denominators]
     counts = {
         "t1": f"{n1}の有効な申込者",
         "t2": f"{n2}の参加団体の参加者",
         "all": f"{n1}の申込者と{n2}の参加団体の参加者（メールアドレスの重複を除く）",
+        "t1_attended": f"{n1}のウェビナー当日参加者",
+        "t2_attended": f"{n2}の当日参加者",
     }
     table = Table(
         "rates",
