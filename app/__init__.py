@@ -196,8 +196,10 @@ def register_mail_defaults() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.core.views import bp as core_bp
+    from app.events.console import init_app as init_events_console
     from app.groupwork import init_app as init_groupwork
     from app.registration.console import bp as registration_console_bp
+    from app.registration.services.seats import channel_overview
     from app.registration.views import bp as registration_bp
     from app.surveys import init_app as init_surveys
 
@@ -205,6 +207,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration_console_bp)
     init_groupwork(app)
     init_surveys(app)
+    init_events_console(app, channel_overview)
     app.register_blueprint(core_bp)  # last: its 「アカウント」 ends the console's navigation
 
 

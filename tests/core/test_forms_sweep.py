@@ -120,6 +120,9 @@ def everything(db, event, make_registration, make_team, tokyo_teams):  # noqa: F
         "venue_code": venue_of(event).code,
         "number": table.number,
         "slug": event.slug,
+        "event_id": event.id,
+        "channel_id": event.channel("webinar").id,
+        "venue_id": venue_of(event).id,
     }
 
 
