@@ -1,21 +1,32 @@
 """「研修会議の設定」 in the console (issue 10 §1): the events, the one the public site shows,
 「前年度から作成」, and the pages that edit an event's settings, channels and venues.
 
-The seats taken of each channel come from ``registration.services.seats.channel_overview``,
-which the app factory hands to ``init_app`` (the event layer does not import registration).
+The seats taken of each channel come from ``registration.services.seats.channel_overview``
+and the figures of 「年度比較」 from ``registration.reports.applicants_table``, which the app
+factory hands to ``init_app`` (the event layer does not import registration).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from sqlalchemy import select
 
+from app.core import spreadsheets
 from app.core.auth import staff_required
 from app.core.forms import ActionForm, show_error, to_choices
 from app.core.templating import register_console_nav
-from app.events import services
+from app.events import comparison, services
 from app.events.forms import ChannelForm, CloneForm, EventForm, VenueForm
 from app.events.models import Channel, Event, Venue, current_event
 from app.events.services import EventError, fiscal_year_label
@@ -23,19 +34,28 @@ from app.extensions import db
 
 bp = Blueprint("events_console", __name__, url_prefix="/console/events")
 ROLES = ("secretariat",)  # 管理者 always passes
+COMPARE_ROLES = ("secretariat", "analyst")
 OVERVIEW_KEY = "events.channel_overview"
+FIGURES_KEY = "events.applicants_table"
 
 
-def init_app(app, channel_overview: Callable[[Event], list[dict]]) -> None:
+def init_app(
+    app,
+    channel_overview: Callable[[Event], list[dict]],
+    applicants_table: Callable[[Event], dict],
+) -> None:
     """Register the blueprint; ``channel_overview(event)`` gives each channel's seats
-    (``[{"channel": Channel, "taken": int, …}]``)."""
+    (``[{"channel": Channel, "taken": int, …}]``), ``applicants_table(event)`` an event's
+    figures for 「年度比較」 (``registration.reports.applicants_table``)."""
     app.extensions[OVERVIEW_KEY] = channel_overview
+    app.extensions[FIGURES_KEY] = applicants_table
     app.register_blueprint(bp)
 
 
 @bp.record_once
 def _nav(state):
     register_console_nav(state.app, "研修会議の設定", "events_console.index", ROLES)
+    register_console_nav(state.app, "年度比較", "events_console.compare", COMPARE_ROLES)
 
 
 def _taken(event: Event) -> dict[int, int]:
@@ -188,3 +208,24 @@ def venue(event_id: int, venue_id: int):
             _changed_message(changed)
             return redirect(url_for(".edit", event_id=event.id))
     return render_template("events/venue.html", event=event, venue=v, form=form, past=past)
+
+
+def _comparison() -> dict:
+    figures = current_app.extensions[FIGURES_KEY]
+    events = db.session.scalars(select(Event).order_by(Event.fiscal_year, Event.id)).all()
+    return comparison.compare([(fiscal_year_label(e.fiscal_year), figures(e)) for e in events])
+
+
+@bp.route("/compare")
+@staff_required(*COMPARE_ROLES)
+def compare():
+    """「年度比較」: registrations by channel × 参加区分 and teams and people per venue, the
+    years side by side."""
+    return render_template("events/compare.html", data=_comparison())
+
+
+@bp.route("/compare.xlsx")
+@staff_required(*COMPARE_ROLES)
+def compare_xlsx():
+    body = comparison.comparison_xlsx(_comparison())
+    return Response(body, headers=spreadsheets.download_headers("年度比較.xlsx"))
