@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from app.core import audit
 from app.core.jpdates import (
-    JST,
     format_date,
     format_datetime,
     now_utc,
     shift_weeks,
     to_jst,
     wareki_year,
+    weekday_ja,
 )
 from app.events.models import Channel, Event, ProgrammeItem, Training, Venue
 from app.extensions import db
@@ -63,11 +63,19 @@ def training1_day(event: Event) -> date | None:
 
 
 def weeks_to(source: Event, training1_date: date) -> int:
-    """Whole weeks from ``source``'s 研修会議Ⅰ day to ``training1_date`` (rounded)."""
+    """Whole weeks from ``source``'s 研修会議Ⅰ day to ``training1_date``. EventError (field
+    ``training1_date``) when the source has no 研修会議Ⅰ or the day is another weekday: every
+    date moves by whole weeks, so a deadline stays before its day."""
     old = training1_day(source)
     if old is None:
         raise EventError("元の研修会議に研修会議Ⅰの日程がありません。", "training1_date")
-    return round((training1_date - old).days / 7)
+    if old.weekday() != training1_date.weekday():
+        raise EventError(
+            f"研修会議Ⅰの開催日は、元の研修会議と同じ{weekday_ja(old)}曜日にしてください"
+            "（他の日程を週単位で移し、曜日をそろえるためです）。",
+            "training1_date",
+        )
+    return (training1_date - old).days // 7
 
 
 def clone_event(
@@ -75,8 +83,8 @@ def clone_event(
 ) -> Event:
     """Copy an event into another year (「前年度から作成」 and ``flask clone-event``): every date
     moves by the same whole weeks (same weekdays, same JST times) — the weeks from the source's
-    研修会議Ⅰ day to ``training1_date`` when given, else the years' difference; 研修会議Ⅰ itself
-    is held on ``training1_date``. The event's texts name the new 年度 (令和５年度 → 令和６年度),
+    研修会議Ⅰ day to ``training1_date`` (same weekday, see ``weeks_to``) when given, else the
+    years' difference. The event's texts name the new 年度 (令和５年度 → 令和６年度),
     every setting is copied, nothing registered is (commits, audited).
 
     Raises EventError when the slug or the fiscal year is taken. Dates typed into free text are
@@ -142,10 +150,6 @@ def clone_event(
         )
         for attr in ("opens_at", "closes_at", "starts_at", "ends_at"):
             setattr(new, attr, shift_weeks(getattr(ch, attr), weeks))
-        if training1_date is not None and ch.training.code == "t1":
-            for attr in ("starts_at", "ends_at"):
-                clock = to_jst(getattr(ch, attr)).time()
-                setattr(new, attr, datetime.combine(training1_date, clock, tzinfo=JST))
         new.training = training_map[ch.training_id]
         new.venue = venue_map.get(ch.venue_id) if ch.venue_id else None
         clone.channels.append(new)

@@ -46,15 +46,20 @@ def test_clone_from_the_console_moves_every_date_by_whole_weeks_and_switches_the
 ):
     staff(client, "secretariat")
     old_day = training1_day(event)
-    new_day = old_day + timedelta(weeks=52, days=2)  # not the same weekday: whole weeks kept
+    data = {"source": event.id, "fiscal_year": 2024, "slug": "fy2024"}
+    # Another weekday would put a deadline after its day: refused, saying why.
+    other = old_day + timedelta(weeks=52, days=2)
     response = client.post(
-        "/console/events/clone",
-        data={
-            "source": event.id,
-            "fiscal_year": 2024,
-            "slug": "fy2024",
-            "training1_date": new_day.isoformat(),
-        },
+        "/console/events/clone", data={**data, "training1_date": other.isoformat()}
+    )
+    assert response.status_code == 422
+    assert (
+        f"研修会議Ⅰの開催日は、元の研修会議と同じ{weekday_ja(old_day)}曜日にしてください"
+        in _text(response)
+    )
+    new_day = old_day + timedelta(weeks=52)
+    response = client.post(
+        "/console/events/clone", data={**data, "training1_date": new_day.isoformat()}
     )
     assert response.status_code == 302, _text(response)
     clone = db.session.scalar(select(Event).where(Event.slug == "fy2024"))
@@ -62,7 +67,7 @@ def test_clone_from_the_console_moves_every_date_by_whole_weeks_and_switches_the
     assert training1_day(clone) == new_day
     t1 = clone.channel("webinar")
     assert to_jst(t1.starts_at).time() == to_jst(event.channel("webinar").starts_at).time()
-    for code in ("t2_tokyo", "t2_osaka"):
+    for code in ("webinar", "youtube", "t2_tokyo", "t2_osaka"):
         old, new = event.channel(code), clone.channel(code)
         assert new.starts_at - old.starts_at == timedelta(weeks=52)
         assert weekday_ja(new.starts_at) == weekday_ja(old.starts_at)
