@@ -66,7 +66,8 @@ class StaffCreateForm(BaseForm):
             max_length(100, "ログインID"),
         ],
     )
-    role = SelectField("役割", choices=to_choices(StaffUser.ROLES.items()), validate_choice=True)
+    # 管理者 is chosen on purpose, never by default.
+    role = SelectField("役割", choices=to_choices(StaffUser.ROLES.items()), default="secretariat")
 
 
 class StaffRoleForm(BaseForm):

@@ -36,6 +36,8 @@ def test_admin_creates_an_account_whose_owner_sets_the_password_through_a_one_ti
     app, client, db, staff
 ):
     staff(client, "admin")
+    page = client.get("/console/staff").get_data(as_text=True)
+    assert '<option selected value="secretariat">事務局</option>' in page
     response = client.post(
         "/console/staff/new", data={"name": "分析 一郎", "login": "analyst1", "role": "analyst"}
     )
