@@ -207,9 +207,12 @@ def register_mail_defaults() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.core.views import bp as core_bp
+    from app.events.console import init_app as init_events_console
     from app.groupwork import init_app as init_groupwork
     from app.reception import init_app as init_reception
     from app.registration.console import bp as registration_console_bp
+    from app.registration.reports import applicants_table
+    from app.registration.services.seats import channel_overview
     from app.registration.views import bp as registration_bp
     from app.surveys import init_app as init_surveys
 
@@ -218,6 +221,7 @@ def register_blueprints(app: Flask) -> None:
     init_groupwork(app)
     init_surveys(app)
     init_reception(app)
+    init_events_console(app, channel_overview, applicants_table)
     app.register_blueprint(core_bp)  # last: its 「アカウント」 ends the console's navigation
 
 

@@ -114,13 +114,24 @@ def register_commands(app: Flask) -> None:
     @click.argument("source_slug")
     @click.argument("fiscal_year", type=int)
     @click.argument("slug")
-    def clone_event_cmd(source_slug, fiscal_year, slug):
-        """Copy an event's settings and programme into another fiscal year."""
+    @click.option(
+        "--training1-date",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="研修会議Ⅰの開催日（YYYY-MM-DD）。他の日程は同じ週数だけ移ります",
+    )
+    def clone_event_cmd(source_slug, fiscal_year, slug, training1_date):
+        """Copy an event's settings and programme into another fiscal year (the service of
+        the console's 「前年度から作成」)."""
         from app.events.models import Event
-        from app.events.services import clone_event
+        from app.events.services import EventError, clone_event
 
         source = db.session.scalar(select(Event).where(Event.slug == source_slug))
         if source is None:
             raise click.ClickException(f"イベント {source_slug} がありません。")
-        clone = clone_event(source, fiscal_year, slug)
+        try:
+            clone = clone_event(
+                source, fiscal_year, slug, training1_date.date() if training1_date else None
+            )
+        except EventError as exc:
+            raise click.ClickException(exc.message) from None
         click.echo(f"{clone.slug} を作成しました。")

@@ -1,5 +1,6 @@
 """Staff accounts and console sessions: login, role checks, logout everywhere, password change,
-disabling an account.
+disabling an account; creating accounts, changing a role and one-time password-reset links
+(issue 10 §3).
 
 A console session is the signed cookie plus the account's ``session_version`` it was issued
 with (decisions.md: Staff sessions). Logout, a password change and disabling bump the version,
@@ -10,27 +11,56 @@ nobody can lock a staff member out.
 
 from __future__ import annotations
 
+import hashlib
+import re
+from datetime import datetime, timedelta
 from functools import cache, wraps
 
 from flask import abort, session
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import ForeignKey, String, delete, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.core import audit
+from app.core.db import UTCDateTime
+from app.core.jpdates import now_utc
 from app.core.models import StaffUser
+from app.core.tokens import new_token
 from app.extensions import db, login_manager
 
 SESSION_VERSION_KEY = "staff_session_version"
 MIN_PASSWORD_LENGTH = 10
+# A password-reset (or first-password) link works once, for this long.
+RESET_LINK_HOURS = 24
+LOGIN_PATTERN = re.compile(r"^[A-Za-z0-9._-]{3,100}$")
 
 AUDIT_ACTIONS = audit.actions(
     {
         "staff.password": "パスワードの変更",
         "staff.disable": "アカウントの無効化",
         "staff.enable": "アカウントの有効化",
+        "staff.create": "アカウントの作成",
+        "staff.role": "役割の変更",
+        "staff.reset_link": "パスワード再設定リンクの発行",
+        "staff.reset_done": "パスワードの再設定",
     }
 )
+
+
+class PasswordReset(db.Model):
+    """A one-time link to set an account's password: only the SHA-256 of the link's token is
+    stored, so a copy of the database opens no account. Used once, within ``expires_at``."""
+
+    __tablename__ = "staff_password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    staff: Mapped[StaffUser] = relationship()
 
 
 @login_manager.user_loader
@@ -145,6 +175,99 @@ def set_active(user: StaffUser, active: bool, *, by: StaffUser) -> None:
     else:
         audit.record("staff.disable", f"{user.name}（{user.login}）")
     db.session.commit()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _issue_link(user: StaffUser) -> str:
+    """A new one-time token for ``user``; earlier unused links of the account stop working
+    (the caller commits)."""
+    db.session.execute(delete(PasswordReset).where(PasswordReset.staff_id == user.id))
+    token = new_token()
+    db.session.add(
+        PasswordReset(
+            staff_id=user.id,
+            token_hash=_token_hash(token),
+            expires_at=now_utc() + timedelta(hours=RESET_LINK_HOURS),
+        )
+    )
+    return token
+
+
+def create_account(login: str, name: str, role: str) -> tuple[StaffUser, str]:
+    """管理者 creates an account with a role (管理者・事務局・分析担当); nobody knows its
+    password until the person sets one through the returned one-time token
+    (``RESET_LINK_HOURS``). Commits, audited. LoginError on ``login``, ``name`` or ``role``."""
+    login, name = login.strip(), name.strip()
+    if not LOGIN_PATTERN.match(login):
+        raise LoginError(
+            "ログインIDは半角英数字と . _ - の3～100文字で入力してください。", field="login"
+        )
+    if db.session.scalar(select(StaffUser.id).where(StaffUser.login == login)):
+        raise LoginError("このログインIDは既に使われています。", field="login")
+    if not name:
+        raise LoginError("氏名を入力してください。", field="name")
+    if role not in StaffUser.ROLES:
+        raise LoginError("役割を選んでください。", field="role")
+    user = StaffUser(login=login, name=name, role=role)
+    user.set_password(new_token())  # nobody's: the person sets theirs through the link
+    db.session.add(user)
+    db.session.flush()
+    token = _issue_link(user)
+    audit.record("staff.create", f"{name}（{login}）", f"役割：{user.role_label}")
+    db.session.commit()
+    return user, token
+
+
+def set_role(user: StaffUser, role: str, *, by: StaffUser) -> None:
+    """管理者 changes an account's role; not one's own (so that 管理者 is never left without
+    one). Its sessions end so that the new role applies at once (commits, audited)."""
+    if role not in StaffUser.ROLES:
+        raise LoginError("役割を選んでください。", field="role")
+    if user.id == by.id:
+        raise LoginError("自分の役割は変更できません。", field=None)
+    if user.role == role:
+        return
+    old = user.role_label
+    user.role = role
+    user.session_version += 1
+    audit.record("staff.role", f"{user.name}（{user.login}）", f"{old} → {user.role_label}")
+    db.session.commit()
+
+
+def issue_password_reset(user: StaffUser) -> str:
+    """管理者 issues a one-time password-reset link for an account (the token of
+    ``/staff/reset/<token>``, valid ``RESET_LINK_HOURS``); the password is never sent or
+    shown. Commits, audited."""
+    token = _issue_link(user)
+    audit.record("staff.reset_link", f"{user.name}（{user.login}）")
+    db.session.commit()
+    return token
+
+
+def password_reset_of(token: str) -> PasswordReset | None:
+    """The live reset of this token (unexpired, account active), else None."""
+    reset = db.session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token))
+    )
+    if reset is None or reset.expires_at <= now_utc() or not reset.staff.active:
+        return None
+    return reset
+
+
+def reset_password(reset: PasswordReset, new: str, confirm: str) -> StaffUser:
+    """Set the password through a reset link: the link is used up and every session of the
+    account ends (commits, audited). LoginError on ``new_password`` / ``confirm``."""
+    check_new_password(new, confirm)
+    user = reset.staff
+    user.set_password(new)
+    user.session_version += 1
+    db.session.delete(reset)
+    audit.record("staff.reset_done", f"{user.name}（{user.login}）")
+    db.session.commit()
+    return user
 
 
 def create_staff(login: str, name: str, role: str, password: str) -> StaffUser:

@@ -1,7 +1,7 @@
 """Logging without secrets: personal-link tokens are masked in every request log line.
 
 A personal link (``/r/<token>``, ``/t/<token>``, ``/gw/<token>``, ``/archive/<token>``) opens
-someone's pages; access logs (werkzeug's, gunicorn's) would otherwise keep it for anyone who
+someone's pages, and a staff password-reset link (``/staff/reset/<token>``) an account; access logs (werkzeug's, gunicorn's) would otherwise keep it for anyone who
 reads the log. Pure: no Flask.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
-TOKEN_IN_PATH = re.compile(r"(/(?:r|t|gw|archive)/)[A-Za-z0-9_-]{16,}")
+TOKEN_IN_PATH = re.compile(r"(/(?:r|t|gw|archive|staff/reset)/)[A-Za-z0-9_-]{16,}")
 MASK = "***"
 # Loggers that write request lines: Flask's development server and gunicorn.
 REQUEST_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")

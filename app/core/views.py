@@ -8,6 +8,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -16,23 +17,75 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired
 
 from app.core import municipalities
 from app.core.auth import (
+    RESET_LINK_HOURS,
     LoginError,
     authenticate,
     change_password,
+    create_account,
     end_all_sessions,
+    issue_password_reset,
+    password_reset_of,
+    reset_password,
     set_active,
+    set_role,
     staff_required,
     start_session,
 )
-from app.core.forms import ActionForm, LoginForm, PasswordChangeForm, show_error
+from app.core.forms import (
+    ActionForm,
+    BaseForm,
+    LoginForm,
+    PasswordChangeForm,
+    max_length,
+    show_error,
+    to_choices,
+)
 from app.core.models import StaffUser
 from app.core.templating import register_console_nav
 from app.extensions import db, limiter
 
 bp = Blueprint("core", __name__)
+
+
+class StaffCreateForm(BaseForm):
+    """管理者 creates an account; its first password is set through a one-time link."""
+
+    name = StringField(
+        "氏名",
+        validators=[DataRequired(message="氏名を入力してください。"), max_length(100, "氏名")],
+    )
+    login = StringField(
+        "ログインID（半角英数字）",
+        validators=[
+            DataRequired(message="ログインIDを入力してください。"),
+            max_length(100, "ログインID"),
+        ],
+    )
+    # 管理者 is chosen on purpose, never by default.
+    role = SelectField("役割", choices=to_choices(StaffUser.ROLES.items()), default="secretariat")
+
+
+class StaffRoleForm(BaseForm):
+    role = SelectField("役割", choices=to_choices(StaffUser.ROLES.items()))
+
+
+class PasswordResetForm(BaseForm):
+    new_password = PasswordField(
+        "新しいパスワード（10文字以上）",
+        validators=[DataRequired(message="新しいパスワードを入力してください。"), max_length(200)],
+    )
+    confirm = PasswordField(
+        "新しいパスワード（確認）",
+        validators=[
+            DataRequired(message="確認のため、もう一度入力してください。"),
+            max_length(200),
+        ],
+    )
 
 
 @bp.route("/favicon.ico")
@@ -114,11 +167,98 @@ def password():
     return render_template("core/password.html", form=form)
 
 
+def _staff_page(form: StaffCreateForm | None = None, status: int = 200):
+    accounts = db.session.scalars(select(StaffUser).order_by(StaffUser.id)).all()
+    return render_template(
+        "core/staff.html",
+        accounts=accounts,
+        action=ActionForm(),
+        form=form or StaffCreateForm(formdata=None),
+        roles=StaffUser.ROLES,
+    ), status
+
+
+def _link_page(user: StaffUser, token: str, first: bool):
+    """The one-time link, shown once to 管理者 to hand over (never mailed with a password)."""
+    response = make_response(
+        render_template(
+            "core/staff_link.html",
+            user=user,
+            link=url_for("core.password_reset", token=token, _external=True),
+            first=first,
+            hours=RESET_LINK_HOURS,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/console/staff")
 @staff_required("admin")
 def staff_list():
-    accounts = db.session.scalars(select(StaffUser).order_by(StaffUser.id)).all()
-    return render_template("core/staff.html", accounts=accounts, action=ActionForm())
+    return _staff_page()
+
+
+@bp.post("/console/staff/new")
+@staff_required("admin")
+def staff_create():
+    form = StaffCreateForm()
+    if form.validate_on_submit():
+        try:
+            user, token = create_account(form.login.data, form.name.data, form.role.data)
+        except LoginError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            return _link_page(user, token, first=True)
+    return _staff_page(form, 422)
+
+
+@bp.post("/console/staff/<int:staff_id>/role")
+@staff_required("admin")
+def staff_role(staff_id: int):
+    user = db.session.get(StaffUser, staff_id) or abort(404)
+    form = StaffRoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        set_role(user, form.role.data, by=current_user)
+    except LoginError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"{user.name}さんの役割を{user.role_label}にしました。", "success")
+    return redirect(url_for("core.staff_list"))
+
+
+@bp.post("/console/staff/<int:staff_id>/reset")
+@staff_required("admin")
+def staff_reset(staff_id: int):
+    user = db.session.get(StaffUser, staff_id) or abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not user.active:
+        flash("無効のアカウントには発行できません。先に有効にしてください。", "error")
+        return redirect(url_for("core.staff_list"))
+    return _link_page(user, issue_password_reset(user), first=False)
+
+
+@bp.route("/staff/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def password_reset(token: str):
+    """The page of a one-time link: sets a new password (no login needed)."""
+    reset = password_reset_of(token)
+    if reset is None:
+        return render_template("core/reset_invalid.html"), 404
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            user = reset_password(reset, form.new_password.data, form.confirm.data)
+        except LoginError as exc:
+            show_error(form, exc)
+        else:
+            flash(f"{user.name}さんのパスワードを設定しました。ログインしてください。", "success")
+            return redirect(url_for("core.login"))
+    return render_template("core/reset.html", form=form, user=reset.staff)
 
 
 @bp.post("/console/staff/<int:staff_id>/active")

@@ -1,12 +1,45 @@
-"""Event use cases: copying an event into another year. Each function commits."""
+"""Event use cases: copying an event into another year, switching the current event, and
+editing an event's settings, channels and venues (issue 10 §1). Each function commits and
+records one audit entry per changed setting; refusals raise ``EventError``."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from app.core.jpdates import shift_weeks, wareki_year
+from sqlalchemy import select
+
+from app.core import audit
+from app.core.jpdates import (
+    format_date,
+    format_datetime,
+    now_utc,
+    shift_weeks,
+    to_jst,
+    wareki_year,
+    weekday_ja,
+)
 from app.events.models import Channel, Event, ProgrammeItem, Training, Venue
 from app.extensions import db
+
+AUDIT_ACTIONS = audit.actions(
+    {
+        "event.create": "研修会議の作成（前年度から）",
+        "event.current": "表示する研修会議の切替",
+        "event.update": "研修会議の設定の変更",
+        "event.channel": "参加方法の設定の変更",
+        "event.venue": "会場の設定の変更",
+    }
+)
+
+
+class EventError(Exception):
+    """A setting refused; ``message`` is Japanese, ``field`` the setting it concerns or None."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
 
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
@@ -23,12 +56,50 @@ def renamed_fiscal_year(text: str, source_year: int, fiscal_year: int) -> str:
     return text.replace(old, new).replace(old.translate(_FULL_WIDTH), new.translate(_FULL_WIDTH))
 
 
-def clone_event(source: Event, fiscal_year: int, slug: str) -> Event:
-    """Copy an event into another year: every date moves by the years' difference in whole
-    weeks (same weekdays), the event's texts name the new 年度 (令和５年度 → 令和６年度), and
-    nothing registered is copied (commits). Dates typed into free text are not moved: dates a
-    person reads are columns (a venue's emergency hours take the day of its channel)."""
-    weeks = round((fiscal_year - source.fiscal_year) * 52.18)
+def training1_day(event: Event) -> date | None:
+    """The JST day of 研修会議Ⅰ: the earliest start of its channels (None without any)."""
+    starts = [c.starts_at for c in event.channels if c.training.code == "t1"]
+    return to_jst(min(starts)).date() if starts else None
+
+
+def weeks_to(source: Event, training1_date: date) -> int:
+    """Whole weeks from ``source``'s 研修会議Ⅰ day to ``training1_date``. EventError (field
+    ``training1_date``) when the source has no 研修会議Ⅰ or the day is another weekday: every
+    date moves by whole weeks, so a deadline stays before its day."""
+    old = training1_day(source)
+    if old is None:
+        raise EventError("元の研修会議に研修会議Ⅰの日程がありません。", "training1_date")
+    if old.weekday() != training1_date.weekday():
+        raise EventError(
+            f"研修会議Ⅰの開催日は、元の研修会議と同じ{weekday_ja(old)}曜日にしてください"
+            "（他の日程を週単位で移し、曜日をそろえるためです）。",
+            "training1_date",
+        )
+    return (training1_date - old).days // 7
+
+
+def clone_event(
+    source: Event, fiscal_year: int, slug: str, training1_date: date | None = None
+) -> Event:
+    """Copy an event into another year (「前年度から作成」 and ``flask clone-event``): every date
+    moves by the same whole weeks (same weekdays, same JST times) — the weeks from the source's
+    研修会議Ⅰ day to ``training1_date`` (same weekday, see ``weeks_to``) when given, else the
+    years' difference. The event's texts name the new 年度 (令和５年度 → 令和６年度),
+    every setting is copied, nothing registered is (commits, audited).
+
+    Raises EventError when the slug or the fiscal year is taken. Dates typed into free text are
+    not moved: dates a person reads are columns (a venue's emergency hours take the day of its
+    channel)."""
+    if db.session.scalar(select(Event.id).where(Event.slug == slug)):
+        raise EventError("この識別名は既に使われています。", "slug")
+    if db.session.scalar(select(Event.id).where(Event.fiscal_year == fiscal_year)):
+        raise EventError(
+            f"{fiscal_year_label(fiscal_year)}の研修会議は既にあります。", "fiscal_year"
+        )
+    if training1_date is not None:
+        weeks = weeks_to(source, training1_date)
+    else:
+        weeks = round((fiscal_year - source.fiscal_year) * 52.18)
     columns = [c.key for c in Event.__table__.columns if c.key not in ("id", "slug", "created_at")]
     clone = Event(**{c: getattr(source, c) for c in columns})
     for column in Event.__table__.columns:
@@ -83,5 +154,192 @@ def clone_event(source: Event, fiscal_year: int, slug: str) -> Event:
         new.venue = venue_map.get(ch.venue_id) if ch.venue_id else None
         clone.channels.append(new)
     db.session.add(clone)
+    db.session.flush()
+    audit.record("event.create", clone.name, f"{source.name}から作成", event_id=clone.id)
     db.session.commit()
     return clone
+
+
+def is_past(event: Event, now: datetime | None = None) -> bool:
+    """True once every channel of the event has ended: its settings are read-only."""
+    ends = [c.ends_at for c in event.channels]
+    return bool(ends) and max(ends) < (now or now_utc())
+
+
+def set_current(event: Event) -> None:
+    """Make ``event`` the one the public site shows (commits, audited)."""
+    for other in db.session.scalars(select(Event).where(Event.is_current.is_(True))):
+        other.is_current = False
+    event.is_current = True
+    audit.record("event.current", event.name, event_id=event.id)
+    db.session.commit()
+
+
+def _shown(value) -> str:
+    """A value as the audit log writes it (dates in 令和, lists one per line)."""
+    if value is None or value == "":
+        return "（なし）"
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, list):
+        return "／".join(map(str, value)) or "（なし）"
+    return str(value)
+
+
+def _apply(obj, changes: dict, labels: dict[str, str]) -> list[tuple[str, str]]:
+    """Set each changed attribute; returns (label, 「label：old → new」) of each change, for
+    the caller's audit entries."""
+    changed = []
+    for key, value in changes.items():
+        old = getattr(obj, key)
+        if old == value:
+            continue
+        label = labels.get(key, key)
+        changed.append((label, f"{label}：{_shown(old)} → {_shown(value)}"))
+        setattr(obj, key, value)
+    return changed
+
+
+def _refuse_past(event: Event) -> None:
+    if is_past(event):
+        raise EventError("終了した研修会議の設定は変更できません（報告書の閲覧・出力はできます）。")
+
+
+def _in_order(pairs: list[tuple[str, datetime | None, str, datetime | None]]) -> None:
+    for first_key, first, second_key, second in pairs:
+        if first and second and not first < second:
+            raise EventError(f"{second_key}は{first_key}より後にしてください。", None)
+
+
+EVENT_LABELS = {
+    "name": "名称",
+    "short_name": "略称",
+    "theme": "テーマ",
+    "organiser": "主催",
+    "secretariat": "事務局",
+    "contact_email": "問い合わせ先メールアドレス",
+    "contact_phone": "問い合わせ先電話番号",
+    "contact_note": "問い合わせ先の補足",
+    "privacy_notice": "個人情報の取扱い",
+    "webinar_url": "ウェビナーURL",
+    "youtube_url": "YouTube URL",
+    "survey_opens_at": "アンケート開始日時",
+    "survey_closes_at": "アンケート締切日時",
+    "waitlist_offer_hours": "繰上げ案内の有効時間",
+    "upload_limit_mb": "アップロード上限",
+    "retention_days": "個人情報の保存日数",
+}
+
+
+def update_event(event: Event, changes: dict) -> list[str]:
+    """Change the event's own settings (keys of ``EVENT_LABELS``); returns the labels changed
+    (commits, one audit entry per change). EventError for a past event or a survey that
+    closes before it opens."""
+    _refuse_past(event)
+    opens = changes.get("survey_opens_at", event.survey_opens_at)
+    closes = changes.get("survey_closes_at", event.survey_closes_at)
+    if opens and closes and not opens < closes:
+        raise EventError("アンケート締切日時は開始日時より後にしてください。", "survey_closes_at")
+    changed = _apply(event, changes, EVENT_LABELS)
+    for _, detail in changed:
+        audit.record("event.update", event.name, detail, event_id=event.id)
+    db.session.commit()
+    return [label for label, _ in changed]
+
+
+CHANNEL_LABELS = {
+    "capacity": "定員",
+    "opens_at": "受付開始日時",
+    "closes_at": "申込締切日時",
+}
+
+
+def update_channel(channel: Channel, changes: dict, taken: int, reason: str = "") -> list[str]:
+    """Change a channel's capacity (None: 上限なし), opening and deadline; ``taken`` is the
+    seats taken now (``registration.services.seats.channel_overview``). Returns the labels
+    changed (commits, one audit entry per change, the reason in the capacity's entry).
+
+    EventError: past event; opening not before the deadline, deadline after the day itself;
+    a capacity below the seats taken without a reason (field ``reason``)."""
+    _refuse_past(channel.event)
+    opens = changes.get("opens_at", channel.opens_at)
+    closes = changes.get("closes_at", channel.closes_at)
+    if not opens < closes:
+        raise EventError("申込締切日時は受付開始日時より後にしてください。", "closes_at")
+    if not closes <= channel.starts_at:
+        raise EventError(
+            f"申込締切日時は開催日時（{format_datetime(channel.starts_at)}）までにしてください。",
+            "closes_at",
+        )
+    capacity = changes.get("capacity", channel.capacity)
+    if (
+        capacity is not None
+        and capacity != channel.capacity
+        and capacity < taken
+        and not reason.strip()
+    ):
+        raise EventError(
+            f"定員が申込済みの人数（{taken:,}名）を下回ります。変更する理由を入力してください。",
+            "reason",
+        )
+    changed = _apply(channel, changes, CHANNEL_LABELS)
+    for label, detail in changed:
+        if label == CHANNEL_LABELS["capacity"] and reason.strip():
+            detail += f"（理由：{reason.strip()}）"
+        audit.record("event.channel", channel.heading, detail, event_id=channel.event_id)
+    db.session.commit()
+    return [label for label, _ in changed]
+
+
+VENUE_LABELS = {
+    "name": "会場名",
+    "facility": "施設名",
+    "room": "部屋",
+    "postal_code": "郵便番号",
+    "address": "住所",
+    "address_note": "住所の補足",
+    "url": "地図・案内のURL",
+    "access": "交通",
+    "emergency_contact": "当日の緊急連絡先",
+    "emergency_hours": "緊急連絡の対応時間",
+    "room_rows": "会場の行数",
+    "room_cols": "会場の列数",
+    "table_count": "テーブル数",
+    "table_min": "1テーブルの最少人数",
+    "table_max": "1テーブルの最多人数",
+    "large_team_threshold": "多人数の団体（人以上）",
+    "scene_deadline": "資料２の提出期限",
+    "assignment_deadline": "資料３・４の提出期限",
+}
+
+
+def update_venue(venue: Venue, changes: dict) -> list[str]:
+    """Change a venue's texts, room grid, table sizes and pre-assignment deadlines; returns
+    the labels changed (commits, one audit entry per change).
+
+    EventError: past event; table minimum above maximum; more tables than the room grid
+    holds; 資料２ deadline not before 資料３・４'; a deadline after the venue's day."""
+    _refuse_past(venue.event)
+    get = lambda key: changes.get(key, getattr(venue, key))  # noqa: E731
+    if get("table_min") > get("table_max"):
+        raise EventError("最少人数は最多人数以下にしてください。", "table_min")
+    if get("table_count") > get("room_rows") * get("room_cols"):
+        raise EventError("テーブル数が会場の行×列に収まりません。", "table_count")
+    scene, assignment = get("scene_deadline"), get("assignment_deadline")
+    if scene and assignment and not scene <= assignment:
+        raise EventError(
+            "資料３・４の提出期限は資料２の提出期限以降にしてください。", "assignment_deadline"
+        )
+    day = [c.starts_at for c in venue.event.channels if c.venue_id == venue.id]
+    for key, value in (("scene_deadline", scene), ("assignment_deadline", assignment)):
+        if value and day and not value < min(day):
+            raise EventError(
+                f"提出期限は開催日時（{format_datetime(min(day))}）より前にしてください。", key
+            )
+    changed = _apply(venue, changes, VENUE_LABELS)
+    for _, detail in changed:
+        audit.record("event.venue", venue.name, detail, event_id=venue.event_id)
+    db.session.commit()
+    return [label for label, _ in changed]

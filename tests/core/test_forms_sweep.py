@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from app.core.auth import create_account
 from app.core.jpdates import now_utc
 from app.groupwork.assignments.services import store_team_file
 from app.groupwork.tables.services import allocate_tables, attach_sheet_photo
@@ -103,12 +104,14 @@ def everything(db, event, make_registration, make_team, tokyo_teams):  # noqa: F
     event.survey_opens_at = now_utc() - timedelta(days=1)
     event.survey_closes_at = now_utc() + timedelta(days=14)
     db.session.commit()
+    _, reset_token = create_account("reset-sweep", "再設定 花子", "secretariat")
     return {
         "token": {
             "/r/": registration.token,
             "/archive/": registration.token,
             "/t/": team.representative.token,
             "/gw/": table.token,
+            "/staff/reset/": reset_token,
         },
         "rid": registration.id,
         "tid": team.id,
@@ -120,7 +123,9 @@ def everything(db, event, make_registration, make_team, tokyo_teams):  # noqa: F
         "venue_code": venue_of(event).code,
         "number": table.number,
         "slug": event.slug,
+        "event_id": event.id,
         "channel_id": event.channel("t2_tokyo").id,
+        "venue_id": venue_of(event).id,
     }
 
 

@@ -180,7 +180,9 @@ def test_no_console_page_shows_an_internal_value(app, client, staff, every_state
         "member_id": team.active_members[0].id,
         "code": "tokyo",
         "number": 1,
+        "event_id": team.event_id,
         "channel_id": every_state["channel_id"],
+        "venue_id": team.channel.venue_id,
     }
     pattern = re.compile(
         r"(?<![A-Za-z_.:/@-])("

@@ -57,6 +57,7 @@ def test_every_response_carries_the_security_headers(app, client, staff, event, 
         ("GET /t/AbCdEfGhIjKlMnOpQrSt/assignments/pre", "GET /t/***/assignments/pre"),
         ("POST /gw/AbCdEfGhIjKlMnOpQrSt", "POST /gw/***"),
         ("GET /archive/AbCdEfGhIjKlMnOpQrSt/3", "GET /archive/***/3"),
+        ("GET /staff/reset/AbCdEfGhIjKlMnOpQrSt", "GET /staff/reset/***"),
         ("GET /survey/fy2023?ch=qr", "GET /survey/fy2023?ch=qr"),  # not a secret
         ("GET /console/teams/12", "GET /console/teams/12"),
     ],

@@ -1,0 +1,175 @@
+"""Forms of the event settings in the console (issue 10 §1). Dates are JST date-time inputs
+(``JSTDateTimeField``); every text is bounded and every number ranged (core.forms helpers)."""
+
+from __future__ import annotations
+
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Optional, Regexp
+
+from app.core.forms import BaseForm, max_length, number_range
+from app.core.jpdates import JST, to_jst
+
+DATE_TIME_FORMAT = "%Y-%m-%dT%H:%M"
+DATE_MESSAGE = "日付と時刻を正しく入力してください。"
+
+
+class JSTDateTimeField(DateTimeLocalField):
+    """A ``datetime-local`` input in JST: shows a stored instant as JST wall-clock time and
+    gives back an aware JST instant (None when left empty)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=DATE_TIME_FORMAT, **kwargs)
+
+    def process_data(self, value):
+        super().process_data(to_jst(value).replace(tzinfo=None) if value else value)
+
+    def process_formdata(self, valuelist):
+        if valuelist and not "".join(valuelist).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(DATE_MESSAGE) from None
+        if self.data is not None:
+            self.data = self.data.replace(tzinfo=JST)
+
+    def pre_validate(self, form):
+        pass
+
+
+def _required(label: str):
+    return DataRequired(message=f"{label}を入力してください。")
+
+
+def _date_time(label: str, required: bool = False) -> JSTDateTimeField:
+    return JSTDateTimeField(
+        label,
+        validators=[InputRequired(message=f"{label}を入力してください。")]
+        if required
+        else [Optional()],
+    )
+
+
+def _url(label: str) -> StringField:
+    return StringField(
+        label,
+        validators=[
+            Optional(),
+            max_length(500, label),
+            Regexp(
+                r"^https?://\S+$", message=f"{label}は http:// または https:// で始めてください。"
+            ),
+        ],
+    )
+
+
+class CloneForm(BaseForm):
+    """「前年度から作成」: the source event, the new year and its 研修会議Ⅰ day."""
+
+    source = SelectField("元にする研修会議", coerce=int, choices=[])
+    fiscal_year = IntegerField(
+        "年度（西暦）",
+        validators=[
+            InputRequired(message="年度を入力してください。"),
+            number_range(2019, 2100, "年度"),
+        ],
+    )
+    slug = StringField(
+        "識別名（半角英数字）",
+        validators=[
+            _required("識別名"),
+            max_length(40, "識別名"),
+            Regexp(
+                r"^[a-z0-9-]+$",
+                message="識別名は半角の英小文字・数字・ハイフンで入力してください。",
+            ),
+        ],
+    )
+    training1_date = DateField(
+        "研修会議Ⅰの開催日",
+        validators=[InputRequired(message="研修会議Ⅰの開催日を入力してください。")],
+    )
+
+
+class EventForm(BaseForm):
+    name = StringField("名称", validators=[_required("名称"), max_length(200, "名称")])
+    short_name = StringField("略称", validators=[max_length(200, "略称")])
+    theme = StringField("テーマ", validators=[max_length(200, "テーマ")])
+    organiser = StringField("主催", validators=[max_length(200, "主催")])
+    secretariat = StringField("事務局", validators=[max_length(200, "事務局")])
+    contact_email = StringField(
+        "問い合わせ先メールアドレス", validators=[max_length(200, "メールアドレス")]
+    )
+    contact_phone = StringField("問い合わせ先電話番号", validators=[max_length(50, "電話番号")])
+    contact_note = TextAreaField("問い合わせ先の補足", validators=[max_length(2000)])
+    privacy_notice = TextAreaField("個人情報の取扱い", validators=[max_length(20000)])
+    webinar_url = _url("ウェビナーURL")
+    youtube_url = _url("YouTube URL")
+    survey_opens_at = _date_time("アンケート開始日時")
+    survey_closes_at = _date_time("アンケート締切日時")
+    waitlist_offer_hours = IntegerField(
+        "繰上げ案内の有効時間（時間）",
+        validators=[InputRequired(message="有効時間を入力してください。"), number_range(1, 720)],
+    )
+    upload_limit_mb = IntegerField(
+        "アップロード上限（MB）",
+        validators=[
+            InputRequired(message="アップロード上限を入力してください。"),
+            number_range(1, 100),
+        ],
+    )
+    retention_days = IntegerField(
+        "個人情報の保存日数（日）",
+        validators=[InputRequired(message="保存日数を入力してください。"), number_range(1, 3650)],
+    )
+
+
+class ChannelForm(BaseForm):
+    capacity = IntegerField(
+        "定員（空欄は上限なし）", validators=[Optional(), number_range(0, 100_000, "定員")]
+    )
+    opens_at = _date_time("受付開始日時", required=True)
+    closes_at = _date_time("申込締切日時", required=True)
+    reason = StringField("定員を減らす理由", validators=[max_length(200, "理由")])
+
+
+def _count(label: str, low: int, high: int) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(message=f"{label}を入力してください。"),
+            number_range(low, high, label),
+        ],
+    )
+
+
+class VenueForm(BaseForm):
+    name = StringField("会場名", validators=[_required("会場名"), max_length(50, "会場名")])
+    facility = StringField("施設名", validators=[max_length(200, "施設名")])
+    room = StringField("部屋", validators=[max_length(100, "部屋")])
+    postal_code = StringField("郵便番号", validators=[max_length(20, "郵便番号")])
+    address = StringField("住所", validators=[max_length(300, "住所")])
+    address_note = StringField("住所の補足", validators=[max_length(300, "住所の補足")])
+    url = _url("地図・案内のURL")
+    access = TextAreaField("交通（1行に1つ）", validators=[max_length(3000, "交通")])
+    emergency_contact = TextAreaField("当日の緊急連絡先", validators=[max_length(1000)])
+    emergency_hours = StringField(
+        "緊急連絡の対応時間（例：8：30～17：00）", validators=[max_length(50, "対応時間")]
+    )
+    room_rows = _count("会場の行数", 1, 12)
+    room_cols = _count("会場の列数", 1, 12)
+    table_count = _count("テーブル数", 1, 144)
+    table_min = _count("1テーブルの最少人数", 1, 20)
+    table_max = _count("1テーブルの最多人数", 1, 20)
+    large_team_threshold = _count("多人数の団体（人以上）", 2, 20)
+    scene_deadline = _date_time("資料２の提出期限")
+    assignment_deadline = _date_time("資料３・４の提出期限")
