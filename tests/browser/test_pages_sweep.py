@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from app.core.auth import create_account
 from app.core.jpdates import now_utc
 from app.core.mail import send_pending
 from app.groupwork.tables.models import GroupTable
@@ -58,6 +59,7 @@ def site(db, event, make_registration, make_team):
         "table": table,
         "event": event,
         "team": team,
+        "reset_token": create_account("reset-sweep", "再設定 花子", "secretariat")[1],
     }
 
 
@@ -74,12 +76,15 @@ def pages(app, site) -> list[tuple[str, bool]]:
         "team_id": site["team"].id,
         "member_id": member.id,
         "channel_id": site["event"].channel("t2_tokyo").id,
+        "event_id": site["event"].id,
+        "venue_id": venue_of(site["event"]).id,
     }
     tokens = {
         "/r/": site["registration"].token,
         "/archive/": site["registration"].token,
         "/t/": member.token,
         "/gw/": site["table"].token,
+        "/staff/reset/": site["reset_token"],
     }
     result = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
