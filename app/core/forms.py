@@ -11,13 +11,14 @@ from collections.abc import Callable, Iterator
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import Form, PasswordField, StringField, TextAreaField
+from wtforms import Form, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields import Field, FieldList, FormField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.core import idempotency
 from app.core.csrf_recovery import in_recovery
+from app.core.models import StaffUser
 
 LOCALES = ["ja_JP", "ja"]
 # C0 controls and DEL; a multi-line field keeps tab, newline and carriage return.
@@ -180,11 +181,9 @@ class MailAddress:
             raise ValidationError("メールアドレスの形式が正しくありません。") from None
 
 
-class PasswordChangeForm(BaseForm):
-    current = PasswordField(
-        "現在のパスワード",
-        validators=[DataRequired(message="現在のパスワードを入力してください。"), max_length(200)],
-    )
+class NewPasswordForm(BaseForm):
+    """A new password twice: the one-time reset link's page (and the base of the change)."""
+
     new_password = PasswordField(
         "新しいパスワード（10文字以上）",
         validators=[DataRequired(message="新しいパスワードを入力してください。"), max_length(200)],
@@ -195,6 +194,13 @@ class PasswordChangeForm(BaseForm):
             DataRequired(message="確認のため、もう一度入力してください。"),
             max_length(200),
         ],
+    )
+
+
+class PasswordChangeForm(NewPasswordForm):
+    current = PasswordField(
+        "現在のパスワード",
+        validators=[DataRequired(message="現在のパスワードを入力してください。"), max_length(200)],
     )
 
 
@@ -237,3 +243,28 @@ def show_error(
         otherwise(exc.message)
     else:
         form.form_errors.append(exc.message)
+
+
+class StaffCreateForm(BaseForm):
+    """管理者 creates an account; its first password is set through a one-time link."""
+
+    name = StringField(
+        "氏名",
+        validators=[DataRequired(message="氏名を入力してください。"), max_length(100, "氏名")],
+    )
+    login = StringField(
+        "ログインID（半角英数字）",
+        validators=[
+            DataRequired(message="ログインIDを入力してください。"),
+            max_length(100, "ログインID"),
+        ],
+    )
+    # 管理者 is chosen on purpose, never by default.
+    role = SelectField("役割", choices=to_choices(StaffUser.ROLES.items()), default="secretariat")
+
+
+class StaffRoleForm(BaseForm):
+    role = SelectField("役割", choices=to_choices(StaffUser.ROLES.items()))
+
+
+PasswordResetForm = NewPasswordForm

@@ -17,8 +17,6 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired
 
 from app.core import municipalities
 from app.core.auth import (
@@ -38,54 +36,18 @@ from app.core.auth import (
 )
 from app.core.forms import (
     ActionForm,
-    BaseForm,
     LoginForm,
     PasswordChangeForm,
-    max_length,
+    PasswordResetForm,
+    StaffCreateForm,
+    StaffRoleForm,
     show_error,
-    to_choices,
 )
 from app.core.models import StaffUser
 from app.core.templating import register_console_nav
 from app.extensions import db, limiter
 
 bp = Blueprint("core", __name__)
-
-
-class StaffCreateForm(BaseForm):
-    """管理者 creates an account; its first password is set through a one-time link."""
-
-    name = StringField(
-        "氏名",
-        validators=[DataRequired(message="氏名を入力してください。"), max_length(100, "氏名")],
-    )
-    login = StringField(
-        "ログインID（半角英数字）",
-        validators=[
-            DataRequired(message="ログインIDを入力してください。"),
-            max_length(100, "ログインID"),
-        ],
-    )
-    # 管理者 is chosen on purpose, never by default.
-    role = SelectField("役割", choices=to_choices(StaffUser.ROLES.items()), default="secretariat")
-
-
-class StaffRoleForm(BaseForm):
-    role = SelectField("役割", choices=to_choices(StaffUser.ROLES.items()))
-
-
-class PasswordResetForm(BaseForm):
-    new_password = PasswordField(
-        "新しいパスワード（10文字以上）",
-        validators=[DataRequired(message="新しいパスワードを入力してください。"), max_length(200)],
-    )
-    confirm = PasswordField(
-        "新しいパスワード（確認）",
-        validators=[
-            DataRequired(message="確認のため、もう一度入力してください。"),
-            max_length(200),
-        ],
-    )
 
 
 @bp.route("/favicon.ico")
