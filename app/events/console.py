@@ -130,11 +130,28 @@ def clone():
     ), 422
 
 
-def _changed_message(changed: list[str]) -> None:
+def _save(form, event: Event, apply):
+    """Run one edit service: its refusal goes next to the form's field (None is returned, the
+    page is shown again); otherwise what changed is flashed and the event's page follows."""
+    try:
+        changed = apply()
+    except EventError as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return None
     if changed:
         flash(f"変更しました（{'・'.join(changed)}）。", "success")
     else:
         flash("変更はありませんでした。", "info")
+    return redirect(url_for(".edit", event_id=event.id))
+
+
+def _part_of(event: Event, model, row_id: int):
+    """A channel or venue of this event, else 404."""
+    row = db.session.get(model, row_id)
+    if row is None or row.event_id != event.id:
+        abort(404)
+    return row
 
 
 @bp.route("/<int:event_id>", methods=["GET", "POST"])
@@ -144,16 +161,10 @@ def edit(event_id: int):
     past = services.is_past(event)
     form = EventForm(obj=event)
     if form.validate_on_submit():
-        try:
-            changed = services.update_event(
-                event, {key: getattr(form, key).data for key in services.EVENT_LABELS}
-            )
-        except EventError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            _changed_message(changed)
-            return redirect(url_for(".edit", event_id=event.id))
+        changes = {key: getattr(form, key).data for key in services.EVENT_LABELS}
+        done = _save(form, event, lambda: services.update_event(event, changes))
+        if done:
+            return done
     taken = _taken(event)
     return render_template("events/edit.html", event=event, form=form, past=past, taken=taken)
 
@@ -162,22 +173,16 @@ def edit(event_id: int):
 @staff_required(*ROLES)
 def channel(event_id: int, channel_id: int):
     event = _event(event_id)
-    ch = db.session.get(Channel, channel_id)
-    if ch is None or ch.event_id != event.id:
-        abort(404)
+    ch = _part_of(event, Channel, channel_id)
     past = services.is_past(event)
     taken = _taken(event).get(ch.id, 0)
     form = ChannelForm(obj=ch)
     if form.validate_on_submit():
         changes = {key: getattr(form, key).data for key in services.CHANNEL_LABELS}
-        try:
-            changed = services.update_channel(ch, changes, taken, form.reason.data or "")
-        except EventError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            _changed_message(changed)
-            return redirect(url_for(".edit", event_id=event.id))
+        reason = form.reason.data or ""
+        done = _save(form, event, lambda: services.update_channel(ch, changes, taken, reason))
+        if done:
+            return done
     return render_template(
         "events/channel.html", event=event, channel=ch, form=form, past=past, taken=taken
     )
@@ -187,9 +192,7 @@ def channel(event_id: int, channel_id: int):
 @staff_required(*ROLES)
 def venue(event_id: int, venue_id: int):
     event = _event(event_id)
-    v = db.session.get(Venue, venue_id)
-    if v is None or v.event_id != event.id:
-        abort(404)
+    v = _part_of(event, Venue, venue_id)
     past = services.is_past(event)
     form = VenueForm(obj=v)
     if not form.is_submitted():
@@ -199,14 +202,9 @@ def venue(event_id: int, venue_id: int):
         changes["access"] = [
             line.strip() for line in (form.access.data or "").splitlines() if line.strip()
         ]
-        try:
-            changed = services.update_venue(v, changes)
-        except EventError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            _changed_message(changed)
-            return redirect(url_for(".edit", event_id=event.id))
+        done = _save(form, event, lambda: services.update_venue(v, changes))
+        if done:
+            return done
     return render_template("events/venue.html", event=event, venue=v, form=form, past=past)
 
 

@@ -244,8 +244,15 @@ def current_upload_limit_mb() -> int:
     return event.upload_limit_mb if event else 20
 
 
+def _current_event_query():
+    return db.select(Event).order_by(Event.is_current.desc(), Event.id.desc())
+
+
 def current_event() -> Event | None:
     """The event the public site shows: the one marked current, else the newest."""
-    return db.session.scalars(
-        db.select(Event).order_by(Event.is_current.desc(), Event.id.desc())
-    ).first()
+    return db.session.scalars(_current_event_query()).first()
+
+
+def current_event_or_404() -> Event:
+    """current_event() for a page that needs one: HTTP 404 when there is no event yet."""
+    return db.first_or_404(_current_event_query())

@@ -22,7 +22,12 @@ from markupsafe import Markup
 from app.core.auth import staff_required
 from app.core.templating import register_console_nav
 from app.core.uploads import accepts_upload
-from app.events.models import Channel, Event, current_event, current_upload_limit_mb
+from app.events.models import (
+    Channel,
+    Event,
+    current_event_or_404,
+    current_upload_limit_mb,
+)
 from app.extensions import db
 from app.reception import pdf, services
 from app.reception.attendance_csv import ReportError
@@ -73,13 +78,6 @@ def team_section(team, member) -> Markup:
     )
 
 
-def _event() -> Event:
-    event = current_event()
-    if event is None:
-        abort(404)
-    return event
-
-
 def _venue(event: Event, channel_id: int) -> Channel:
     channel = db.session.get(Channel, channel_id)
     if channel is None or channel.event_id != event.id or channel.kind != "venue":
@@ -90,7 +88,7 @@ def _venue(event: Event, channel_id: int) -> Channel:
 @bp.route("/")
 @staff_required(*STAFF)
 def index():
-    event = _event()
+    event = current_event_or_404()
     venues = [(c, *services.venue_counts(c)) for c in event.venue_channels]
     return render_template("reception/index.html", event=event, venues=venues)
 
@@ -99,7 +97,7 @@ def index():
 @staff_required(*STAFF)
 def desk(channel_id: int):
     """The desk: a focused field for the barcode reader (or the camera), search by name."""
-    event = _event()
+    event = current_event_or_404()
     channel = _venue(event, channel_id)
     form = ScanForm()
     if form.validate_on_submit():
@@ -129,7 +127,7 @@ def desk(channel_id: int):
 @staff_required(*STAFF)
 def check_in(channel_id: int, member_id: int):
     """出席 from the search results, or from the paper 受付名簿 afterwards (source=roster)."""
-    event = _event()
+    event = current_event_or_404()
     channel = _venue(event, channel_id)
     if not CheckInForm().validate_on_submit():
         abort(400)
@@ -143,7 +141,7 @@ def check_in(channel_id: int, member_id: int):
 @bp.post("/attendance/<int:attendance_id>/undo")
 @staff_required(*STAFF)
 def undo(attendance_id: int):
-    event = _event()
+    event = current_event_or_404()
     attendance = db.session.get(Attendance, attendance_id)
     if attendance is None or attendance.event_id != event.id:
         abort(404)
@@ -163,7 +161,7 @@ def undo(attendance_id: int):
 @bp.get("/<int:channel_id>/roster.pdf")
 @staff_required(*STAFF)
 def roster(channel_id: int):
-    event = _event()
+    event = current_event_or_404()
     channel = _venue(event, channel_id)
     order = request.args.get("order", "kana")
     if order not in pdf.ORDERS:
@@ -181,7 +179,7 @@ def roster(channel_id: int):
 @staff_required(*STAFF)
 def paper(channel_id: int):
     """The 受付名簿 on screen: tick those marked on paper after the network came back."""
-    event = _event()
+    event = current_event_or_404()
     channel = _venue(event, channel_id)
     order = request.args.get("order", "kana")
     if order not in pdf.ORDERS:
@@ -202,7 +200,7 @@ def paper(channel_id: int):
 @accepts_upload(current_upload_limit_mb)
 def webinar():
     """The webinar tool's attendance report (CSV): all or nothing, re-import replaces."""
-    event = _event()
+    event = current_event_or_404()
     form = ReportImportForm()
     result = None
     errors: list[str] = []

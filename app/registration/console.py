@@ -14,7 +14,13 @@ from app.core.municipalities import grouped_choices, matching_codes
 from app.core.templating import register_console_nav
 from app.core.text import matching_key
 from app.core.uploads import accepts_upload
-from app.events.models import Channel, Event, Material, current_event, current_upload_limit_mb
+from app.events.models import (
+    Channel,
+    Event,
+    Material,
+    current_event_or_404,
+    current_upload_limit_mb,
+)
 from app.extensions import db
 from app.registration import exports, reports
 from app.registration.forms import (
@@ -53,17 +59,10 @@ def _nav(state):
     register_console_nav(app, "操作履歴", "registration_console.audit_log", STAFF)
 
 
-def _event() -> Event:
-    event = current_event()
-    if event is None:
-        abort(404)
-    return event
-
-
 @bp.route("/")
 @staff_required()
 def dashboard():
-    event = _event()
+    event = current_event_or_404()
     return render_template(
         "registration/console/dashboard.html",
         event=event,
@@ -80,7 +79,7 @@ def dashboard():
 @bp.route("/registrations")
 @staff_required(*STAFF)
 def registrations():
-    event = _event()
+    event = current_event_or_404()
     form = ConsoleSearchForm(request.args)
     form.channel.choices = to_choices(
         [("", "すべて")] + [(c.code, c.label) for c in event.individual_channels]
@@ -168,7 +167,7 @@ def registration_detail(rid: int):
 @staff_required(*STAFF)
 def admit():
     """Register a person from the console; over capacity only with a reason (logged)."""
-    event = _event()
+    event = current_event_or_404()
     form = AdmitForm()
     form.channel.choices = to_choices([(c.code, c.label) for c in event.individual_channels])
     set_municipality_choices(form.municipality, grouped_choices())
@@ -217,7 +216,7 @@ def change_capacity(cid: int):
 @bp.route("/teams")
 @staff_required(*STAFF)
 def teams():
-    event = _event()
+    event = current_event_or_404()
     form = TeamSearchForm(request.args)
     form.channel.choices = to_choices(
         [("", "すべて")] + [(c.code, c.label) for c in event.venue_channels]
@@ -277,7 +276,7 @@ def team_detail(tid: int):
 @bp.route("/outbox")
 @staff_required(*STAFF)
 def outbox():
-    event = _event()
+    event = current_event_or_404()
     status = request.args.get("status", "")
     stmt = select(OutboxMessage).where(
         or_(OutboxMessage.event_id == event.id, OutboxMessage.event_id.is_(None))
@@ -320,7 +319,7 @@ def resend(mid: int):
 @bp.route("/audit")
 @staff_required(*STAFF)
 def audit_log():
-    event = _event()
+    event = current_event_or_404()
     rows = db.session.scalars(
         select(AuditLog)
         .where(or_(AuditLog.event_id == event.id, AuditLog.event_id.is_(None)))
@@ -335,14 +334,14 @@ def audit_log():
 def export(what: str, fmt: str):
     """The registrations or teams as xlsx or CSV (the formats declared in the rule, which the
     export sweep of the tests reads)."""
-    return exports.download(_event(), what, fmt)
+    return exports.download(current_event_or_404(), what, fmt)
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @staff_required(*STAFF)
 @accepts_upload(current_upload_limit_mb)
 def import_registrations():
-    event = _event()
+    event = current_event_or_404()
     form = ImportForm()
     errors: list[str] = []
     if form.validate_on_submit():
@@ -369,7 +368,7 @@ def import_registrations():
 @accepts_upload(current_upload_limit_mb)
 def materials():
     """Downloads on the 特設サイト (public) or in the registrants' archive."""
-    event = _event()
+    event = current_event_or_404()
     form = MaterialForm()
     if form.validate_on_submit():
         try:

@@ -20,7 +20,7 @@ from wtforms import RadioField, SelectField
 from app.core.forms import ActionForm, show_error, to_choices, to_grouped_choices
 from app.core.jpdates import now_utc
 from app.core.municipalities import grouped_choices, prefecture_choices
-from app.events.models import Event, Material, current_event
+from app.events.models import Event, Material, current_event_or_404
 from app.extensions import db
 from app.registration.forms import (
     RegistrationEditForm,
@@ -41,13 +41,6 @@ from app.registration.services import waitlist as waitlist_service
 bp = Blueprint("registration", __name__)
 
 
-def _event_or_404() -> Event:
-    event = current_event()
-    if event is None:
-        abort(404)
-    return event
-
-
 def _form_error(form, exc: RegistrationError) -> None:
     """Show a rule's refusal next to the field it concerns (or above the form)."""
     show_error(form, exc, aliases={"municipality": "team_municipality"})
@@ -55,7 +48,7 @@ def _form_error(form, exc: RegistrationError) -> None:
 
 @bp.route("/")
 def index():
-    event = _event_or_404()
+    event = current_event_or_404()
     return render_template(
         "registration/index.html",
         event=event,
@@ -65,12 +58,12 @@ def index():
 
 @bp.route("/privacy")
 def privacy():
-    return render_template("registration/privacy.html", event=_event_or_404())
+    return render_template("registration/privacy.html", event=current_event_or_404())
 
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    event = _event_or_404()
+    event = current_event_or_404()
     form = RegistrationForm()
     full = None
     if request.method == "GET" and request.args.get("channel") in ("webinar", "youtube"):
@@ -252,7 +245,7 @@ def _team_form(form_class, event: Event, shown: int = 1):
 
 @bp.route("/team/apply", methods=["GET", "POST"])
 def apply_team():
-    event = _event_or_404()
+    event = current_event_or_404()
     form = _team_form(TeamForm, event)
     if request.method == "POST" and any(b in request.form for b in RESIZE):
         return render_template("registration/team_form.html", event=event, form=form, adding=True)

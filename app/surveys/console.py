@@ -7,7 +7,6 @@ import io
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     redirect,
     render_template,
@@ -21,7 +20,7 @@ from markupsafe import Markup
 from app.core import spreadsheets
 from app.core.auth import staff_required
 from app.core.uploads import accepts_upload
-from app.events.models import Event, current_event, current_upload_limit_mb
+from app.events.models import current_event_or_404, current_upload_limit_mb
 from app.surveys import exports, pdf, services
 from app.surveys.charts import chart_svg
 from app.surveys.definition import CHANNEL_SHORT, CHANNELS, AnswerError
@@ -42,17 +41,10 @@ ROLES = ("analyst", "secretariat")
 SECRETARIAT = ("secretariat",)
 
 
-def _event() -> Event:
-    event = current_event()
-    if event is None:
-        abort(404)
-    return event
-
-
 @bp.route("/")
 @staff_required(*ROLES)
 def overview():
-    event = _event()
+    event = current_event_or_404()
     survey = services.ensure_survey(event)
     return render_template(
         "surveys/console/overview.html",
@@ -80,7 +72,7 @@ def _spreadsheet(data: bytes, filename: str) -> Response:
 @bp.route("/sheet.xlsx")
 @staff_required(*ROLES)
 def sheet():
-    event = _event()
+    event = current_event_or_404()
     return _spreadsheet(services.survey_sheet(event), f"{event.slug}_アンケート.xlsx")
 
 
@@ -88,7 +80,7 @@ def sheet():
 @staff_required(*ROLES)
 def slide():
     """Full-screen page for the last slide of 研修会議Ⅰ: the QR code and the short URL."""
-    event = _event()
+    event = current_event_or_404()
     definition = services.ensure_survey(event).definition
     return render_template(
         "surveys/console/slide.html",
@@ -103,7 +95,7 @@ def slide():
 @accepts_upload(current_upload_limit_mb)
 def import_sheets():
     """Upload of filled Excel sheets, many at once."""
-    event = _event()
+    event = current_event_or_404()
     form = SheetImportForm()
     results = None
     if form.validate_on_submit():
@@ -124,7 +116,7 @@ def import_sheets():
 @staff_required(*ROLES)
 def results():
     """All tables, with the charts drawn on the server as inline SVG."""
-    event = _event()
+    event = current_event_or_404()
     definition, _records, tab = services.tabulate_event(event)
     return render_template(
         "surveys/console/results.html",
@@ -140,7 +132,7 @@ def results():
 @staff_required(*ROLES)
 def texts():
     """Free text per question, filterable by question, channel and a word."""
-    event = _event()
+    event = current_event_or_404()
     definition, _records, tab = services.tabulate_event(event)
     key = request.args.get("q", "")
     word = request.args.get("word", "").strip()
@@ -168,7 +160,7 @@ def texts():
 @staff_required(*ROLES)
 def report(fmt: str):
     """The report as Excel or PDF."""
-    event = _event()
+    event = current_event_or_404()
     definition, records, tab = services.tabulate_event(event)
     if fmt == "xlsx":
         data = exports.report_xlsx(tab, definition, records, event.name)
@@ -181,7 +173,7 @@ def report(fmt: str):
 @staff_required(*ROLES)
 def answers(fmt: str):
     """The raw answers as xlsx or CSV (choices as their numbers)."""
-    event = _event()
+    event = current_event_or_404()
     definition = services.ensure_survey(event).definition
     records = services.answer_records(event)
     build = exports.answers_xlsx if fmt == "xlsx" else exports.answers_csv
@@ -192,7 +184,7 @@ def answers(fmt: str):
 @staff_required(*ROLES)
 def paper():
     """The A4 paper questionnaire with the QR code of the paper channel."""
-    event = _event()
+    event = current_event_or_404()
     definition = services.ensure_survey(event).definition
     url = survey_url(event, "paper")
     data = pdf.paper_pdf(event, definition, url, qr_png(url, box_size=8))
@@ -203,7 +195,7 @@ def paper():
 @staff_required(*SECRETARIAT)
 def entry():
     """Data entry of paper forms, by the keyboard alone (numbers as on the sheet)."""
-    event = _event()
+    event = current_event_or_404()
     definition = services.ensure_survey(event).definition
     form = PaperEntryForm()
     errors: dict = {}
@@ -240,7 +232,7 @@ def entry():
 @staff_required(*SECRETARIAT)
 def mail():
     """The questionnaire mail to all registrants, sent through the outbox, with its progress."""
-    event = _event()
+    event = current_event_or_404()
     form = ActionForm()
     if form.validate_on_submit():
         count = services.queue_survey_invitations(event, current_user)

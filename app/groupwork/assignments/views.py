@@ -26,7 +26,7 @@ from app.core.forms import show_error
 from app.core.jpdates import JST, now_utc
 from app.core.templating import register_console_nav
 from app.core.uploads import accepts_upload
-from app.events.models import Event, current_event, current_upload_limit_mb
+from app.events.models import Event, current_event_or_404, current_upload_limit_mb
 from app.extensions import db
 from app.groupwork.assignments import services
 from app.groupwork.assignments.forms import (
@@ -403,13 +403,6 @@ def delete_file(token: str, file_id: int):
 # ---------------------------------------------------------------- secretariat
 
 
-def _event_or_404() -> Event:
-    event = current_event()
-    if event is None:
-        abort(404)
-    return event
-
-
 def _staff_team(team_id: int) -> Team:
     team = db.session.get(Team, team_id)
     if team is None:
@@ -420,7 +413,7 @@ def _staff_team(team_id: int) -> Team:
 @console.route("/")
 @staff_required("secretariat")
 def tracker():
-    event = _event_or_404()
+    event = current_event_or_404()
     venue = request.args.get("venue") or None
     return render_template(
         "groupwork/assignments/console_tracker.html",
@@ -588,7 +581,7 @@ def extend(team_id: int):
 @console.route("/reminders", methods=["GET", "POST"])
 @staff_required("secretariat")
 def reminders():
-    event = _event_or_404()
+    event = current_event_or_404()
     if request.method == "POST":
         form = ReminderForm()
     else:  # the preview is a GET form: no token needed to choose what to look at
@@ -619,7 +612,7 @@ def reminders():
 @console.route("/guide/<venue_code>.pdf")
 @staff_required("secretariat")
 def console_guide_pdf(venue_code: str):
-    event = _event_or_404()
+    event = current_event_or_404()
     venue = next((v for v in event.venues if v.code == venue_code), None)
     if venue is None:
         abort(404)

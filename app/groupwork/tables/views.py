@@ -21,7 +21,11 @@ from app.core.auth import staff_required
 from app.core.forms import show_error
 from app.core.templating import register_console_nav
 from app.core.uploads import accepts_upload
-from app.events.models import Event, Venue, current_event, current_upload_limit_mb
+from app.events.models import (
+    Venue,
+    current_event_or_404,
+    current_upload_limit_mb,
+)
 from app.groupwork.scenes import SCENE_LABELS
 from app.groupwork.tables import pdf, services
 from app.groupwork.tables.forms import (
@@ -51,15 +55,8 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("team_page_sections", []).append(team_section)
 
 
-def _event() -> Event:
-    event = current_event()
-    if event is None:
-        abort(404)
-    return event
-
-
 def _venue(code: str) -> Venue:
-    venue = next((v for v in _event().venues if v.code == code), None)
+    venue = next((v for v in current_event_or_404().venues if v.code == code), None)
     if venue is None:
         abort(404)
     return venue
@@ -102,7 +99,7 @@ def _flash_error(message: str) -> None:
 @bp.route(f"{BASE}/")
 @staff_required(*STAFF)
 def index():
-    event = _event()
+    event = current_event_or_404()
     rows = [(v, services.allocation_for(v), len(services.venue_teams(v))) for v in event.venues]
     return render_template("groupwork/tables/index.html", event=event, rows=rows)
 
