@@ -11,7 +11,8 @@ Who is chosen (``select_recipients``):
 - teams in the chosen states, by default those still applying or taking part (受付済・選定中・
   参加決定・人数調整): 見送り and 取消 only when chosen (or, with no state chosen, with
   ``include_cancelled``); members removed from their team only with ``include_cancelled``;
-- 代表者のみ and 資料２未提出 are about teams: with either, no 研修会議Ⅰ registrant is chosen;
+- 団体の状態, 代表者のみ and 資料２未提出 are about teams: with any of them, no 研修会議Ⅰ
+  registrant is chosen;
 - one mail per address (normalised): the first occurrence wins, 研修会議Ⅰ before 研修会議Ⅱ.
 
 Every statement is bounded: the registrants and the members are one query each (their channel,
@@ -76,7 +77,7 @@ class RecipientFilter:
 
     @property
     def teams_only(self) -> bool:
-        return self.representatives_only or self.scene_missing
+        return bool(self.representatives_only or self.scene_missing or self.team_statuses)
 
     def describe(self, event: Event) -> str:
         """The filter in Japanese words, as the campaign's history shows it."""
