@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Optional, Regexp
+from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.forms import BaseForm, MailAddress, max_length, to_choices
@@ -27,6 +27,13 @@ class CheckboxesField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def pre_validate(self, form) -> None:
+        known = {
+            choice.value if hasattr(choice, "value") else choice[0] for choice in self.choices or ()
+        }
+        if any(value not in known for value in self.data or ()):
+            raise ValidationError("選択肢にない値が送信されました。選び直してください。")
 
 
 class CampaignForm(BaseForm):
