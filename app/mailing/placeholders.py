@@ -4,13 +4,15 @@ Pure: no Flask, no SQLAlchemy. The values come from the service (``services.valu
 module only knows which marks exist, finds unknown ones, and substitutes.
 
 A mark is a name in 〔 〕 (U+3014, U+3015, the brackets Japanese documents use for
-差し込み); anything else in the text is left as written. An unknown name (a typo such as
+差し込み), compared after NFKC and without spaces (〔YouTube URL〕 is 〔YouTubeURL〕); anything
+else in the text is left as written. An unknown name (a typo such as
 〔名前〕) is refused before anything is queued, so no one receives a mail with a bare mark in it.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # name → what it becomes (shown next to the fields of the form).
@@ -28,6 +30,21 @@ PLACEHOLDERS: dict[str, str] = {
     "締切": "チームの次の提出期限（資料２が未提出なら資料２、提出済みなら資料３・４）",
     "問合せ先": "事務局の名称とメールアドレス",
 }
+
+
+def _canonical(name: str) -> str:
+    """The name as compared: NFKC (full-width letters and digits), no white space, so
+    〔YouTube URL〕 and 〔ＹｏｕＴｕｂｅＵＲＬ〕 are 〔YouTubeURL〕."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+
+
+_BY_CANONICAL = {_canonical(name): name for name in PLACEHOLDERS}
+
+
+def placeholder_of(name: str) -> str | None:
+    """The placeholder a mark's name means, or None when it is none of them."""
+    return _BY_CANONICAL.get(_canonical(name))
+
 
 MARK = re.compile(r"〔([^〔〕\n]{0,40})〕")
 # What a mark becomes when the recipient has no such value (a 研修会議Ⅰ registrant has no
@@ -50,7 +67,7 @@ def unknown_marks(text: str) -> list[str]:
     """The names in 〔 〕 that are not placeholders, in order of first appearance."""
     seen: list[str] = []
     for name in MARK.findall(text):
-        if name not in PLACEHOLDERS and name not in seen:
+        if placeholder_of(name) is None and name not in seen:
             seen.append(name)
     return seen
 
@@ -73,8 +90,8 @@ def render(text: str, values: dict[str, str]) -> str:
     is empty or absent). Unknown marks are left as written (``check`` refuses them first)."""
 
     def fill(match: re.Match) -> str:
-        name = match.group(1)
-        if name not in PLACEHOLDERS:
+        name = placeholder_of(match.group(1))
+        if name is None:
             return match.group(0)
         return values.get(name) or MISSING
 
@@ -84,7 +101,8 @@ def render(text: str, values: dict[str, str]) -> str:
 def used(text: str) -> list[str]:
     """The known placeholders a text uses, in order of first appearance."""
     names: list[str] = []
-    for name in MARK.findall(text):
-        if name in PLACEHOLDERS and name not in names:
+    for mark in MARK.findall(text):
+        name = placeholder_of(mark)
+        if name is not None and name not in names:
             names.append(name)
     return names

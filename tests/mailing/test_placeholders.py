@@ -46,3 +46,16 @@ def test_render_fills_each_known_mark_and_marks_a_missing_value():
 def test_every_placeholder_has_a_description_and_used_lists_them_in_order():
     assert all(placeholders.PLACEHOLDERS.values())
     assert placeholders.used("〔会場〕〔氏名〕〔会場〕〔x〕") == ["会場", "氏名"]
+
+
+@pytest.mark.parametrize(
+    "mark", ["〔YouTube URL〕", "〔ＹｏｕＴｕｂｅＵＲＬ〕", "〔 YouTubeURL 〕"]
+)
+def test_a_mark_is_recognised_whatever_its_width_and_spaces(mark):
+    assert placeholders.unknown_marks(mark) == []
+    assert placeholders.render(mark, {"YouTubeURL": "https://youtu.be/x"}) == "https://youtu.be/x"
+
+
+def test_full_width_and_half_width_digits_name_the_same_deadline():
+    values = {"資料３・４締切": "令和5年10月17日（火）17:00"}
+    assert placeholders.render("〔資料3・4締切〕", values) == values["資料３・４締切"]
