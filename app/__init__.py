@@ -174,6 +174,7 @@ def register_models() -> None:
     import app.events.models
     import app.groupwork.assignments.models
     import app.groupwork.tables.models
+    import app.mailing.models
     import app.reception.models
     import app.registration.models
     import app.surveys.models  # noqa: F401
@@ -209,6 +210,7 @@ def register_blueprints(app: Flask) -> None:
     from app.core.views import bp as core_bp
     from app.events.console import init_app as init_events_console
     from app.groupwork import init_app as init_groupwork
+    from app.mailing import init_app as init_mailing
     from app.reception import init_app as init_reception
     from app.registration.console import bp as registration_console_bp
     from app.registration.reports import applicants_table
@@ -221,6 +223,7 @@ def register_blueprints(app: Flask) -> None:
     init_groupwork(app)
     init_surveys(app)
     init_reception(app)
+    init_mailing(app)
     init_events_console(app, channel_overview, applicants_table)
     app.register_blueprint(core_bp)  # last: its 「アカウント」 ends the console's navigation
 

@@ -37,6 +37,10 @@ class Config:
     LOGIN_LIMITS = "10 per 15 minutes"
     LOGIN_LIMITS_PER_ADDRESS = "30 per 15 minutes"
     RATELIMIT_STORAGE_URI = "memory://"
+    # 「個人ページのURLを再送」 on the 特設サイト: per client address, and per address asked for
+    # (nobody can flood one inbox from many clients).
+    RESEND_LINK_LIMITS = "5 per 15 minutes"
+    RESEND_LINK_LIMITS_PER_ADDRESS = "3 per hour"
     RATELIMIT_HEADERS_ENABLED = False
     # Reverse proxies in front of the app (nginx: 1): their X-Forwarded-For gives the client.
     TRUSTED_PROXIES = 0

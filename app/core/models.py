@@ -105,7 +105,8 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40), default="")
-    to_addr: Mapped[str] = mapped_column(String(300))
+    # Indexed: a person's mails are looked up by address (registration detail, outbox search).
+    to_addr: Mapped[str] = mapped_column(String(300), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     reply_to: Mapped[str] = mapped_column(String(300), default="", server_default="")

@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 
 from app.core import audit
 from app.core.auth import staff_required
-from app.core.forms import ActionForm, show_error, to_choices
+from app.core.forms import ActionForm, show_error, strip_control, to_choices
 from app.core.mail import requeue
 from app.core.models import AuditLog, OutboxMessage
 from app.core.municipalities import grouped_choices, matching_codes
@@ -45,6 +45,7 @@ from app.registration.services import teams as teams_service
 bp = Blueprint("registration_console", __name__, url_prefix="/console")
 STAFF = ("secretariat",)
 PAGE_SIZE = 100
+OUTBOX_PAGE_SIZE = 100
 AUDIT_ACTIONS = audit.actions({"resend_mail": "メールの再送"})
 
 
@@ -276,21 +277,41 @@ def team_detail(tid: int):
 @bp.route("/outbox")
 @staff_required(*STAFF)
 def outbox():
+    """The outbox, newest first, a page at a time: by status, and by address (an address with
+    「@」 is matched exactly, on the address index) or by words of the subject or address.
+    Three bounded statements whatever the size of the outbox: counts, total, one page."""
     event = current_event_or_404()
     status = request.args.get("status", "")
-    stmt = select(OutboxMessage).where(
-        or_(OutboxMessage.event_id == event.id, OutboxMessage.event_id.is_(None))
-    )
+    status = status if status in OutboxMessage.STATUSES else ""
+    q = strip_control(request.args.get("q", "")).strip()[:300]
+    page = max(1, min(request.args.get("page", 1, type=int), 10**6))
+    of_event = or_(OutboxMessage.event_id == event.id, OutboxMessage.event_id.is_(None))
+    stmt = select(OutboxMessage).where(of_event)
     if status:
         stmt = stmt.where(OutboxMessage.status == status)
+    if q and "@" in q and " " not in q:
+        stmt = stmt.where(OutboxMessage.to_addr == q)
+    elif q:
+        stmt = stmt.where(
+            or_(
+                OutboxMessage.subject.contains(q, autoescape=True),
+                OutboxMessage.to_addr.contains(q, autoescape=True),
+            )
+        )
     counts = dict(
         db.session.execute(
             select(OutboxMessage.status, db.func.count())
-            .where(OutboxMessage.event_id == event.id)
+            .where(of_event)
             .group_by(OutboxMessage.status)
         ).all()
     )
-    rows = db.session.scalars(stmt.order_by(OutboxMessage.id.desc()).limit(200)).all()
+    total = db.session.scalar(select(db.func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(
+        stmt.order_by(OutboxMessage.id.desc())
+        .offset((page - 1) * OUTBOX_PAGE_SIZE)
+        .limit(OUTBOX_PAGE_SIZE)
+    ).all()
+    args = {k: v for k, v in (("status", status), ("q", q)) if v}
     return render_template(
         "registration/console/outbox.html",
         event=event,
@@ -298,6 +319,13 @@ def outbox():
         counts=counts,
         statuses=OutboxMessage.STATUSES,
         status=status,
+        q=q,
+        total=total,
+        page=page,
+        prev_url=url_for(".outbox", page=page - 1, **args) if page > 1 else None,
+        next_url=url_for(".outbox", page=page + 1, **args)
+        if total > page * OUTBOX_PAGE_SIZE
+        else None,
         action=ActionForm(),
         smtp=bool(current_app.config.get("MAIL_SERVER")),
     )

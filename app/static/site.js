@@ -35,10 +35,13 @@
   document.querySelectorAll(".municipality-picker select").forEach(picker);
 })();
 
-// Forms that undo something ask first: <form data-confirm="…"> (no inline handlers: the
+// Forms that undo something ask first: <form data-confirm="…">, or one button of a form that
+// does several things: <button data-confirm="…"> (no inline handlers: the
 // Content-Security-Policy allows only this file's scripts).
 document.addEventListener("submit", function (event) {
-  var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+  var button = event.submitter;
+  var message = (button && button.getAttribute && button.getAttribute("data-confirm")) ||
+    (event.target.getAttribute && event.target.getAttribute("data-confirm"));
   if (message && !window.confirm(message)) { event.preventDefault(); }
 });
 

@@ -17,7 +17,10 @@ from sqlalchemy import select
 from app.core.auth import create_account
 from app.core.jpdates import now_utc
 from app.core.mail import send_pending
+from app.extensions import db
 from app.groupwork.tables.models import GroupTable
+from app.mailing.models import CampaignRecipient
+from app.mailing.services import RecipientFilter, send_campaign
 from app.registration.models import Team
 from app.registration.services import individual, teams
 from tests.groupwork.tables.test_services import municipalities, venue_of
@@ -46,6 +49,14 @@ def site(db, event, make_registration, make_team):
     db.session.commit()
     teams.decide_team(team, "adjusted", keep_member_ids=[m.id for m in team.active_members[:2]])
     individual.cancel_registration(make_registration("youtube"), by_staff=True, reason="連絡")
+    campaign = send_campaign(
+        event,
+        RecipientFilter(channels=("webinar",)),
+        "〔氏名〕様 明日のご案内",
+        "〔氏名〕様\n\n参加URL：〔ウェビナーURL〕\n個人ページ：〔個人ページURL〕",
+        staff_id=None,
+        expected_count=1,
+    )
     send_pending()
     allocate_tables(venue_of(event), time_limit=5)
     event.survey_opens_at = now_utc() - timedelta(days=1)
@@ -60,6 +71,7 @@ def site(db, event, make_registration, make_team):
         "event": event,
         "team": team,
         "reset_token": create_account("reset-sweep", "再設定 花子", "secretariat")[1],
+        "campaign": campaign,
     }
 
 
@@ -78,6 +90,12 @@ def pages(app, site) -> list[tuple[str, bool]]:
         "channel_id": site["event"].channel("t2_tokyo").id,
         "event_id": site["event"].id,
         "venue_id": venue_of(site["event"]).id,
+        "campaign_id": site["campaign"].id,
+        "message_id": db.session.scalar(
+            select(CampaignRecipient.message_id).where(
+                CampaignRecipient.campaign_id == site["campaign"].id
+            )
+        ),
     }
     tokens = {
         "/r/": site["registration"].token,

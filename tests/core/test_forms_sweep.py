@@ -22,6 +22,7 @@ from app.core.auth import create_account
 from app.core.jpdates import now_utc
 from app.groupwork.assignments.services import store_team_file
 from app.groupwork.tables.services import allocate_tables, attach_sheet_photo
+from app.mailing.services import RecipientFilter, send_campaign
 from app.registration.services.materials import add_material
 from tests.groupwork.tables.test_services import (  # noqa: F401
     municipalities,
@@ -105,6 +106,14 @@ def everything(db, event, make_registration, make_team, tokyo_teams):  # noqa: F
     event.survey_closes_at = now_utc() + timedelta(days=14)
     db.session.commit()
     _, reset_token = create_account("reset-sweep", "再設定 花子", "secretariat")
+    campaign = send_campaign(
+        event,
+        RecipientFilter(channels=("webinar",)),
+        "〔氏名〕様 明日のご案内",
+        "〔個人ページURL〕",
+        staff_id=None,
+        expected_count=1,
+    )
     return {
         "token": {
             "/r/": registration.token,
@@ -126,7 +135,19 @@ def everything(db, event, make_registration, make_team, tokyo_teams):  # noqa: F
         "event_id": event.id,
         "channel_id": event.channel("t2_tokyo").id,
         "venue_id": venue_of(event).id,
+        "campaign_id": campaign.id,
+        "message_id": campaign_message_id(db, campaign),
     }
+
+
+def campaign_message_id(db, campaign) -> int:
+    from sqlalchemy import select
+
+    from app.mailing.models import CampaignRecipient
+
+    return db.session.scalar(
+        select(CampaignRecipient.message_id).where(CampaignRecipient.campaign_id == campaign.id)
+    )
 
 
 def _fill(rule, values) -> str:

@@ -19,6 +19,8 @@ from app.core import audit
 from app.core.mail import send_pending
 from app.core.models import OutboxMessage
 from app.extensions import db as sqla
+from app.mailing.models import CampaignRecipient
+from app.mailing.services import RecipientFilter, send_campaign
 from app.registration.models import Registration, Team
 from app.registration.services import individual, teams, waitlist
 from tests.groupwork.tables.test_services import (  # noqa: F401
@@ -153,9 +155,21 @@ def every_state(db, event, make_registration, make_team, tokyo_teams):  # noqa: 
     teams.decide_team(
         team, "adjusted", keep_member_ids=[m.id for m in team.active_members[:2]], reason="調整"
     )
+    campaign = send_campaign(
+        event,
+        RecipientFilter(team_statuses=("adjusted",)),
+        "〔氏名〕様 資料２のお願い",
+        "〔締切〕までに〔個人ページURL〕から",
+        staff_id=None,
+        expected_count=2,
+    )
     send_pending()
     allocate_tables(venue_of(event), time_limit=5)
     return {
+        "campaign_id": campaign.id,
+        "message_id": sqla.session.scalar(
+            select(CampaignRecipient.message_id).where(CampaignRecipient.campaign_id == campaign.id)
+        ),
         "rid": waiting.id,
         "tid": team.id,
         "team_id": team.id,
