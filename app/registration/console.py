@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 
 from app.core import audit
 from app.core.auth import staff_required
+from app.core.confirm import irreversible
 from app.core.forms import ActionForm, show_error, to_choices
 from app.core.mail import requeue
 from app.core.models import AuditLog, OutboxMessage
@@ -391,6 +392,7 @@ def materials():
 
 @bp.post("/materials/<int:mid>/delete")
 @staff_required(*STAFF)
+@irreversible("掲載資料の削除")
 def delete_material(mid: int):
     material = db.session.get(Material, mid) or abort(404)
     if not ActionForm().validate_on_submit():

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from app.core import spreadsheets
 from app.core.auth import staff_required
+from app.core.confirm import irreversible
 from app.core.uploads import accepts_upload
 from app.events.models import current_event_or_404, current_upload_limit_mb
 from app.surveys import exports, pdf, services
@@ -230,6 +231,7 @@ def entry():
 
 @bp.route("/mail", methods=["GET", "POST"])
 @staff_required(*SECRETARIAT)
+@irreversible("アンケート依頼メールの一斉送信")
 def mail():
     """The questionnaire mail to all registrants, sent through the outbox, with its progress."""
     event = current_event_or_404()

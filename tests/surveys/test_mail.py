@@ -26,7 +26,7 @@ def test_one_mail_per_distinct_registrant_with_attachments(
     team.members[1].email_normalized = "same@city.example.jp"
     db.session.commit()
     staff(client, "secretariat")
-    response = client.post("/console/surveys/mail")
+    response = client.post("/console/surveys/mail", data={"confirmed": "1"})
     assert response.status_code == 302
     mails = survey_mails(db)
     assert len(mails) == 3  # 2 registrations + 2 members, one address shared

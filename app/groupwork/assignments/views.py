@@ -22,6 +22,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.core.auth import staff_required
+from app.core.confirm import irreversible
 from app.core.forms import show_error
 from app.core.jpdates import JST, now_utc
 from app.core.templating import register_console_nav
@@ -544,6 +545,7 @@ def console_download(file_id: int):
 
 @console.post("/files/<int:file_id>/delete")
 @staff_required("secretariat")
+@irreversible("提出ファイルの削除")
 def console_delete(file_id: int):
     team_file = db.session.get(TeamFile, file_id)
     if team_file is None or not ActionForm().validate_on_submit():
@@ -580,6 +582,7 @@ def extend(team_id: int):
 
 @console.route("/reminders", methods=["GET", "POST"])
 @staff_required("secretariat")
+@irreversible("督促メールの送信")
 def reminders():
     event = current_event_or_404()
     if request.method == "POST":
