@@ -371,6 +371,22 @@ def tabulate_event(event: Event):
     return definition, records, tab
 
 
+def comparison_figures(event: Event) -> dict | None:
+    """The event's questionnaire figures for 「年度比較」 (``tabulation.comparison_figures``:
+    回収数, 回収率 per base, 肯定的評価 and mean per rated programme row), or None when the
+    event has no questionnaire yet (reading the comparison never creates one). Installed as the
+    events console's hook by ``surveys.init_app``; the event layer does not import surveys."""
+    survey = db.session.scalar(select(Survey).where(Survey.event_id == event.id))
+    if survey is None:
+        return None
+    definition = survey.definition
+    records = answer_records(event)
+    tab = tabulation.tabulate(
+        definition, tabulation.answers_frame(records), response_denominators(event)
+    )
+    return tabulation.comparison_figures(definition, tab)
+
+
 MAIL_KIND = "survey_invite"
 
 
