@@ -19,9 +19,12 @@ from functools import wraps
 
 from flask import Flask, render_template, request
 
+from app.core import idempotency
+
 CONFIRM_FIELD = "confirmed"
-# Fields never re-posted by the generic confirmation page (a fresh token is rendered).
-_NOT_REPOSTED = {"csrf_token", CONFIRM_FIELD, "confirm_seen"}
+# Fields never re-posted by the confirmation page: it renders a fresh CSRF token and a fresh
+# one-time submission key (re-posting the first POST's key would tie both POSTs together).
+_NOT_REPOSTED = {"csrf_token", idempotency.FIELD, CONFIRM_FIELD, "confirm_seen"}
 
 
 def is_confirmed() -> bool:

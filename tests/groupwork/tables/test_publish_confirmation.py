@@ -145,3 +145,30 @@ def test_sending_the_matome_names_the_tables_without_one_and_asks_first(
     assert len(_mails(db, "matome")) == len(tokyo_teams)
     page = client.post(f"{BASE}/tokyo/matome/send").text
     assert "送付済みです" in page
+
+
+def test_the_confirmation_carries_a_fresh_submission_key_and_a_repeat_publishes_once(
+    db,
+    client,
+    staff,
+    tokyo_teams,  # noqa: F811
+):
+    import re
+
+    staff(client)
+    client.post(f"{BASE}/tokyo/allocate")
+    first = "k" * 32
+    page = client.post(f"{BASE}/tokyo/publish", data={"_submission": first}).text
+    keys = re.findall(r'name="_submission" value="([^"]+)"', page)
+    assert first not in keys and len(set(keys)) == len(keys)
+    form_key = re.search(
+        r'<form method="post" action="/console/groupwork/tables/tokyo/publish">.*?'
+        r'name="_submission" value="([^"]+)"',
+        page,
+        re.S,
+    ).group(1)
+    data = {"_submission": form_key, "confirmed": "1", "confirm_seen": "1"}
+    assert client.post(f"{BASE}/tokyo/publish", data=data).status_code == 302
+    assert client.post(f"{BASE}/tokyo/publish", data=data).status_code in (302, 303)
+    assert len(_mails(db, "tables_published")) == len(tokyo_teams)
+    assert len(_audits(db, "tables.publish")) == 1
