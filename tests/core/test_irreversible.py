@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from app.core.confirm import irreversible_endpoints
 from app.core.models import AuditLog, OutboxMessage
 from app.events.models import Material
-from app.groupwork.assignments.services import save_scene_choice
+from app.groupwork.assignments.models import TeamFile
+from app.groupwork.assignments.services import save_scene_choice, store_team_file
 from app.groupwork.tables.models import TableAllocation
 from app.groupwork.tables.services import allocate_tables, publish_allocation, save_worksheet
 from app.registration.models import Registration, Team
@@ -84,7 +85,15 @@ def _state(db) -> tuple:
     )
     counts = tuple(
         db.session.scalar(select(func.count()).select_from(model))
-        for model in (Registration, Team, OutboxMessage, AuditLog, Material, TableAllocation)
+        for model in (
+            Registration,
+            Team,
+            OutboxMessage,
+            AuditLog,
+            Material,
+            TeamFile,
+            TableAllocation,
+        )
     )
     return (*counts, published)
 
@@ -126,17 +135,28 @@ def test_every_irreversible_action_refuses_a_plain_post_and_changes_nothing(
     allocation = allocate_tables(next(v for v in event.venues if v.code == "tokyo"), 5)
     save_worksheet(allocation.tables[0], {"step8": "まとめ"}, by="書記")
     publish_allocation(allocation)
-    material = add_material(event, "資料", "a.pdf", b"%PDF-1.4\n%%EOF\n", registrants_only=False)
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    material = add_material(event, "当日資料", "a.pdf", pdf, registrants_only=False)
+    team_file = store_team_file(teams[1], "overview", "概要.pdf", pdf, staff=True)
     staff(client, "admin")
     before = _state(db)
     registry = irreversible_endpoints(app)
     rules = {r.endpoint: r for r in app.url_map.iter_rules() if "POST" in r.methods}
     for endpoint, label in registry.items():
         rule = rules[endpoint]
-        path = _fill(rule, {"mid": material.id, "code": "tokyo"})
+        path = _fill(rule, {"mid": material.id, "file_id": team_file.id, "code": "tokyo"})
         response = client.post(path, data={"reason": "確認のため", "item": "scene"})
         page = response.get_data(as_text=True)
         assert response.status_code == 200, (path, response.status_code)
         assert f"確認：{label}" in page and 'name="confirmed"' in page, path
         assert "この操作は取り消せません" in page, path
         assert _state(db) == before, path
+    # a deletion names what it deletes; an id that names nothing is 404 before asking
+    page = client.post(f"/console/materials/{material.id}/delete").text
+    assert "資料「当日資料」を削除します" in page
+    page = client.post(f"/console/groupwork/assignments/files/{team_file.id}/delete").text
+    assert "「概要.pdf」を削除します" in page
+    assert client.post("/console/materials/999999/delete").status_code == 404
+    # with the box ticked the action runs
+    response = client.post(f"/console/materials/{material.id}/delete", data={"confirmed": "1"})
+    assert response.status_code == 302 and db.session.get(Material, material.id) is None
