@@ -131,6 +131,9 @@ def venue(code: str):
         scene_form=SceneForm(),
         action=ActionForm(),
         reopen=ReopenForm(),
+        gaps=services.publish_gaps(allocation)
+        if allocation and not allocation.is_published
+        else [],
         scene_labels=SCENE_LABELS,
         member_roles=services.member_roles,
     )

@@ -46,6 +46,7 @@ def test_a_plain_publish_shows_what_is_missing_and_changes_nothing(
 ):
     teams = _with_one_team_without_choice(db, event, make_team, tokyo_teams)
     staff(client)
+    assert "資料２ 未提出 1/8団体" in client.get(f"{BASE}/tokyo").text  # shown before asking too
     outbox = db.session.scalar(select(func.count()).select_from(OutboxMessage))
     page = client.post(f"{BASE}/tokyo/publish").get_data(as_text=True)
     assert "確認：グループ・座席の確定と公開" in page
