@@ -7,9 +7,40 @@ import time
 
 import click
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.extensions import db
+
+DEMO_ANSWERS = 300  # questionnaire answers of the demo year
+PAST_SCALE = 0.4  # the past year (FY2022): registrants as a share of FY2023's
+PAST_ANSWERS = 120
+
+
+def _seed_demo_content(event, seed: int, open_survey: bool) -> None:
+    """Registrants, 資料２・資料３, questionnaire answers, and a smaller FY2022 for 「年度比較」
+    (issue 10 §7). Each package's own real services store its part; deterministic per seed."""
+    from app.events.demo import open_survey_today, seed_fy2022
+    from app.groupwork.assignments.demo import seed_submissions
+    from app.registration.population import seed_population
+    from app.surveys.demo import seed_answers
+
+    def say(what: str, counts: dict) -> None:
+        click.echo(f"{what}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+    if db.engine.dialect.name == "sqlite":
+        # The services commit once per answer: in WAL mode synchronous=NORMAL skips the fsync
+        # of each commit (still safe from corruption; a power cut could lose the last commits
+        # of a seed one simply re-runs). This connection only, for the seed only.
+        db.session.execute(text("PRAGMA synchronous=NORMAL"))
+
+    say("申込者を作成しました", seed_population(event, seed=seed))
+    if open_survey:
+        open_survey_today(event)
+    say("事前課題を提出しました", seed_submissions(event, seed=seed))
+    say("アンケート回答を作成しました", seed_answers(event, DEMO_ANSWERS, seed=seed))
+    past = seed_fy2022(event)
+    say(f"{past.name}を作成しました", seed_population(past, seed=seed - 1, scale=PAST_SCALE))
+    say("前年度のアンケート回答を作成しました", seed_answers(past, PAST_ANSWERS, seed=seed - 1))
 
 
 def register_commands(app: Flask) -> None:
@@ -39,10 +70,7 @@ def register_commands(app: Flask) -> None:
         event = seed_fy2023(weeks)
         click.echo(f"{event.name}（{weeks}週後ろ倒し）を作成しました。")
         if with_registrants:
-            from app.registration.population import seed_population
-
-            counts = seed_population(event, seed=seed)
-            click.echo("申込者を作成しました: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+            _seed_demo_content(event, seed, open_survey=not as_published)
 
     @app.cli.command("create-staff")
     @click.argument("login")

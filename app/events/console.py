@@ -210,8 +210,12 @@ def venue(event_id: int, venue_id: int):
 
 def _comparison() -> dict:
     figures = current_app.extensions[FIGURES_KEY]
+    survey = current_app.extensions.get(comparison.SURVEY_FIGURES_KEY, lambda event: None)
     events = db.session.scalars(select(Event).order_by(Event.fiscal_year, Event.id)).all()
-    return comparison.compare([(fiscal_year_label(e.fiscal_year), figures(e)) for e in events])
+    return comparison.compare(
+        [(fiscal_year_label(e.fiscal_year), figures(e)) for e in events],
+        [survey(e) for e in events],
+    )
 
 
 @bp.route("/compare")

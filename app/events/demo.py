@@ -337,3 +337,42 @@ def seed_fy2023(weeks: int = 0) -> Event:
         other.is_current = False
     db.session.commit()
     return event
+
+
+# ---------------------------------------------------------------- the fuller demo (issue 10 §7)
+
+# FY2022 asked one 研修会議Ⅰ row the FY2023 programme does not have (matched by title in
+# 「年度比較」, so it shows as its own row with 「—」 in FY2023, and FY2023's as 「—」 in FY2022).
+FY2022_CHANGED_ROW = (
+    "行政説明（医政局）",
+    "【行政説明】医療計画と在宅医療の体制整備について",
+    "行政説明（医療計画）",
+)
+
+
+def open_survey_today(event: Event, now: datetime | None = None) -> None:
+    """Move the questionnaire's opening back to the registration opening, so the demo can be
+    answered today (its closing, after the 研修会議Ⅱ days, already lies ahead). Commits."""
+    now = now or now_utc()
+    opens = min(c.opens_at for c in event.channels if c.opens_at)
+    if event.survey_opens_at is None or event.survey_opens_at > now:
+        event.survey_opens_at = min(opens, now)
+    if event.survey_closes_at is not None and event.survey_closes_at < now:
+        event.survey_closes_at = end_of_day_jst((now + timedelta(weeks=4)).date())
+    db.session.commit()
+
+
+def seed_fy2022(source: Event) -> Event:
+    """A smaller past year for 「年度比較」: FY2023 copied one year back (``clone_event``: every
+    date 52 weeks earlier, the texts renamed to 令和４年度), one 研修会議Ⅰ programme row
+    replaced (``FY2022_CHANGED_ROW``). Registrants and answers are added by their packages."""
+    from app.events.services import clone_event
+
+    event = clone_event(source, 2022, "fy2022" if source.slug == "fy2023" else "fy2022-demo")
+    old_label, title, label = FY2022_CHANGED_ROW
+    for training in event.trainings:
+        for item in training.programme:
+            if item.survey_label == old_label:
+                item.title, item.survey_label = title, label
+    db.session.commit()
+    return event

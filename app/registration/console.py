@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 
 from app.core import audit
 from app.core.auth import staff_required
+from app.core.confirm import confirmation_page, irreversible
 from app.core.forms import ActionForm, show_error, strip_control, to_choices
 from app.core.mail import requeue
 from app.core.models import AuditLog, OutboxMessage
@@ -417,8 +418,20 @@ def materials():
     )
 
 
+def _delete_material_page(mid: int):
+    """The confirmation names the download; an unknown one is 404 before asking."""
+    material = db.session.get(Material, mid) or abort(404)
+    return confirmation_page(
+        "掲載資料の削除",
+        back_url=url_for(".materials"),
+        button="削除する",
+        explanation=f"資料「{material.title}」を削除します。",
+    )
+
+
 @bp.post("/materials/<int:mid>/delete")
 @staff_required(*STAFF)
+@irreversible("掲載資料の削除", page=_delete_material_page)
 def delete_material(mid: int):
     material = db.session.get(Material, mid) or abort(404)
     if not ActionForm().validate_on_submit():

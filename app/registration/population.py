@@ -198,8 +198,11 @@ class _People:
         }
 
 
-def seed_population(event: Event, seed: int = 2023) -> dict[str, int]:
-    """Insert the population in one transaction (no mails are queued); returns counts."""
+def seed_population(event: Event, seed: int = 2023, scale: float = 1.0) -> dict[str, int]:
+    """Insert the population in one transaction (no mails are queued); returns counts.
+
+    ``scale`` < 1 makes a smaller year (each figure rounded, the demo's FY2022) with the same
+    mix."""
     rng = random.Random(seed)
     master = list(db.session.scalars(select(Municipality).order_by(Municipality.code)))
     people = _People(
@@ -208,7 +211,7 @@ def seed_population(event: Event, seed: int = 2023) -> dict[str, int]:
     webinar, youtube = event.channel("webinar"), event.channel("youtube")
     counts: dict[str, int] = {}
     for channel, plan in ((webinar, WEBINAR), (youtube, YOUTUBE)):
-        rows = [cat for cat, n in plan.items() for _ in range(n)]
+        rows = [cat for cat, n in plan.items() for _ in range(round(n * scale))]
         rng.shuffle(rows)
         for index, category in enumerate(rows):
             over = channel.capacity is not None and index >= channel.capacity
@@ -233,6 +236,7 @@ def seed_population(event: Event, seed: int = 2023) -> dict[str, int]:
         counts[channel.label] = len(rows)
     used: set[str] = set()
     for code, total in VENUE_PEOPLE.items():
+        total = round(total * scale)
         channel = event.channel(code)
         east = code == "t2_tokyo"
         pool = [

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from app.core import spreadsheets
 from app.core.auth import staff_required
+from app.core.confirm import confirmation_page, irreversible
 from app.core.uploads import accepts_upload
 from app.events.models import current_event_or_404, current_upload_limit_mb
 from app.surveys import exports, pdf, services
@@ -228,8 +229,22 @@ def entry():
     ), (422 if errors else 200)
 
 
+def _mail_page():
+    event = current_event_or_404()
+    pending, gaps = services.invitation_gaps(event)
+    return confirmation_page(
+        "アンケート依頼メールの一斉送信",
+        missing=gaps,
+        back_url=url_for("surveys_console.mail"),
+        button=f"{pending:,}名にメールを送る",
+        explanation=f"まだ送っていない申込者{pending:,}名に、アンケートのURL・QRコード・"
+        "Excelシートをメールで送ります。",
+    )
+
+
 @bp.route("/mail", methods=["GET", "POST"])
 @staff_required(*SECRETARIAT)
+@irreversible("アンケート依頼メールの一斉送信", page=_mail_page)
 def mail():
     """The questionnaire mail to all registrants, sent through the outbox, with its progress."""
     event = current_event_or_404()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
-from app.core.jpdates import now_utc
+from app.core.jpdates import format_datetime, now_utc
 from app.core.mail import queue_mail, render_mail
 from app.core.models import OutboxMessage, StaffUser
 from app.events.models import Event
@@ -371,6 +371,22 @@ def tabulate_event(event: Event):
     return definition, records, tab
 
 
+def comparison_figures(event: Event) -> dict | None:
+    """The event's questionnaire figures for 「年度比較」 (``tabulation.comparison_figures``:
+    回収数, 回収率 per base, 肯定的評価 and mean per rated programme row), or None when the
+    event has no questionnaire yet (reading the comparison never creates one). Installed as the
+    events console's hook by ``surveys.init_app``; the event layer does not import surveys."""
+    survey = db.session.scalar(select(Survey).where(Survey.event_id == event.id))
+    if survey is None:
+        return None
+    definition = survey.definition
+    records = answer_records(event)
+    tab = tabulation.tabulate(
+        definition, tabulation.answers_frame(records), response_denominators(event)
+    )
+    return tabulation.comparison_figures(definition, tab)
+
+
 MAIL_KIND = "survey_invite"
 
 
@@ -398,18 +414,43 @@ def registrant_emails(event: Event) -> dict[str, str]:
     return out
 
 
+def _mailed(event: Event) -> set[str]:
+    """Addresses (lower case) the questionnaire mail of the event was queued for."""
+    done = db.session.scalars(
+        select(OutboxMessage.to_addr).where(
+            OutboxMessage.event_id == event.id, OutboxMessage.kind == MAIL_KIND
+        )
+    )
+    return {a.strip().lower() for a in done}
+
+
+def invitation_gaps(event: Event) -> tuple[int, list[str]]:
+    """Before sending (the confirmation step): how many would be mailed now, and what is not
+    ready — the answering period not begun yet, or already over."""
+    done = _mailed(event)
+    pending = sum(
+        1
+        for normalised, email in registrant_emails(event).items()
+        if normalised not in done and email.strip().lower() not in done
+    )
+    gaps = []
+    now = now_utc()
+    if event.survey_opens_at and now < event.survey_opens_at:
+        gaps.append(
+            f"回答期間がまだ始まっていません（{format_datetime(event.survey_opens_at)}から）"
+        )
+    if event.survey_closes_at and event.survey_closes_at < now:
+        gaps.append(f"回答期間は終了しています（{format_datetime(event.survey_closes_at)}まで）")
+    if done:
+        gaps.append(f"{len(done):,}件は送信済みです（まだ送っていない方にだけ送ります）")
+    return pending, gaps
+
+
 def queue_survey_invitations(event: Event, staff: StaffUser | None = None) -> int:
     """Queue the questionnaire mail (QR code, URL and Excel sheet attached) to every distinct
     registrant not mailed yet for this event; returns how many were queued. Sent by the outbox,
     so a second run only reaches those who registered since."""
-    done = set(
-        db.session.scalars(
-            select(OutboxMessage.to_addr).where(
-                OutboxMessage.event_id == event.id, OutboxMessage.kind == MAIL_KIND
-            )
-        )
-    )
-    done = {a.strip().lower() for a in done}
+    done = _mailed(event)
     url = survey_url(event, "mail")
     png = qr.qr_png(url, box_size=6)
     xlsx = survey_sheet(event)

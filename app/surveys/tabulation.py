@@ -18,6 +18,7 @@ Rules (seed-spec.md §6.5, decisions.md: Questionnaire):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -630,3 +631,38 @@ def tabulate(
                 )
             )
     return Tabulation(n, rates, tables, charts, _texts(frame, definition))
+
+
+RATED_QUESTIONS = ("Q1_1", "Q1_2")
+
+
+def comparison_figures(definition: Definition, tab: Tabulation) -> dict:
+    """An event's questionnaire figures for 「年度比較」 (issue 10 §6), read from its report.
+
+    Returns {"responses": n, "rates": [{"label", "base", "rate"}] (the report's 回答数と回収率
+    rows, ※ marks removed; ``rate`` in %, None without a base), "ratings": [{"question"
+    (Q1_1 | Q1_2), "training" (its name), "title" (the programme row as asked), "n" (valid),
+    "positive" (肯定的評価 %: the top two of ⓵内容), "mean" (5 … 1)}]}. The numbers are the
+    report's own (same rows, same rule), so the two pages cannot disagree.
+    """
+    rates = [
+        {"label": re.sub(r"※\d+$", "", label), "base": base, "rate": rate}
+        for label, _answers, base, rate in tab.rates
+    ]
+    ratings = []
+    for qid in RATED_QUESTIONS:
+        q = definition.question(qid)
+        table = tab.table(f"{qid}_content")
+        positive, mean = table.columns.index(POSITIVE), table.columns.index("平均")
+        for title, row in zip(q.rows, table.rows, strict=True):
+            ratings.append(
+                {
+                    "question": qid,
+                    "training": definition.training_names.get(q.training, ""),
+                    "title": title,
+                    "n": row[1],
+                    "positive": row[positive],
+                    "mean": row[mean],
+                }
+            )
+    return {"responses": tab.n, "rates": rates, "ratings": ratings}

@@ -28,11 +28,21 @@ def test_seed_demo_moves_dates_by_whole_weeks_so_registration_is_open_today(runn
 
 
 def test_seed_demo_with_registrants_reproduces_the_breakdown(runner, db):
+    """One seed for every assertion on the demo's content (the seed is the slow part)."""
+    from app.events.comparison import compare_surveys
+    from app.groupwork.assignments.models import PreAssignment, SceneChoice
+    from app.registration.rules import TEAM_COUNTED_STATUSES
+    from app.surveys.models import SurveyResponse
+    from app.surveys.services import comparison_figures, survey_is_open
+
     result = runner.invoke(args=["seed-demo", "--with-registrants"])
     assert result.exit_code == 0, result.output
+    fy2023 = db.session.scalar(select(Event).where(Event.fiscal_year == 2023))
     counts = dict(
         db.session.execute(
-            select(Registration.category, func.count()).group_by(Registration.category)
+            select(Registration.category, func.count())
+            .where(Registration.event_id == fy2023.id)
+            .group_by(Registration.category)
         ).all()
     )
     assert counts == {
@@ -49,12 +59,51 @@ def test_seed_demo_with_registrants_reproduces_the_breakdown(runner, db):
         db.session.execute(
             select(Team.channel_id, func.count(TeamMember.id))
             .join(TeamMember)
+            .where(Team.event_id == fy2023.id)
             .group_by(Team.channel_id)
         ).all()
     )
     assert sorted(per_venue.values()) == [38, 65]
-    emails = db.session.scalars(select(Registration.email)).all()
+    emails = db.session.scalars(
+        select(Registration.email).where(Registration.event_id == fy2023.id)
+    ).all()
     assert len(set(emails)) == 1533 and all(e.endswith(".example.jp") for e in emails)
+
+    # 資料２ for most teams taking part (so the allocation shows 第１・第２希望), a few 資料３
+    teams = db.session.scalars(
+        select(Team).where(Team.event_id == fy2023.id, Team.status.in_(TEAM_COUNTED_STATUSES))
+    ).all()
+    with_choice = db.session.scalar(
+        select(func.count())
+        .select_from(SceneChoice)
+        .where(SceneChoice.team_id.in_([t.id for t in teams]))
+    )
+    assert with_choice >= 0.7 * len(teams) and with_choice < len(teams)
+    assert 1 <= db.session.scalar(select(func.count()).select_from(PreAssignment)) <= 10
+    # the questionnaire is open today and answered over several channels
+    assert survey_is_open(fy2023)
+    channels = dict(
+        db.session.execute(
+            select(SurveyResponse.channel, func.count())
+            .where(SurveyResponse.event_id == fy2023.id)
+            .group_by(SurveyResponse.channel)
+        ).all()
+    )
+    assert sum(channels.values()) >= 200 and len(channels) >= 4
+    # a smaller FY2022 with one programme row of its own: 「年度比較」 shows two years
+    fy2022 = db.session.scalar(select(Event).where(Event.fiscal_year == 2022))
+    assert fy2022 is not None and not fy2022.is_current and fy2023.is_current
+    assert "令和４年度" in fy2022.name
+    past = db.session.scalar(
+        select(func.count()).select_from(Registration).where(Registration.event_id == fy2022.id)
+    )
+    assert 0 < past < len(emails)
+    figures = [comparison_figures(fy2022), comparison_figures(fy2023)]
+    assert 0 < figures[0]["responses"] < figures[1]["responses"]
+    rows = {r["title"]: r for r in compare_surveys(2, figures)["ratings"]}
+    assert rows["行政説明（医療計画）"]["positive"][1] is None
+    assert rows["行政説明（医政局）"]["positive"][0] is None
+    assert all(v is not None for v in rows["行政説明（老健局）"]["positive"])
 
 
 def test_create_staff_hashes_the_password(runner, db):

@@ -88,6 +88,7 @@ def test_every_groupwork_audit_entry_reads_as_a_person_would_write_it(
     tables.publish_allocation(allocation)
     tables.save_worksheet(first, {"step8": "まとめ"}, by="書記")
     tables.send_matome(allocation, pdf.matome_pdf(allocation))
+    tables.reopen_allocation(allocation, "多人数の自治体の辞退", by="管理者")
 
     page = staff(client).get("/console/audit").get_data(as_text=True)
     parser = _Rows()
@@ -120,8 +121,9 @@ def test_every_groupwork_audit_entry_reads_as_a_person_would_write_it(
     )
     assert municipality in entry("deadline.extend") and "庁内決裁" in entry("deadline.extend")
     assert "資料４" in entry("assignment.remind") and venue.name in entry("assignment.remind")
-    for key in ("tables.allocate", "tables.publish", "tables.matome"):
+    for key in ("tables.allocate", "tables.publish", "tables.matome", "tables.reopen"):
         assert venue.name in entry(key), key
+    assert "多人数の自治体の辞退" in entry("tables.reopen")
     assert f"{venue.name} 1卓" in entry("tables.scene") and "看取り" in entry("tables.scene")
     assert municipality in entry("tables.move") and f"→ {moved_to}卓" in entry("tables.move")
     assert f"{venue.name} 1卓" in entry("tables.roles")

@@ -26,7 +26,7 @@ def test_one_mail_per_distinct_registrant_with_attachments(
     team.members[1].email_normalized = "same@city.example.jp"
     db.session.commit()
     staff(client, "secretariat")
-    response = client.post("/console/surveys/mail")
+    response = client.post("/console/surveys/mail", data={"confirmed": "1"})
     assert response.status_code == 302
     mails = survey_mails(db)
     assert len(mails) == 3  # 2 registrations + 2 members, one address shared
@@ -51,3 +51,22 @@ def test_overview_links_for_the_secretariat_only(client, staff, open_event):
     page = client.get("/console/surveys/").text
     assert "集計結果（表・グラフ）" in page and "用紙の入力" not in page
     assert "アンケート" in page  # console navigation entry
+
+
+def test_the_mail_asks_first_with_how_many_and_whether_the_period_has_begun(
+    client, staff, db, event, make_registration
+):
+    """Issue 10 §5: a plain POST changes nothing; the confirmation says how many would be
+    mailed and that the answering period has not begun (the fixture's opens on the day)."""
+    make_registration("webinar")
+    make_registration("youtube", "kankei_dantai", organisation="医師会")
+    staff(client, "secretariat")
+    page = client.post("/console/surveys/mail").get_data(as_text=True)
+    assert "確認：アンケート依頼メールの一斉送信" in page
+    assert "まだ送っていない申込者2名" in page and "2名にメールを送る" in page
+    assert "回答期間がまだ始まっていません" in page
+    assert survey_mails(db) == []
+    assert client.post("/console/surveys/mail", data={"confirmed": "1"}).status_code == 302
+    assert len(survey_mails(db)) == 2
+    page = client.post("/console/surveys/mail").get_data(as_text=True)
+    assert "2件は送信済みです" in page and "0名にメールを送る" in page

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.core.auth import staff_required
+from app.core.confirm import confirmation_page, irreversible
 from app.core.forms import show_error
 from app.core.jpdates import JST, now_utc
 from app.core.templating import register_console_nav
@@ -542,8 +543,21 @@ def console_download(file_id: int):
     return _send(team_file)
 
 
+def _delete_page(file_id: int):
+    """The confirmation names the file and its team; an unknown file is 404 before asking."""
+    team_file = db.session.get(TeamFile, file_id) or abort(404)
+    return confirmation_page(
+        "提出ファイルの削除",
+        back_url=url_for(".console_team", team_id=team_file.team_id),
+        button="削除する",
+        explanation=f"{team_file.team.municipality.full_name}の{team_file.kind_label}"
+        f"「{team_file.original_name}」を削除します。",
+    )
+
+
 @console.post("/files/<int:file_id>/delete")
 @staff_required("secretariat")
+@irreversible("提出ファイルの削除", page=_delete_page)
 def console_delete(file_id: int):
     team_file = db.session.get(TeamFile, file_id)
     if team_file is None or not ActionForm().validate_on_submit():
@@ -580,6 +594,7 @@ def extend(team_id: int):
 
 @console.route("/reminders", methods=["GET", "POST"])
 @staff_required("secretariat")
+@irreversible("督促メールの送信")
 def reminders():
     event = current_event_or_404()
     if request.method == "POST":

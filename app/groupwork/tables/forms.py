@@ -18,6 +18,15 @@ class ActionForm(BaseForm):
     """A button that only needs the CSRF token (allocate, publish, send)."""
 
 
+class ReopenForm(BaseForm):
+    """管理者 takes a published plan back to 案: the reason is kept in the audit log."""
+
+    reason = TextAreaField(
+        "取り消す理由",
+        validators=[InputRequired("理由を入力してください。"), max_length(500, "理由")],
+    )
+
+
 class MoveTeamForm(BaseForm):
     team = SelectField("自治体", coerce=int, validators=[InputRequired("自治体を選んでください。")])
     table = IntegerField(

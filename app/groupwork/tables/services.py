@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from app.core import audit
-from app.core.jpdates import now_utc
+from app.core.jpdates import format_datetime, now_utc
 from app.core.mail import send_mail
 from app.events.models import Channel, Venue
 from app.extensions import db
@@ -31,6 +31,7 @@ AUDIT_ACTIONS = audit.actions(
         "tables.photo": "写真の登録",
         "tables.publish": "グループ・座席の確定と公開",
         "tables.matome": "まとめの送付",
+        "tables.reopen": "グループ・座席の公開の取消し",
     }
 )
 
@@ -449,6 +450,82 @@ def publish_allocation(allocation: TableAllocation) -> int:
     audit.record("tables.publish", venue_name(venue), f"代表者{sent}名にメール", event.id)
     db.session.commit()
     return sent
+
+
+def publish_gaps(allocation: TableAllocation) -> list[str]:
+    """What is still missing before publishing, as sentences for the confirmation page.
+
+    資料２ 未提出 n/N over the teams taking part, and the 資料２ deadline when it has not passed
+    yet (a team may still hand in a choice the published plan would ignore). Empty when
+    nothing is missing; publishing is not refused for these, the secretariat confirms.
+    """
+    teams = venue_teams(allocation.venue)
+    inputs = team_inputs(teams)
+    missing = [i for i in inputs if i.first is None]
+    gaps = []
+    if missing:
+        names = "、".join(i.name for i in missing[:10]) + ("ほか" if len(missing) > 10 else "")
+        gaps.append(f"資料２ 未提出 {len(missing)}/{len(inputs)}団体（{names}）")
+    deadline = allocation.venue.scene_deadline
+    if deadline is not None and now_utc() <= deadline:
+        gaps.append(f"資料２の提出期限（{format_datetime(deadline)}）がまだ来ていません")
+    return gaps
+
+
+def _representatives(allocation: TableAllocation):
+    """(table, team) of every seated team taking part, in seat-plan order."""
+    for table in allocation.tables:
+        for seat in table.seats:
+            if seat.team.status in TEAM_COUNTED_STATUSES:
+                yield table, seat.team
+
+
+def reopen_allocation(allocation: TableAllocation, reason: str, by: str) -> int:
+    """Take a published plan back to 案 (管理者 only, checked by the view) with a reason.
+
+    Each 代表者 is mailed that the plan is being revised (the team page stops showing it until
+    it is published again); the reason is kept in the audit entry, not mailed. Returns the
+    number of mails queued.
+    """
+    if not allocation.is_published:
+        raise TableError("確定・公開されていないため、取り消す必要はありません。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise TableError("理由を入力してください。", "reason")
+    allocation.status = "draft"
+    allocation.published_at = None
+    event, venue = allocation.event, allocation.venue
+    sent = 0
+    for _table, team in _representatives(allocation):
+        send_mail(
+            team.representative.email,
+            "tables_reopened.txt",
+            event_id=event.id,
+            kind="tables_reopened",
+            event=event,
+            venue=venue,
+            team=team,
+        )
+        sent += 1
+    audit.record(
+        "tables.reopen", venue_name(venue), f"{reason}（{by}、代表者{sent}名にメール）", event.id
+    )
+    db.session.commit()
+    return sent
+
+
+def matome_gaps(allocation: TableAllocation) -> list[str]:
+    """Before sending the まとめ: tables whose まとめ (step 8) is blank, and an earlier sending."""
+    blank = [t.number for t in allocation.tables if not (t.worksheet or {}).get("step8")]
+    gaps = []
+    if blank:
+        numbers = "、".join(f"{n}卓" for n in blank)
+        gaps.append(f"まとめ 未入力 {len(blank)}/{len(allocation.tables)}卓（{numbers}）")
+    if allocation.matome_sent_at:
+        gaps.append(
+            f"{format_datetime(allocation.matome_sent_at)}に送付済みです（もう一度全員に送られます）"
+        )
+    return gaps
 
 
 def table_for_team(team: Team) -> GroupTable | None:

@@ -14,10 +14,12 @@ from flask import (
     request,
     url_for,
 )
+from flask_login import current_user
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from app.core.auth import staff_required
+from app.core.confirm import confirmation_page, irreversible
 from app.core.forms import show_error
 from app.core.templating import register_console_nav
 from app.core.uploads import accepts_upload
@@ -32,6 +34,7 @@ from app.groupwork.tables.forms import (
     ActionForm,
     MoveTeamForm,
     PhotoForm,
+    ReopenForm,
     SceneForm,
     WorksheetForm,
     explainers_of,
@@ -127,6 +130,10 @@ def venue(code: str):
         move=move,
         scene_form=SceneForm(),
         action=ActionForm(),
+        reopen=ReopenForm(),
+        gaps=services.publish_gaps(allocation)
+        if allocation and not allocation.is_published
+        else [],
         scene_labels=SCENE_LABELS,
         member_roles=services.member_roles,
     )
@@ -264,8 +271,27 @@ def photo(code: str, number: int):
     return _table_page(table, photo=form)
 
 
+def _publish_page(code: str):
+    allocation = _allocation(code)
+    return confirmation_page(
+        PUBLISH,
+        missing=services.publish_gaps(allocation),
+        back_url=url_for("groupwork_tables.venue", code=code),
+        button="確定して公開する",
+        explanation=(
+            f"{allocation.venue.name}の卓と座席を確定し、変更できなくします。"
+            f"各代表者（{len(services.venue_teams(allocation.venue))}団体）にメールでお知らせし、"
+            "チームページに卓と座席表を表示します。"
+        ),
+    )
+
+
+PUBLISH = "グループ・座席の確定と公開"
+
+
 @bp.route(f"{BASE}/<code>/publish", methods=["POST"])
 @staff_required(*STAFF)
+@irreversible(PUBLISH, page=_publish_page)
 def publish(code: str):
     allocation = _allocation(code)
     if not ActionForm().validate_on_submit():
@@ -279,8 +305,68 @@ def publish(code: str):
     return redirect(url_for("groupwork_tables.venue", code=code))
 
 
+def _reopen_page(code: str):
+    allocation = _allocation(code)
+    form = ReopenForm()
+    if not allocation.is_published or not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("groupwork_tables.venue", code=code))
+    return confirmation_page(
+        REOPEN,
+        back_url=url_for("groupwork_tables.venue", code=code),
+        button="公開を取り消して案に戻す",
+        explanation=(
+            f"{allocation.venue.name}の卓と座席を案に戻します。各代表者に見直しのお知らせを"
+            f"メールで送り、チームページの座席表は再公開まで表示しません。理由：{form.reason.data}"
+        ),
+    )
+
+
+REOPEN = "グループ・座席の公開の取消し"
+
+
+@bp.route(f"{BASE}/<code>/reopen", methods=["POST"])
+@staff_required("admin")
+@irreversible(REOPEN, page=_reopen_page)
+def reopen(code: str):
+    allocation = _allocation(code)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("groupwork_tables.venue", code=code))
+    try:
+        sent = services.reopen_allocation(allocation, form.reason.data, current_user.name)
+    except TableError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"公開を取り消して案に戻しました。代表者{sent}名にメールを送ります。", "success")
+    return redirect(url_for("groupwork_tables.venue", code=code))
+
+
+def _matome_page(code: str):
+    allocation = _allocation(code)
+    return confirmation_page(
+        MATOME,
+        missing=services.matome_gaps(allocation),
+        back_url=url_for("groupwork_tables.venue", code=code),
+        button="まとめを代表者に送る",
+        explanation=(
+            f"全卓のまとめ（PDF）を、{allocation.venue.name}の全代表者にメールで送ります"
+            "（公開はしません）。"
+        ),
+    )
+
+
+MATOME = "まとめの送付"
+
+
 @bp.route(f"{BASE}/<code>/matome/send", methods=["POST"])
 @staff_required(*STAFF)
+@irreversible(MATOME, page=_matome_page)
 def send_matome(code: str):
     allocation = _allocation(code)
     if not ActionForm().validate_on_submit():

@@ -74,7 +74,7 @@ def test_reminders_are_previewed_then_only_ticked_ones_are_sent(db, teams, staff
     keys = [f"assignment:assignment:{m.id}" for m in missing[:2]]
     response = console.post(
         "/console/groupwork/assignments/reminders",
-        data={"item": "assignment", "venue": "", "keys": keys},
+        data={"item": "assignment", "venue": "", "keys": keys, "confirmed": "1"},
     )
     assert response.status_code == 302
     sent = _outbox(db)
@@ -92,7 +92,11 @@ def test_scene_reminder_goes_to_the_representative_of_teams_missing_it(db, teams
     assert osaka.active_members[1].email not in html
     console.post(
         "/console/groupwork/assignments/reminders",
-        data={"item": "scene", "keys": [f"scene:scene:{osaka.representative.id}"]},
+        data={
+            "item": "scene",
+            "keys": [f"scene:scene:{osaka.representative.id}"],
+            "confirmed": "1",
+        },
     )
     assert [m.to_addr for m in _outbox(db)] == [osaka.representative.email]
 
@@ -101,7 +105,7 @@ def test_sending_nothing_ticked_is_refused(db, teams, staff, app):
     console = staff(app.test_client())
     response = console.post(
         "/console/groupwork/assignments/reminders",
-        data={"item": "overview", "keys": []},
+        data={"item": "overview", "keys": [], "confirmed": "1"},
         follow_redirects=True,
     )
     assert "送信する宛先を選択してください。" in response.get_data(as_text=True)

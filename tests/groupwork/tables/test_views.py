@@ -101,7 +101,7 @@ def test_team_page_shows_nothing_before_publishing_and_only_its_table(
     rep = tokyo_teams[3].representative
     anonymous = client.application.test_client()
     assert "グループ・座席" not in anonymous.get(f"/t/{rep.token}").get_data(as_text=True)
-    response = client.post(f"{BASE}/tokyo/publish", follow_redirects=True)
+    response = client.post(f"{BASE}/tokyo/publish", data={"confirmed": "1"}, follow_redirects=True)
     assert "確定・公開しました" in response.get_data(as_text=True)
     page = anonymous.get(f"/t/{rep.token}").get_data(as_text=True)
     assert "グループ・座席" in page
