@@ -74,6 +74,7 @@ REVERSIBLE = {
     "groupwork_tables.photo": "the photo, replaced",
     "surveys_console.import_sheets": "answers imported, shown per file",
     "surveys_console.entry": "one paper answer",
+    "mailing_console.new": "sends only from its preview, with the count the preview showed",
 }
 
 
