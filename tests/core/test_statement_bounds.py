@@ -47,6 +47,19 @@ WHOLE_VENUE = {
     "reception_console.paper",  # 受付名簿 to print: everyone expected at that venue
 }
 
+# Lists that show more with a filter or a search: requested once more with it.
+VARIANTS = {
+    "registration_console.registrations": ["?status=", "?q=example&status="],
+    "registration_console.teams": ["?status=received"],
+    "registration_console.audit_log": ["?target=example.jp"],
+    "reception_console.desk": ["?q=山田"],  # every made-up person is a 山田
+    "groupwork_assignments_console.reminders": ["?item=assignment"],
+    "surveys_console.texts": ["?q=Q8"],
+}
+# Pages that another change of issue 12 pages (the 一斉メール work owns the outbox view): their
+# statements are swept like any page; their size is checked once the line is removed here.
+PAGED_ELSEWHERE = {"registration_console.outbox"}
+
 COMMENT = "グループワークでは他の自治体の取組を具体的に聞くことができ、大変参考になりました。" * 2
 
 
@@ -94,10 +107,11 @@ class Population:
             for venue in ("t2_tokyo", "t2_osaka"):
                 team = self.make_team(size=3, channel=venue, municipality=next(self.codes))
                 save_scene_choice(team, 1 + i % 4, 1 + (i + 1) % 4, staff=True)
-                if venue == "t2_tokyo" and i % 2 == 0:
-                    reception.check_in_member(
-                        self.event, team.channel, team.members[0].id, "search", None
-                    )
+                if venue == "t2_tokyo":
+                    for member in team.members:
+                        reception.check_in_member(
+                            self.event, team.channel, member.id, "search", None
+                        )
             submit_response(self.event, "web", web_answer(Q8=f"{COMMENT}{i}", Q1_1_1=COMMENT))
             audit.record("resend_mail", f"person{i}@example.jp", "監査の行", self.event.id)
         self.db.session.commit()
@@ -153,17 +167,18 @@ def _path(rule, values) -> str:
 
 
 def measure(app, client, event) -> dict[str, tuple[int, int]]:
-    """{endpoint: (statements, bytes of HTML)} of one GET of every console page."""
+    """{endpoint (+ query): (statements, bytes of HTML)} of one GET of every console page."""
     values = _values(event)
     engine = sqla.engine
     out = {}
     for rule in console_pages(app):
         path = _path(rule, values)
-        sqla.session.expire_all()
-        with counting(engine) as statements:
-            response = client.get(path)
-        assert response.status_code == 200, (path, response.status_code)
-        out[rule.endpoint] = (len(statements), len(response.get_data()))
+        for query in ["", *VARIANTS.get(rule.endpoint, [])]:
+            sqla.session.expire_all()
+            with counting(engine) as statements:
+                response = client.get(path + query)
+            assert response.status_code == 200, (path + query, response.status_code)
+            out[rule.endpoint + query] = (len(statements), len(response.get_data()))
     return out
 
 
@@ -186,13 +201,13 @@ def test_every_console_page_runs_as_many_statements_at_4n_as_at_n(
     large = measure(app, client, event)
     assert len(small) >= 25
     report = {e: (small[e][0], large[e][0]) for e in small}
-    for e in sorted(report):
-        print(f"STAT {e:55s} {small[e][0]:5d} {large[e][0]:5d} {small[e][1]:8d} {large[e][1]:8d}")
+    print(*(f"{e}: {small[e]} → {large[e]}" for e in sorted(report)), sep="\n")
     grown = {e: counts for e, counts in report.items() if counts[1] > counts[0]}
     assert grown == {}, f"statements (N, 4N) that grow with the rows: {grown}"
     sizes = {
         e: (small[e][1], large[e][1])
         for e in small
-        if e not in WHOLE_VENUE and large[e][1] > small[e][1] * 1.3 + 2000
+        if e.split("?")[0] not in WHOLE_VENUE | PAGED_ELSEWHERE
+        and large[e][1] > small[e][1] * 1.3 + 2000
     }
     assert sizes == {}, f"pages whose HTML grows with the rows (N, 4N bytes): {sizes}"
