@@ -41,7 +41,7 @@ from app.registration.forms import (
     TeamSearchForm,
     set_municipality_choices,
 )
-from app.registration.models import Registration, Team, TeamMember
+from app.registration.models import Registration, Team, TeamMember, WaitlistEntry
 from app.registration.rules import RegistrationError
 from app.registration.services import individual as individual_service
 from app.registration.services import materials as materials_service
@@ -91,7 +91,11 @@ def registrations():
     )
     page = paginate(_registration_query(event, form))
     return render_template(
-        "registration/console/registrations.html", event=event, form=form, page=page
+        "registration/console/registrations.html",
+        event=event,
+        form=form,
+        page=page,
+        waitlist=form.waitlist.data == "open",
     )
 
 
@@ -116,6 +120,13 @@ def _registration_query(event: Event, form: ConsoleSearchForm):
     key = matching_key(form.q.data)
     if key:  # 氏名・ふりがな・メール・所属・部署名 by their one matching key
         stmt = stmt.where(Registration.search_key.contains(key, autoescape=True))
+    if form.waitlist.data == "open":  # the webinar's waiting list, first in line first
+        stmt = (
+            stmt.join(WaitlistEntry, WaitlistEntry.registration_id == Registration.id)
+            .where(WaitlistEntry.status.in_(("waiting", "offered")))
+            .order_by(None)
+            .order_by(WaitlistEntry.id)
+        )
     return stmt
 
 

@@ -261,6 +261,11 @@ class ConsoleSearchForm(SearchForm):
         default="active",
         validate_choice=False,
     )
+    waitlist = SelectField(
+        "キャンセル待ち",
+        choices=to_choices([("", "—"), ("open", "キャンセル待ちの方（順番に）")]),
+        validate_choice=False,
+    )
 
 
 class TeamSearchForm(SearchForm):

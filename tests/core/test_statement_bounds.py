@@ -49,7 +49,7 @@ WHOLE_VENUE = {
 
 # Lists that show more with a filter or a search: requested once more with it.
 VARIANTS = {
-    "registration_console.registrations": ["?status=", "?q=example&status="],
+    "registration_console.registrations": ["?status=", "?q=example&status=", "?waitlist=open"],
     "registration_console.teams": ["?status=received"],
     "registration_console.audit_log": ["?target=example.jp"],
     "reception_console.desk": ["?q=山田"],  # every made-up person is a 山田
