@@ -30,10 +30,12 @@ def page_size() -> int:
 
 def requested_page(arg: str = "page") -> int:
     """The page asked for in the query string, 1-based; anything unusable → 1."""
-    raw = request.args.get(arg, "")
-    if not raw.isdigit():
+    raw = request.args.get(arg, "")[:8]  # more digits than that is past any end anyway
+    try:
+        number = int(raw)
+    except ValueError:  # "abc", "1e3", "²", "": the first page
         return 1
-    return max(1, min(int(raw[:8]), MAX_PAGE))
+    return max(1, min(number, MAX_PAGE))
 
 
 @dataclass

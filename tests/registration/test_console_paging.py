@@ -50,7 +50,7 @@ def test_a_page_past_the_end_shows_the_last_page_with_a_note_and_nonsense_shows_
     page = client.get("/console/registrations?page=40").get_data(as_text=True)
     assert "40ページ目はありません。最後のページ（3ページ目）を表示しています。" in page
     assert "3 / 3 ページ" in page and people[4].email in page
-    for nonsense in ("abc", "-1", "0", "1e3", "", "1%00"):
+    for nonsense in ("abc", "-1", "0", "1e3", "", "1%00", "²", "%EF%BC%92x"):
         response = client.get(f"/console/registrations?page={nonsense}")
         assert response.status_code == 200, nonsense
         assert "1 / 3 ページ" in response.get_data(as_text=True), nonsense
