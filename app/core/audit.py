@@ -24,6 +24,11 @@ def actions(labels: dict[str, str]) -> dict[str, str]:
     return labels
 
 
+def declared_actions() -> dict[str, str]:
+    """Every declared action with its label (the 操作履歴's choice of 操作)."""
+    return dict(_LABELS)
+
+
 def action_label(action: str) -> str:
     """「定員の変更」 for ``change_capacity``; an undeclared action is shown as recorded."""
     return _LABELS.get(action, action)

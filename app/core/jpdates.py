@@ -36,6 +36,11 @@ def jst(
     return datetime(year, month, day, hour, minute, second, tzinfo=JST)
 
 
+def start_of_day_jst(day: date) -> datetime:
+    """The first instant of the day in JST (00:00:00): a day's lower bound in a search."""
+    return datetime.combine(day, time(0, 0), tzinfo=JST)
+
+
 def end_of_day_jst(day: date) -> datetime:
     """「中」: the last second of the day in JST (23:59:59)."""
     return datetime.combine(day, time(23, 59, 59), tzinfo=JST)

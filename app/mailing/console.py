@@ -11,6 +11,7 @@ from app.core.auth import staff_required
 from app.core.forms import show_error, to_choices
 from app.core.logs import mask_tokens
 from app.core.models import OutboxMessage
+from app.core.paging import paginate
 from app.core.templating import register_console_nav
 from app.events.models import current_event_or_404
 from app.extensions import db
@@ -21,18 +22,12 @@ from app.mailing.models import Campaign
 bp = Blueprint("mailing_console", __name__, url_prefix="/console/mailing")
 SENDERS = ("secretariat",)
 READERS = ("secretariat", "analyst")
-PAGE_SIZE = 50
-RECIPIENT_PAGE_SIZE = 200
 PREVIEW_LIST = 200
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     register_console_nav(app, "一斉メール", "mailing_console.index", READERS)
-
-
-def _page() -> int:
-    return max(1, min(request.args.get("page", 1, type=int), 10**6))
 
 
 def _filter(form: CampaignForm) -> services.RecipientFilter:
@@ -50,17 +45,13 @@ def _filter(form: CampaignForm) -> services.RecipientFilter:
 @staff_required(*READERS)
 def index():
     event = current_event_or_404()
-    page = _page()
-    rows, total = services.campaigns(event, page, PAGE_SIZE)
+    page = paginate(services.campaigns(event))
     return render_template(
         "mailing/index.html",
         event=event,
-        rows=rows,
-        total=total,
-        progress=services.progress([c.id for c in rows]),
-        statuses=OutboxMessage.STATUSES,
         page=page,
-        next_page=page + 1 if total > page * PAGE_SIZE else None,
+        progress=services.progress([c.id for c in page.items]),
+        statuses=OutboxMessage.STATUSES,
     )
 
 
@@ -119,18 +110,13 @@ def new():
 @staff_required(*READERS)
 def campaign(campaign_id: int):
     campaign = db.session.get(Campaign, campaign_id) or abort(404)
-    page = _page()
-    rows, total = services.recipients_page(campaign, page, RECIPIENT_PAGE_SIZE)
     return render_template(
         "mailing/campaign.html",
         event=campaign.event,
         campaign=campaign,
-        rows=rows,
-        total=total,
+        page=paginate(services.recipients(campaign)),
         counts=services.progress([campaign.id])[campaign.id],
         statuses=OutboxMessage.STATUSES,
-        page=page,
-        next_page=page + 1 if total > page * RECIPIENT_PAGE_SIZE else None,
     )
 
 

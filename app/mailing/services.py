@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from app.core import audit
@@ -384,32 +384,25 @@ def progress(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
     return result
 
 
-def campaigns(event: Event, page: int, page_size: int) -> tuple[list[Campaign], int]:
-    """A page of the event's campaigns, newest first, and their total (two statements)."""
-    base = select(Campaign).where(Campaign.event_id == event.id)
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = db.session.scalars(
-        base.options(joinedload(Campaign.staff))
+def campaigns(event: Event) -> Select:
+    """The event's campaigns, newest first, with who sent them (for ``core.paging``)."""
+    return (
+        select(Campaign)
+        .where(Campaign.event_id == event.id)
+        .options(joinedload(Campaign.staff))
         .order_by(Campaign.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    ).all()
-    return list(rows), total
+    )
 
 
-def recipients_page(
-    campaign: Campaign, page: int, page_size: int
-) -> tuple[list[CampaignRecipient], int]:
-    """A page of a campaign's recipients with their messages (one statement) and the total."""
-    rows = db.session.scalars(
+def recipients(campaign: Campaign) -> Select:
+    """A campaign's recipients with their messages, in the order they were chosen (for
+    ``core.paging``)."""
+    return (
         select(CampaignRecipient)
         .options(joinedload(CampaignRecipient.message))
         .where(CampaignRecipient.campaign_id == campaign.id)
         .order_by(CampaignRecipient.id)
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    ).all()
-    return list(rows), campaign.recipient_count
+    )
 
 
 # ---------------------------------------------------------------- 個人ページのURLを再送

@@ -20,6 +20,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.core.auth import staff_required
+from app.core.paging import page_size, paginate
 from app.core.templating import register_console_nav
 from app.core.uploads import accepts_upload
 from app.events.models import (
@@ -44,6 +45,7 @@ from app.surveys.qr import qr_png
 
 bp = Blueprint("reception_console", __name__, url_prefix="/console/reception")
 STAFF = ("secretariat",)
+DESK_PAGE_SIZE = 30
 
 
 def init_app(app: Flask) -> None:
@@ -105,7 +107,12 @@ def desk(channel_id: int):
         flash(outcome.message, "ok" if outcome.ok else "warn")
         return redirect(url_for(".desk", channel_id=channel.id, r=outcome.kind))
     search = PeopleSearchForm(request.args)
-    people = services.search(event, channel, search.q.data or "") if search.validate() else []
+    found = services.search_statement(event, channel, search.q.data or "")
+    # 30 people a page at the desk: a name typed is meant to find one person.
+    size = min(DESK_PAGE_SIZE, page_size())
+    page = paginate(found, size=size) if found is not None and search.validate() else None
+    if page is not None:
+        page.items = services.people(page.items, channel)
     attended, expected = services.venue_counts(channel)
     return render_template(
         "reception/desk.html",
@@ -113,7 +120,7 @@ def desk(channel_id: int):
         channel=channel,
         form=form,
         search=search,
-        people=people,
+        page=page,
         recent=services.recent(channel),
         attended=attended,
         expected=expected,

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.core import audit
 from app.core.jpdates import format_time
 from app.core.text import normalise_email, normalise_text, to_katakana
 from app.events.models import Channel, Event
 from app.extensions import db
-from app.groupwork.tables.models import TableAllocation
-from app.groupwork.tables.services import member_roles
+from app.groupwork.tables.services import allocation_of_venue, member_roles
 from app.reception import codes
 from app.reception.attendance_csv import AttendeeRow, decode, parse_report
 from app.reception.models import Attendance
@@ -93,9 +93,7 @@ def venue_seats(channel: Channel) -> dict[int, Seat]:
     """member id → Seat for the venue's allocation (empty before one exists)."""
     if channel.venue_id is None:
         return {}
-    allocation = db.session.scalar(
-        select(TableAllocation).where(TableAllocation.venue_id == channel.venue_id)
-    )
+    allocation = allocation_of_venue(channel.venue_id)
     seats: dict[int, Seat] = {}
     if allocation is None:
         return seats
@@ -120,6 +118,13 @@ class Person:
         return OUTCOMES.get(self.problem, "")
 
 
+# What the desk and the 受付名簿 show of a member, loaded with it (no query per person).
+_MEMBER_SHOWN = (
+    joinedload(TeamMember.team).joinedload(Team.municipality),
+    joinedload(TeamMember.municipality),
+)
+
+
 def _attendance_of(member_id: int) -> Attendance | None:
     return db.session.scalar(select(Attendance).where(Attendance.team_member_id == member_id))
 
@@ -135,12 +140,26 @@ def _problem(member: TeamMember, channel: Channel) -> str:
 def search(event: Event, channel: Channel, query: str, limit: int = 30) -> list[Person]:
     """Members of the event's teams whose 氏名 or ふりがな contains ``query`` (spaces ignored,
     hiragana found as katakana), this venue's first; people of other venues or not accepted
-    are listed with the reason."""
+    are listed with the reason. The desk pages the same statement (``search_statement``)."""
+    stmt = search_statement(event, channel, query)
+    if stmt is None:
+        return []
+    return people(db.session.scalars(stmt.limit(limit)).all(), channel)
+
+
+def search_statement(event: Event, channel: Channel, query: str):
+    """The SELECT of ``search``, ordered as the desk shows it (this venue's accepted people
+    first, then by ふりがな); None for an empty query."""
     text = normalise_text(query).replace(" ", "")
     if not text:
-        return []
+        return None
     kana = to_katakana(text)
-    rows = db.session.scalars(
+    here = and_(
+        Team.channel_id == channel.id,
+        TeamMember.status == "active",
+        Team.status.in_(TEAM_COUNTED_STATUSES),
+    )
+    return (
         select(TeamMember)
         .join(Team)
         .where(
@@ -151,15 +170,24 @@ def search(event: Event, channel: Channel, query: str, limit: int = 30) -> list[
                 func.replace(TeamMember.kana, " ", "").contains(kana, autoescape=True),
             ),
         )
-        .order_by(TeamMember.kana, TeamMember.id)
-        .limit(limit)
-    ).all()
+        .order_by(case((here, 0), else_=1), TeamMember.kana, TeamMember.id)
+        .options(*_MEMBER_SHOWN)
+    )
+
+
+def people(members: list[TeamMember], channel: Channel) -> list[Person]:
+    """The desk's view of ``members`` (a page of search results), in their order: seat,
+    attendance and problem looked up for all of them at once (issue 12)."""
     seats = venue_seats(channel)
-    people = [
-        Person(m, seats.get(m.id, Seat()), _attendance_of(m.id), _problem(m, channel)) for m in rows
+    ids = [m.id for m in members]
+    attended = {
+        a.team_member_id: a
+        for a in db.session.scalars(select(Attendance).where(Attendance.team_member_id.in_(ids)))
+    }
+    return [
+        Person(m, seats.get(m.id, Seat()), attended.get(m.id), _problem(m, channel))
+        for m in members
     ]
-    people.sort(key=lambda p: (p.problem != "", p.member.kana))
-    return people
 
 
 def roster(channel: Channel, order: str = "kana") -> list[Person]:
@@ -173,6 +201,7 @@ def roster(channel: Channel, order: str = "kana") -> list[Person]:
             Team.status.in_(TEAM_COUNTED_STATUSES),
             TeamMember.status == "active",
         )
+        .options(*_MEMBER_SHOWN)
     ).all()
     seats = venue_seats(channel)
     attended = {
@@ -194,6 +223,12 @@ def recent(channel: Channel, limit: int = 15) -> list[Attendance]:
             select(Attendance)
             .where(Attendance.channel_id == channel.id)
             .order_by(Attendance.attended_at.desc(), Attendance.id.desc())
+            .options(
+                joinedload(Attendance.member)
+                .joinedload(TeamMember.team)
+                .joinedload(Team.municipality),
+                joinedload(Attendance.staff),
+            )
             .limit(limit)
         )
     )

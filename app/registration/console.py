@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import audit
 from app.core.auth import staff_required
 from app.core.confirm import confirmation_page, irreversible
 from app.core.forms import ActionForm, show_error, strip_control, to_choices
+from app.core.jpdates import start_of_day_jst
 from app.core.mail import requeue
-from app.core.models import AuditLog, OutboxMessage
+from app.core.models import AuditLog, OutboxMessage, StaffUser
 from app.core.municipalities import grouped_choices, matching_codes
+from app.core.paging import paginate
 from app.core.templating import register_console_nav
 from app.core.text import matching_key
 from app.core.uploads import accepts_upload
@@ -26,6 +31,7 @@ from app.extensions import db
 from app.registration import exports, reports
 from app.registration.forms import (
     AdmitForm,
+    AuditSearchForm,
     CancelForm,
     CapacityForm,
     ConsoleSearchForm,
@@ -36,7 +42,7 @@ from app.registration.forms import (
     TeamSearchForm,
     set_municipality_choices,
 )
-from app.registration.models import Registration, Team, TeamMember
+from app.registration.models import Registration, Team, TeamMember, WaitlistEntry
 from app.registration.rules import RegistrationError
 from app.registration.services import individual as individual_service
 from app.registration.services import materials as materials_service
@@ -45,8 +51,6 @@ from app.registration.services import teams as teams_service
 
 bp = Blueprint("registration_console", __name__, url_prefix="/console")
 STAFF = ("secretariat",)
-PAGE_SIZE = 100
-OUTBOX_PAGE_SIZE = 100
 AUDIT_ACTIONS = audit.actions({"resend_mail": "メールの再送"})
 
 
@@ -86,27 +90,28 @@ def registrations():
     form.channel.choices = to_choices(
         [("", "すべて")] + [(c.code, c.label) for c in event.individual_channels]
     )
-    stmt = _registration_query(event, form)
-    page = max(1, request.args.get("page", 1, type=int))
-    total = db.session.scalar(select(db.func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    next_url = (
-        url_for(".registrations", page=page + 1, **args) if total > page * PAGE_SIZE else None
-    )
+    page = paginate(_registration_query(event, form))
     return render_template(
         "registration/console/registrations.html",
         event=event,
         form=form,
-        rows=rows,
-        total=total,
-        page_size=PAGE_SIZE,
-        next_url=next_url,
+        page=page,
+        waitlist=form.waitlist.data == "open",
     )
 
 
 def _registration_query(event: Event, form: ConsoleSearchForm):
-    stmt = select(Registration).where(Registration.event_id == event.id).order_by(Registration.id)
+    stmt = (
+        select(Registration)
+        .where(Registration.event_id == event.id)
+        .order_by(Registration.id)
+        # what a row shows, loaded with the page (not one query per row): issue 12
+        .options(
+            joinedload(Registration.channel),
+            joinedload(Registration.municipality),
+            selectinload(Registration.waitlist_entries),
+        )
+    )
     if form.status.data:
         stmt = stmt.where(Registration.status == form.status.data)
     if form.channel.data:
@@ -116,6 +121,13 @@ def _registration_query(event: Event, form: ConsoleSearchForm):
     key = matching_key(form.q.data)
     if key:  # 氏名・ふりがな・メール・所属・部署名 by their one matching key
         stmt = stmt.where(Registration.search_key.contains(key, autoescape=True))
+    if form.waitlist.data == "open":  # the webinar's waiting list, first in line first
+        stmt = (
+            stmt.join(WaitlistEntry, WaitlistEntry.registration_id == Registration.id)
+            .where(WaitlistEntry.status.in_(("waiting", "offered")))
+            .order_by(None)
+            .order_by(WaitlistEntry.id)
+        )
     return stmt
 
 
@@ -236,8 +248,13 @@ def teams():
                 Team.members.any(TeamMember.search_key.contains(key, autoescape=True)),
             )
         )
-    rows = db.session.scalars(stmt).all()
-    return render_template("registration/console/teams.html", event=event, form=form, rows=rows)
+    stmt = stmt.options(
+        joinedload(Team.channel),
+        joinedload(Team.municipality),
+        selectinload(Team.members),
+    )
+    page = paginate(stmt)
+    return render_template("registration/console/teams.html", event=event, form=form, page=page)
 
 
 @bp.route("/teams/<int:tid>", methods=["GET", "POST"])
@@ -285,7 +302,6 @@ def outbox():
     status = request.args.get("status", "")
     status = status if status in OutboxMessage.STATUSES else ""
     q = strip_control(request.args.get("q", "")).strip()[:300]
-    page = max(1, min(request.args.get("page", 1, type=int), 10**6))
     of_event = or_(OutboxMessage.event_id == event.id, OutboxMessage.event_id.is_(None))
     stmt = select(OutboxMessage).where(of_event)
     if status:
@@ -306,27 +322,15 @@ def outbox():
             .group_by(OutboxMessage.status)
         ).all()
     )
-    total = db.session.scalar(select(db.func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(
-        stmt.order_by(OutboxMessage.id.desc())
-        .offset((page - 1) * OUTBOX_PAGE_SIZE)
-        .limit(OUTBOX_PAGE_SIZE)
-    ).all()
-    args = {k: v for k, v in (("status", status), ("q", q)) if v}
+    page = paginate(stmt.order_by(OutboxMessage.id.desc()))
     return render_template(
         "registration/console/outbox.html",
         event=event,
-        rows=rows,
+        page=page,
         counts=counts,
         statuses=OutboxMessage.STATUSES,
         status=status,
         q=q,
-        total=total,
-        page=page,
-        prev_url=url_for(".outbox", page=page - 1, **args) if page > 1 else None,
-        next_url=url_for(".outbox", page=page + 1, **args)
-        if total > page * OUTBOX_PAGE_SIZE
-        else None,
         action=ActionForm(),
         smtp=bool(current_app.config.get("MAIL_SERVER")),
     )
@@ -348,14 +352,49 @@ def resend(mid: int):
 @bp.route("/audit")
 @staff_required(*STAFF)
 def audit_log():
+    """操作履歴, newest first, 100 a page; searched by 操作者, 対象, 操作 and days (JST)."""
     event = current_event_or_404()
-    rows = db.session.scalars(
+    form = AuditSearchForm(request.args)
+    labels = audit.declared_actions()
+    form.action.choices = to_choices(
+        [("", "すべて"), *sorted(labels.items(), key=lambda item: item[1])]
+    )
+    stmt = (
         select(AuditLog)
         .where(or_(AuditLog.event_id == event.id, AuditLog.event_id.is_(None)))
+        .options(joinedload(AuditLog.staff))
         .order_by(AuditLog.id.desc())
-        .limit(500)
-    ).all()
-    return render_template("registration/console/audit.html", event=event, rows=rows)
+    )
+    if form.validate():
+        stmt = _audit_filters(stmt, form)
+    return render_template(
+        "registration/console/audit.html", event=event, form=form, page=paginate(stmt)
+    )
+
+
+def _audit_filters(stmt, form: AuditSearchForm):
+    """The search of the 操作履歴 (every criterion narrows; text matches a part)."""
+    if form.staff.data:
+        who = form.staff.data
+        stmt = stmt.where(
+            AuditLog.staff.has(
+                or_(
+                    StaffUser.name.contains(who, autoescape=True),
+                    StaffUser.login.contains(who, autoescape=True),
+                )
+            )
+        )
+    if form.target.data:
+        stmt = stmt.where(AuditLog.target.contains(form.target.data, autoescape=True))
+    if form.action.data:
+        stmt = stmt.where(AuditLog.action == form.action.data)
+    if form.date_from.data:
+        stmt = stmt.where(AuditLog.created_at >= start_of_day_jst(form.date_from.data))
+    if form.date_to.data:
+        stmt = stmt.where(
+            AuditLog.created_at < start_of_day_jst(form.date_to.data + timedelta(days=1))
+        )
+    return stmt
 
 
 @bp.route("/export/<any(registrations, teams):what>.<any(xlsx, csv):fmt>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     FieldList,
     FormField,
@@ -260,6 +261,11 @@ class ConsoleSearchForm(SearchForm):
         default="active",
         validate_choice=False,
     )
+    waitlist = SelectField(
+        "キャンセル待ち",
+        choices=to_choices([("", "—"), ("open", "キャンセル待ちの方（順番に）")]),
+        validate_choice=False,
+    )
 
 
 class TeamSearchForm(SearchForm):
@@ -272,6 +278,34 @@ class TeamSearchForm(SearchForm):
         choices=to_choices([("", "すべて"), *TEAM_STATUS_LABELS.items()]),
         validate_choice=False,
     )
+
+
+class _Day(DateField):
+    """A day typed or picked (``<input type="date">``) with a message that says how."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("日付は「2024-04-01」の形で入力してください。") from None
+
+
+class AuditSearchForm(SearchForm):
+    """操作履歴: who (操作者), on what (対象), which action (操作) and between which days (JST)."""
+
+    staff = StringField(
+        "操作者", filters=[strip_control], validators=[Optional(), max_length(100, "操作者")]
+    )
+    target = StringField(
+        "対象", filters=[strip_control], validators=[Optional(), max_length(100, "対象")]
+    )
+    action = SelectField("操作", choices=[], validate_choice=False)
+    date_from = _Day("期間（から）", validators=[Optional()])
+    date_to = _Day("期間（まで）", validators=[Optional()])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("期間の終わりは始めより後の日にしてください。")
 
 
 class MoveChannelForm(BaseForm):

@@ -128,7 +128,10 @@ class WaitlistEntry(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    # indexed: the registrations page loads the entries of a page of rows at once (issue 12)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), index=True
+    )
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
     # waiting → offered → accepted | declined | expired; withdrawn at any time
     # (the registration's lifecycle: app/registration/lifecycle.py).
@@ -223,7 +226,8 @@ class TeamMember(PersonFields, db.Model):
     __tablename__ = "team_member"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    # indexed: the console loads the members of a page of teams at once (issue 12)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
     municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipality.code"))
     position: Mapped[int] = mapped_column(default=0)
     is_representative: Mapped[bool] = mapped_column(Boolean, default=False)

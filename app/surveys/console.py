@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 
 from flask import (
     Blueprint,
@@ -20,6 +21,7 @@ from markupsafe import Markup
 from app.core import spreadsheets
 from app.core.auth import staff_required
 from app.core.confirm import confirmation_page, irreversible
+from app.core.paging import paginate_list
 from app.core.uploads import accepts_upload
 from app.events.models import current_event_or_404, current_upload_limit_mb
 from app.surveys import exports, pdf, services
@@ -138,6 +140,9 @@ def texts():
     key = request.args.get("q", "")
     word = request.args.get("word", "").strip()
     channel = request.args.get("ch", "")
+    fields = definition.text_fields()
+    if key and key not in dict(fields):
+        key = ""  # a hand-made URL: every question
     items = [
         t
         for t in tab.texts
@@ -145,11 +150,17 @@ def texts():
         and (not channel or t.channel == channel)
         and (not word or word in t.text)
     ]
+    per_question = Counter(
+        t.key
+        for t in tab.texts
+        if (not channel or t.channel == channel) and (not word or word in t.text)
+    )
     return render_template(
         "surveys/console/texts.html",
         event=event,
-        fields=definition.text_fields(),
-        items=items,
+        fields=fields,
+        page=paginate_list(items),
+        per_question=[(k, label, per_question[k]) for k, label in fields if per_question[k]],
         key=key,
         word=word,
         channel=channel,

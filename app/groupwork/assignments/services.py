@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import audit
 from app.core.jpdates import format_datetime, now_utc
 from app.core.mail import queue_mail, render_mail
-from app.events.models import Event
+from app.events.models import Channel, Event
 from app.extensions import db
 from app.groupwork.assignments import rules
 from app.groupwork.assignments.models import (
@@ -402,6 +403,7 @@ class TrackerRow:
     assignment_deadline: datetime | None
     assignment_extended: bool
     now: datetime
+    submitted_ids: frozenset[int] = frozenset()  # active members whose 資料３ is submitted
 
     @property
     def scene_missing(self) -> bool:
@@ -429,10 +431,17 @@ class TrackerRow:
 
 
 def participating_teams(event: Event, venue_code: str | None = None) -> list[Team]:
+    """Teams taking part (at one venue), with what the console shows of them loaded at once
+    (channel and venue, municipality, members): no query per team (issue 12)."""
     teams = db.session.scalars(
         select(Team)
         .where(Team.event_id == event.id, Team.status.in_(TEAM_COUNTED_STATUSES))
         .order_by(Team.channel_id, Team.municipality_code)
+        .options(
+            joinedload(Team.channel).joinedload(Channel.venue),
+            joinedload(Team.municipality),
+            selectinload(Team.members),
+        )
     )
     return [
         t
@@ -492,6 +501,7 @@ def tracker_rows(event: Event, venue_code: str | None = None) -> list[TrackerRow
                 ),
                 assignment_extended=assign_ext is not None,
                 now=now,
+                submitted_ids=frozenset(pa.member_id for pa in done),
             )
         )
     return rows
@@ -527,12 +537,7 @@ def reminder_candidates(event: Event, item: str, venue_code: str | None = None) 
         deadline_item = "scene" if item == "scene" else "assignment"
         deadline = row.scene_deadline if item == "scene" else row.assignment_deadline
         if item == "assignment":
-            done = {
-                p.member.id
-                for p in team_progress(team)
-                if p.assignment is not None and p.assignment.is_submitted
-            }
-            targets = [m for m in team.active_members if m.id not in done]
+            targets = [m for m in team.active_members if m.id not in row.submitted_ids]
         elif (item == "scene" and row.scene_missing) or (
             item == "overview" and row.overview_missing
         ):

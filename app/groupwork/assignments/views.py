@@ -25,6 +25,7 @@ from app.core.auth import staff_required
 from app.core.confirm import confirmation_page, irreversible
 from app.core.forms import show_error
 from app.core.jpdates import JST, now_utc
+from app.core.paging import paginate_list
 from app.core.templating import register_console_nav
 from app.core.uploads import accepts_upload
 from app.events.models import Event, current_event_or_404, current_upload_limit_mb
@@ -420,7 +421,7 @@ def tracker():
         "groupwork/assignments/console_tracker.html",
         event=event,
         venue=venue,
-        rows=services.tracker_rows(event, venue),
+        page=paginate_list(services.tracker_rows(event, venue)),
         scene_labels=SCENE_LABELS,
     )
 
@@ -620,7 +621,7 @@ def reminders():
         form=form,
         venue=venue,
         item=item,
-        reminders=services.reminder_candidates(event, item, venue),
+        page=paginate_list(services.reminder_candidates(event, item, venue)),
     )
 
 

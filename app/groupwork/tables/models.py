@@ -140,7 +140,9 @@ class TableTeam(db.Model):
     __tablename__ = "table_team"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    table_id: Mapped[int] = mapped_column(ForeignKey("group_table.id", ondelete="CASCADE"))
+    table_id: Mapped[int] = mapped_column(
+        ForeignKey("group_table.id", ondelete="CASCADE"), index=True
+    )
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), unique=True)
     position: Mapped[int] = mapped_column(default=0)
     explainer_id: Mapped[int | None] = mapped_column(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core import audit
 from app.core.jpdates import format_datetime, now_utc
@@ -52,6 +54,10 @@ class LockedError(TableError):
 # ---------------------------------------------------------------- input
 
 
+# What the allocation's pages read of a team, loaded with it: no query per team (issue 12).
+_TEAM_SHOWN = (joinedload(Team.municipality), selectinload(Team.members))
+
+
 def venue_teams(venue: Venue) -> list[Team]:
     """Teams of the venue that take part (受付済・参加決定・人数調整) with at least one member."""
     teams = db.session.scalars(
@@ -62,6 +68,7 @@ def venue_teams(venue: Venue) -> list[Team]:
             Team.status.in_(TEAM_COUNTED_STATUSES),
         )
         .order_by(Team.id)
+        .options(*_TEAM_SHOWN)
     )
     return [t for t in teams if t.size > 0]
 
@@ -101,7 +108,29 @@ def venue_settings(venue: Venue, time_limit: float = 10.0) -> alloc.Settings:
 
 
 def allocation_for(venue: Venue) -> TableAllocation | None:
-    return db.session.scalar(select(TableAllocation).where(TableAllocation.venue_id == venue.id))
+    """The venue's allocation with its tables, seats and seated teams (one query per level)."""
+    return allocation_of_venue(venue.id)
+
+
+def allocation_of_venue(venue_id: int) -> TableAllocation | None:
+    """``allocation_for`` by the venue's id: everything a page shows of it loaded at once."""
+    allocation = db.session.scalar(
+        select(TableAllocation)
+        .where(TableAllocation.venue_id == venue_id)
+        .options(
+            selectinload(TableAllocation.tables)
+            .selectinload(GroupTable.seats)
+            .joinedload(TableTeam.team)
+            .options(*_TEAM_SHOWN)
+        )
+    )
+    if allocation is not None:
+        # Each table holds its allocation: the session's identity map keeps only weak
+        # references, and a page holding a table alone would load the allocation again,
+        # without its tables, then each table's seats one by one.
+        for table in allocation.tables:
+            set_committed_value(table, "allocation", allocation)
+    return allocation
 
 
 def _guard(allocation: TableAllocation) -> None:
