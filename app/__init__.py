@@ -209,6 +209,7 @@ def register_blueprints(app: Flask) -> None:
     from app.core.views import bp as core_bp
     from app.events.console import init_app as init_events_console
     from app.groupwork import init_app as init_groupwork
+    from app.preview import init_app as init_preview
     from app.reception import init_app as init_reception
     from app.registration.console import bp as registration_console_bp
     from app.registration.reports import applicants_table
@@ -221,6 +222,7 @@ def register_blueprints(app: Flask) -> None:
     init_groupwork(app)
     init_surveys(app)
     init_reception(app)
+    init_preview(app)
     init_events_console(app, channel_overview, applicants_table)
     app.register_blueprint(core_bp)  # last: its 「アカウント」 ends the console's navigation
 
@@ -232,6 +234,7 @@ def register_cli(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app.core import templating
+    from app.core import preview, templating
 
     templating.init_app(app)
+    preview.init_app(app)

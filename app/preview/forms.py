@@ -1,0 +1,15 @@
+"""Forms of the preview page."""
+
+from wtforms import BooleanField
+from wtforms.validators import DataRequired
+
+from app.core.forms import BaseForm
+
+
+class DeleteTestsForm(BaseForm):
+    """Deleting every test row needs the box ticked (the page works without JavaScript)."""
+
+    confirm = BooleanField(
+        "テスト送信をすべて削除します（元に戻せません）",
+        validators=[DataRequired(message="削除する場合はチェックを入れてください。")],
+    )
