@@ -140,6 +140,9 @@ def _exclude_tests(state: ORMExecuteState) -> None:
     include = state.execution_options.get(INCLUDE_TESTS)
     if include is True or (include is None and is_on()):
         return
+    parent = state.lazy_loaded_from  # a relationship of a row already loaded
+    if parent is not None and getattr(parent.obj(), "is_test", False):
+        return  # a test row's own members, answers and files come with it
     state.statement = state.statement.options(
         with_loader_criteria(TestMarked, _not_test, include_aliases=True)
     )
