@@ -26,8 +26,16 @@ from collections.abc import Callable
 
 from flask import has_request_context, request, session
 from flask_login import current_user
-from sqlalchemy import Boolean, event, false
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy import Boolean, event, false, inspect
+from sqlalchemy.orm import (
+    MANYTOONE,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    object_session,
+    with_loader_criteria,
+)
 
 PREVIEW_KEY = "preview_event_id"
 # Execution option: True = tests too (テスト送信 page), False = never tests (seats).
@@ -152,9 +160,29 @@ def _exclude_tests(state: ORMExecuteState) -> None:
 def _mark_tests(session_: Session, _context, _instances) -> None:
     if not is_on():
         return
-    for obj in session_.new:
-        if isinstance(obj, TestMarked):
-            obj.is_test = True
+    with session_.no_autoflush:
+        for obj in session_.new:
+            if isinstance(obj, TestMarked) and not _belongs_to_real_row(obj):
+                obj.is_test = True
+
+
+def _belongs_to_real_row(obj: TestMarked) -> bool:
+    """True when a row made on a preview page is part of a real participant's data (a real
+    team's 資料２ saved from the member's own link): it stays real, as its parent, so that a
+    unique one-per-parent row is never hidden from its owner. A row of a test parent, or with
+    no parent of participant data, is a test."""
+    for rel in inspect(type(obj)).relationships:
+        if rel.direction is not MANYTOONE or not issubclass(rel.mapper.class_, TestMarked):
+            continue
+        parent = getattr(obj, rel.key)
+        if parent is None and len(rel.local_remote_pairs) == 1:
+            # Only the foreign key was set (``team_id=…``): the parent by its key.
+            local, _remote = rel.local_remote_pairs[0]
+            key = getattr(obj, inspect(type(obj)).get_property_by_column(local).key, None)
+            parent = object_session(obj).get(rel.mapper.class_, key) if key is not None else None
+        if parent is not None and parent.is_test is False:
+            return True
+    return False
 
 
 def init_app(app) -> None:

@@ -222,3 +222,18 @@ def test_the_preview_page_opens_for_the_secretariat_and_admin(app, staff, event,
         f"/q/{event.slug}",
     ):
         assert label in text
+
+
+def test_a_real_teams_page_opened_in_preview_saves_real_rows(db, event, previewing, make_team):
+    """A row under a real participant's row stays real (else its owner could never see it,
+    nor save another: one 資料２ per team)."""
+    from app.groupwork.assignments.models import SceneChoice
+
+    team = make_team(size=2)
+    token = team.representative.token
+    staff = previewing()
+    data = {"first_scene": "1", "second_scene": "2", "note": ""}
+    assert staff.post(f"/t/{token}/assignments/scenes", data=data).status_code == 302
+    choice = db.session.scalar(select(SceneChoice).execution_options(include_tests=True))
+    assert choice.is_test is False
+    assert _count(db, SceneChoice) == 1
