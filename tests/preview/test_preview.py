@@ -237,3 +237,17 @@ def test_a_real_teams_page_opened_in_preview_saves_real_rows(db, event, previewi
     choice = db.session.scalar(select(SceneChoice).execution_options(include_tests=True))
     assert choice.is_test is False
     assert _count(db, SceneChoice) == 1
+
+
+def test_the_survey_console_opens_the_questionnaire_in_preview(app, staff, not_yet_open):
+    secretariat = staff(app.test_client())
+    page = secretariat.get("/console/surveys/").get_data(as_text=True)
+    assert "アンケートをプレビューで開く" in page
+    nxt = re.search(r'name="next" value="([^"]+)"', page)[1].replace("&amp;", "&")
+    opened = secretariat.post("/console/preview/on", data={"next": nxt}, follow_redirects=True)
+    assert opened.status_code == 200 and BANNER in opened.get_data(as_text=True)
+    assert "参加者アンケート" in opened.get_data(as_text=True)
+    analyst = staff(app.test_client(), "analyst")
+    assert "アンケートをプレビューで開く" not in analyst.get("/console/surveys/").get_data(
+        as_text=True
+    )
