@@ -25,6 +25,19 @@ TABLES = (
     "team_member",
     "waitlist_entry",
 )
+CHILDREN_FIRST = (
+    "pre_assignment_scene",
+    "pre_assignment",
+    "scene_choice",
+    "team_file",
+    "team_member",
+    "team",
+    "waitlist_entry",
+    "registration",
+    "survey_response",
+    "outbox_message",
+    "audit_log",
+)
 # (table, index, columns, partial condition): a test never blocks a participant's row.
 UNIQUE_INDEXES = (
     ("registration", "uq_registration_event_email_active", ["event_id", "email_normalized"],
@@ -56,8 +69,9 @@ def downgrade():
     for table, name, columns, where in UNIQUE_INDEXES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(name, sqlite_where=sa.text(where), postgresql_where=sa.text(where))
-    op.execute("DELETE FROM registration WHERE is_test")
-    op.execute("DELETE FROM team WHERE is_test")
+    # Without the column a test would become real: test rows go first, dependants first.
+    for table in CHILDREN_FIRST:
+        op.execute(f"DELETE FROM {table} WHERE is_test")
     for table, name, columns, where in UNIQUE_INDEXES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.create_index(
