@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app.core import preview
 from app.core.auth import staff_required
@@ -60,6 +60,18 @@ def switch_off():
     if ActionForm().validate_on_submit():
         services.end_preview()
         flash("プレビューを終了しました。", "info")
+    return redirect(url_for("preview.index"))
+
+
+@bp.post("/mails/<int:message_id>/send")
+@staff_required(*STAFF)
+def send_mail(message_id: int):
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("preview.index"))
+    message = services.send_held_mail(message_id)
+    if message is None:
+        abort(404)
+    flash(f"{message.to_addr} 宛てのメールを送信待ちにしました。", "success")
     return redirect(url_for("preview.index"))
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 
 from app.core import audit, preview
+from app.core.models import OutboxMessage
 from app.events.models import Event
 from app.extensions import db
 
@@ -16,6 +17,7 @@ AUDIT_ACTIONS = audit.actions(
         "preview.on": "プレビューの開始",
         "preview.off": "プレビューの終了",
         "preview.delete_tests": "テスト送信の削除",
+        "preview.send_mail": "テスト送信のメールを送信",
     }
 )
 
@@ -57,6 +59,23 @@ def test_groups() -> list[TestGroup]:
         if rows:
             groups.append(TestGroup(model.TEST_LABEL, list(rows)))
     return groups
+
+
+def send_held_mail(message_id: int) -> OutboxMessage | None:
+    """Send one held mail of a test submission after all (a 事務局 who typed their own address
+    wants to see it arrive): it becomes an ordinary outbox mail, sent by ``flask send-mail``
+    like any other. None when there is no such held mail."""
+    message = db.session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.is_test.is_(True))
+        .execution_options(**{preview.INCLUDE_TESTS: True})
+    )
+    if message is None:
+        return None
+    message.is_test = False
+    audit.record("preview.send_mail", message.to_addr, message.subject, event_id=message.event_id)
+    db.session.commit()
+    return message
 
 
 def test_row_count() -> int:

@@ -251,3 +251,17 @@ def test_the_survey_console_opens_the_questionnaire_in_preview(app, staff, not_y
     assert "アンケートをプレビューで開く" not in analyst.get("/console/surveys/").get_data(
         as_text=True
     )
+
+
+def test_a_held_mail_is_sent_only_when_the_secretariat_asks(db, event, previewing):
+    staff = previewing()
+    assert staff.post("/register", data=person_form(TEST_NAME, "me@example.jp")).status_code == 302
+    held = db.session.scalar(select(OutboxMessage).execution_options(include_tests=True))
+    assert "このアドレスに送信する" in staff.get("/console/preview").get_data(as_text=True)
+    sent = staff.post(f"/console/preview/mails/{held.id}/send", follow_redirects=True)
+    assert "me@example.jp 宛てのメールを送信待ちにしました。" in sent.get_data(as_text=True)
+    assert send_pending()["logged"] == 1  # no SMTP in tests: «logged» is the sender's «sent»
+    assert "me@example.jp" in staff.get("/console/outbox").get_data(as_text=True)
+    assert "テスト送信のメールを送信" in staff.get("/console/audit").get_data(as_text=True)
+    # A real mail cannot be pushed through this button.
+    assert staff.post(f"/console/preview/mails/{held.id}/send").status_code == 404
