@@ -211,6 +211,7 @@ def register_blueprints(app: Flask) -> None:
     from app.events.console import init_app as init_events_console
     from app.groupwork import init_app as init_groupwork
     from app.mailing import init_app as init_mailing
+    from app.preview import init_app as init_preview
     from app.reception import init_app as init_reception
     from app.registration.console import bp as registration_console_bp
     from app.registration.reports import applicants_table
@@ -224,6 +225,7 @@ def register_blueprints(app: Flask) -> None:
     init_surveys(app)
     init_reception(app)
     init_mailing(app)
+    init_preview(app)
     init_events_console(app, channel_overview, applicants_table)
     app.register_blueprint(core_bp)  # last: its 「アカウント」 ends the console's navigation
 
@@ -235,6 +237,7 @@ def register_cli(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app.core import templating
+    from app.core import preview, templating
 
     templating.init_app(app)
+    preview.init_app(app)

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.core.db import UTCDateTime
 from app.core.jpdates import now_utc
+from app.core.preview import TestMarked
 from app.extensions import db
 
 
@@ -80,10 +81,11 @@ class StaffUser(UserMixin, db.Model):
         return self.role == "admin" or self.role in roles
 
 
-class AuditLog(db.Model):
+class AuditLog(TestMarked, db.Model):
     """Every console action, who did it, and what it changed."""
 
     __tablename__ = "audit_log"
+    TEST_LABEL = "操作記録"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
@@ -96,10 +98,11 @@ class AuditLog(db.Model):
     staff: Mapped[StaffUser | None] = relationship()
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(TestMarked, db.Model):
     """A mail, written in the same transaction as the change it reports, sent later."""
 
     __tablename__ = "outbox_message"
+    TEST_LABEL = "メール（送信せず保留）"
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

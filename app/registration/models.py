@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.db import UTCDateTime
 from app.core.jpdates import now_utc
 from app.core.models import Municipality
+from app.core.preview import INCLUDE_TESTS, TestMarked
 from app.core.tokens import new_token
 from app.events.models import Channel, Event
 from app.extensions import db
@@ -47,16 +48,19 @@ class PersonFields:
         return CATEGORY_LABELS.get(self.category, self.category)
 
 
-class Registration(PersonFields, db.Model):
+class Registration(TestMarked, PersonFields, db.Model):
     """One person's 研修会議Ⅰ registration on one channel (webinar or YouTube)."""
 
     __tablename__ = "registration"
+    TEST_LABEL = "研修会議Ⅰの申込"
+    TEST_ENDPOINT = "registration.personal"
     __table_args__ = (
         # One active registration per e-mail and event (decisions.md 6).
         Index(
             "uq_registration_event_email_active",
             "event_id",
             "email_normalized",
+            "is_test",  # a preview's test never blocks a participant's address
             unique=True,
             sqlite_where=text("status = 'active'"),
             postgresql_where=text("status = 'active'"),
@@ -109,13 +113,14 @@ class Registration(PersonFields, db.Model):
         return None
 
 
-class WaitlistEntry(db.Model):
+class WaitlistEntry(TestMarked, db.Model):
     """A place in the webinar waiting list, held by a (YouTube) registration.
 
     An offer holds a seat until it expires, so seats taken = active registrations + live offers.
     """
 
     __tablename__ = "waitlist_entry"
+    TEST_LABEL = "キャンセル待ち"
     __table_args__ = (
         Index(
             "uq_waitlist_open",
@@ -163,16 +168,18 @@ class WaitlistEntry(db.Model):
         )
 
 
-class Team(db.Model):
+class Team(TestMarked, db.Model):
     """申込団体: a municipality's team for one 研修会議Ⅱ venue, led by its 代表者."""
 
     __tablename__ = "team"
+    TEST_LABEL = "研修会議Ⅱの申込団体"
     __table_args__ = (
         # One team per municipality per event (decisions.md 5), cancelled ones aside.
         Index(
             "uq_team_event_municipality_live",
             "event_id",
             "municipality_code",
+            "is_test",  # a preview's test team never blocks the municipality's real one
             unique=True,
             sqlite_where=text("status <> 'cancelled'"),
             postgresql_where=text("status <> 'cancelled'"),
@@ -220,10 +227,12 @@ class Team(db.Model):
         return len(self.active_members)
 
 
-class TeamMember(PersonFields, db.Model):
+class TeamMember(TestMarked, PersonFields, db.Model):
     """A member of a team; the first is the 代表者. Each has a personal link."""
 
     __tablename__ = "team_member"
+    TEST_LABEL = "研修会議Ⅱの参加者"
+    TEST_ENDPOINT = "registration.team_page"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # indexed: the console loads the members of a page of teams at once (issue 12)
@@ -279,7 +288,10 @@ def webinar_seat_counts(channel_id: int, now: datetime) -> tuple[int, int]:
         )
         .scalar_subquery()
     )
-    registered, offered = db.session.execute(select(registrations, offers)).one()
+    # A preview's test registration never takes a real seat, even on a preview page.
+    registered, offered = db.session.execute(
+        select(registrations, offers).execution_options(**{INCLUDE_TESTS: False})
+    ).one()
     return registered, offered
 
 
@@ -294,4 +306,5 @@ def venue_headcount(channel_id: int, statuses: tuple[str, ...]) -> int:
             Team.status.in_(statuses),
             TeamMember.status == "active",
         )
+        .execution_options(**{INCLUDE_TESTS: False})
     )

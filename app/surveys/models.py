@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.db import UTCDateTime
 from app.core.jpdates import now_utc
 from app.core.models import StaffUser
+from app.core.preview import TestMarked
 from app.events.models import Event
 from app.extensions import db
 from app.surveys.definition import CHANNEL_SHORT, Definition
@@ -52,11 +53,12 @@ class SurveyImport(db.Model):
     staff: Mapped[StaffUser | None] = relationship()
 
 
-class SurveyResponse(db.Model):
+class SurveyResponse(TestMarked, db.Model):
     """One anonymous answer. ``channel``: qr | chat | mail | excel | paper; ``source``: web (the
     respondent), excel (an imported sheet), entry (typed in by staff from a paper form)."""
 
     __tablename__ = "survey_response"
+    TEST_LABEL = "アンケートの回答"
     __table_args__ = (
         # A paper form (by the number staff write on it) is entered once.
         UniqueConstraint("event_id", "paper_no"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.core import audit
+from app.core import audit, preview
 from app.core.jpdates import format_datetime, now_utc
 from app.core.mail import queue_mail, render_mail
 from app.core.models import OutboxMessage, StaffUser
@@ -130,7 +130,15 @@ def paper_entry_count(event: Event) -> int:
 
 
 def survey_is_open(event: Event) -> bool:
+    """Within the answering period, or always on a preview page (issue 10 §2)."""
+    if preview.is_on():
+        return True
     return is_open(event.survey_opens_at, event.survey_closes_at, now_utc())
+
+
+def survey_not_yet_open(event: Event) -> bool:
+    """Before the opening day (the public sees 「公開前です」)."""
+    return event.survey_opens_at is not None and now_utc() < event.survey_opens_at
 
 
 def submit_response(event: Event, channel: str, raw: dict) -> SurveyResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from app.core import preview
 from app.events.models import Event
 from app.extensions import db
 from app.surveys import qr, services
@@ -27,6 +28,17 @@ def event_or_404(slug: str) -> Event:
     return event
 
 
+def closed(event: Event):
+    """Outside the answering period: 「公開前です（…から）」 before the opening day; a logged-in
+    事務局 gets a button that opens the questionnaire in preview (issue 10 §2)."""
+    return render_template(
+        "surveys/closed.html",
+        event=event,
+        not_yet_open=services.survey_not_yet_open(event),
+        staff_may_preview=preview.staff_may_preview(),
+    ), 403
+
+
 @bp.route("/q/<slug>")
 def short(slug: str):
     event = event_or_404(slug)
@@ -39,7 +51,7 @@ def answer(slug: str):
     channel = request.values.get("ch", "chat")
     channel = channel if channel in WEB_CHANNELS else "chat"
     if not services.survey_is_open(event):
-        return render_template("surveys/closed.html", event=event), 403
+        return closed(event)
     definition = services.ensure_survey(event).definition
     form = ResponseForm()
     values, errors = {}, {}
@@ -48,7 +60,7 @@ def answer(slug: str):
         try:
             services.submit_response(event, channel, values)
         except services.SurveyClosedError:
-            return render_template("surveys/closed.html", event=event), 403
+            return closed(event)
         except AnswerError as exc:
             errors = exc.errors
         else:

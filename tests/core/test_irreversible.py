@@ -34,6 +34,7 @@ EXPECTED = {
     "groupwork_assignments_console.console_delete",
     "surveys_console.mail",
     "registration_console.delete_material",
+    "preview.delete_tests",
 }
 
 # Console POSTs that need no confirmation, and why (a change one can undo or repeat, one
@@ -74,6 +75,9 @@ REVERSIBLE = {
     "groupwork_tables.photo": "the photo, replaced",
     "surveys_console.import_sheets": "answers imported, shown per file",
     "surveys_console.entry": "one paper answer",
+    "preview.switch_on": "switched off the same way (audited)",
+    "preview.switch_off": "switched on the same way (audited)",
+    "preview.send_mail": "one held test mail, to the address a staff member typed",
     "mailing_console.new": "sends only from its preview, with the count the preview showed",
 }
 

@@ -18,15 +18,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.db import UTCDateTime
 from app.core.jpdates import now_utc
 from app.core.models import StaffUser
+from app.core.preview import TestMarked
 from app.extensions import db
 from app.groupwork.assignments.rules import GRID_ROWS
 from app.registration.models import Team, TeamMember
 
 
-class SceneChoice(db.Model):
+class SceneChoice(TestMarked, db.Model):
     """資料２ 検討希望場面: one per team, 第１希望 and 第２希望 (different), その他連絡事項."""
 
     __tablename__ = "scene_choice"
+    TEST_LABEL = "資料２（検討希望場面）"
     __table_args__ = (
         CheckConstraint("first_scene BETWEEN 1 AND 4", name="first_scene_range"),
         CheckConstraint("second_scene BETWEEN 1 AND 4", name="second_scene_range"),
@@ -47,10 +49,11 @@ class SceneChoice(db.Model):
     team: Mapped[Team] = relationship()
 
 
-class PreAssignment(db.Model):
+class PreAssignment(TestMarked, db.Model):
     """資料３ 事前課題: one per team member; a draft until submitted."""
 
     __tablename__ = "pre_assignment"
+    TEST_LABEL = "資料３（事前課題）"
     __table_args__ = (CheckConstraint("status IN ('draft', 'submitted')", name="status_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,10 +125,11 @@ class PreAssignment(db.Model):
         return sum(1 for r in self.scenes for key, _ in GRID_ROWS if getattr(r, key).strip())
 
 
-class PreAssignmentScene(db.Model):
+class PreAssignmentScene(TestMarked, db.Model):
     """One 場面 column of 資料３ Block C: the four rows and the 「自身で設定」 mark."""
 
     __tablename__ = "pre_assignment_scene"
+    TEST_LABEL = "資料３の場面"
     __table_args__ = (
         UniqueConstraint("assignment_id", "scene", name="uq_pre_assignment_scene_assignment_scene"),
         CheckConstraint("scene BETWEEN 1 AND 4", name="scene_range"),
@@ -143,13 +147,14 @@ class PreAssignmentScene(db.Model):
     assignment: Mapped[PreAssignment] = relationship(back_populates="scenes")
 
 
-class TeamFile(db.Model):
+class TeamFile(TestMarked, db.Model):
     """An upload: 資料４ 自治体概要資料 (kind overview) or a member's 組織図 (kind orgchart).
 
     The bytes live under UPLOAD_FOLDER as ``stored_name`` (random); never under static.
     """
 
     __tablename__ = "team_file"
+    TEST_LABEL = "資料４・組織図のファイル"
     __table_args__ = (CheckConstraint("kind IN ('overview', 'orgchart')", name="kind_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,6 +173,13 @@ class TeamFile(db.Model):
 
     team: Mapped[Team] = relationship()
     member: Mapped[TeamMember | None] = relationship()
+
+    def test_cleanup(self):
+        """A deleted test upload takes its bytes with it."""
+        from app.groupwork.assignments.uploads import remove_quietly, team_file_path
+
+        path = team_file_path(self)
+        return lambda: remove_quietly(path)
 
     @property
     def kind_label(self) -> str:

@@ -6,8 +6,9 @@ the transaction that inserts, so a webinar seat is never sold twice, on SQLite o
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
+from app.core import preview
 from app.core.jpdates import now_utc
 from app.events.models import Channel, Event
 from app.registration import rules
@@ -18,13 +19,18 @@ from app.registration.rules import ChannelFacts
 _after_count_hook = None
 
 
+# A preview page's channel is open whatever its dates (issue 10 §2: try the forms before).
+_ALWAYS = (datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC))
+
+
 def facts(channel: Channel) -> ChannelFacts:
-    """The rules' view of a channel."""
+    """The rules' view of a channel; in preview mode its opening and deadline do not apply."""
+    opens_at, closes_at = _ALWAYS if preview.is_on() else (channel.opens_at, channel.closes_at)
     return ChannelFacts(
         code=channel.code,
         label=channel.label,
-        opens_at=channel.opens_at,
-        closes_at=channel.closes_at,
+        opens_at=opens_at,
+        closes_at=closes_at,
         capacity=channel.capacity,
         capacity_is_target=channel.capacity_is_target,
         eligible_categories=tuple(channel.eligible_categories)
