@@ -208,10 +208,10 @@ def channel(event_id: int, channel_id: int):
         allowed = ch.eligible_categories
         form.eligible_categories.data = list(categories) if allowed is None else list(allowed)
     if form.validate_on_submit():
-        keys = ["capacity", "eligibility_note", "opens_at", "closes_at"]
         # A venue's capacity is a target or a cap; who may register is an individual
         # channel's (a team's 代表者 is a 市町村担当者 by the team rules).
-        keys.append("capacity_is_target" if ch.kind == "venue" else "eligible_categories")
+        kind_key = "capacity_is_target" if ch.kind == "venue" else "eligible_categories"
+        keys = ["capacity", kind_key, "eligibility_note", "opens_at", "closes_at"]
         changes = {key: getattr(form, key).data for key in keys}
         changes["eligibility_note"] = (changes["eligibility_note"] or "").strip()
         reason = form.reason.data or ""
