@@ -145,6 +145,11 @@ class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def pre_validate(self, form):
+        known = {str(c.value) for c in self.choices}
+        if any(str(value) not in known for value in self.data or ()):
+            raise ValidationError("選択肢にない値が送られました。選び直してください。")
+
 
 class ChannelForm(BaseForm):
     capacity = IntegerField(

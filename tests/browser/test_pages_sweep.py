@@ -78,6 +78,8 @@ def pages(app, site) -> list[tuple[str, bool]]:
         "channel_id": site["event"].channel("t2_tokyo").id,
         "event_id": site["event"].id,
         "venue_id": venue_of(site["event"]).id,
+        "training_id": site["event"].training("t1").id,
+        "item_id": site["event"].training("t1").programme[1].id,
     }
     tokens = {
         "/r/": site["registration"].token,

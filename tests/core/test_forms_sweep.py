@@ -126,6 +126,8 @@ def everything(db, event, make_registration, make_team, tokyo_teams):  # noqa: F
         "event_id": event.id,
         "channel_id": event.channel("t2_tokyo").id,
         "venue_id": venue_of(event).id,
+        "training_id": event.training("t1").id,
+        "item_id": event.training("t1").programme[1].id,
     }
 
 
