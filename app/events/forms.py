@@ -117,6 +117,7 @@ class EventForm(BaseForm):
     )
     contact_phone = StringField("問い合わせ先電話番号", validators=[max_length(50, "電話番号")])
     contact_note = TextAreaField("問い合わせ先の補足", validators=[max_length(2000)])
+    notices = TextAreaField("お知らせ", validators=[max_length(5000, "お知らせ")])
     privacy_notice = TextAreaField("個人情報の取扱い", validators=[max_length(20000)])
     webinar_url = _url("ウェビナーURL")
     youtube_url = _url("YouTube URL")

@@ -111,6 +111,7 @@ def clone_event(
         if isinstance(value, str):
             setattr(clone, column.key, renamed_fiscal_year(value, source.fiscal_year, fiscal_year))
     clone.slug, clone.fiscal_year, clone.is_current = slug, fiscal_year, False
+    clone.notices = ""  # this year's お知らせ are not next year's
     for attr in ("survey_opens_at", "survey_closes_at"):
         if getattr(source, attr):
             setattr(clone, attr, shift_weeks(getattr(source, attr), weeks))
@@ -226,6 +227,7 @@ EVENT_LABELS = {
     "contact_email": "問い合わせ先メールアドレス",
     "contact_phone": "問い合わせ先電話番号",
     "contact_note": "問い合わせ先の補足",
+    "notices": "お知らせ",
     "privacy_notice": "個人情報の取扱い",
     "webinar_url": "ウェビナーURL",
     "youtube_url": "YouTube URL",

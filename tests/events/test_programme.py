@@ -146,3 +146,41 @@ def test_a_rated_row_is_locked_once_an_answer_exists_and_the_page_says_why(
     )
     assert "既に回答があるため、アンケートで評価する行は追加できません" in _text(response)
     assert [d for d in _audit(db) if "別の題名" in d or "追加の講演" in d] == []
+
+
+def test_notices_appear_on_the_top_page_audited_and_are_not_copied_into_next_year(
+    client, staff, db, event
+):
+    from app.events.services import clone_event
+
+    staff(client)
+    data = {
+        key: getattr(event, key) or ""
+        for key in (
+            "name",
+            "short_name",
+            "theme",
+            "organiser",
+            "secretariat",
+            "contact_email",
+            "contact_phone",
+            "contact_note",
+            "privacy_notice",
+            "webinar_url",
+            "youtube_url",
+            "waitlist_offer_hours",
+            "upload_limit_mb",
+            "retention_days",
+        )
+    }
+    data["notices"] = "申込締切を延長しました。\n詳しくは事務局へ。\n\n資料を掲載しました。"
+    response = client.post(f"/console/events/{event.id}", data=data)
+    assert response.status_code == 302, _text(response)
+    top = client.get("/").get_data(as_text=True)
+    assert '<h2 id="notices-heading">お知らせ</h2>' in top
+    assert (
+        "<li>申込締切を延長しました。\n詳しくは事務局へ。</li><li>資料を掲載しました。</li>" in top
+    )
+    assert _audit(db, "event.update")[0].startswith("お知らせ：（なし） → 申込締切を延長しました。")
+    clone = clone_event(event, 2024, "fy2024")
+    assert clone.notices == "" and event.notice_list
