@@ -6,6 +6,7 @@ the venue's target are edited with their audit entries."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from app.surveys import services as surveys
 from tests.groupwork.assignments.test_console import _pdf_text
 from tests.registration.test_views import _form, _member, _team_form
 from tests.surveys.conftest import web_answer
+from tests.surveys.test_excel_sheet import as_dropdown, fill
 
 
 def _text(response) -> str:
@@ -96,6 +98,10 @@ def test_added_venue_is_on_the_top_page_the_team_form_and_in_its_guide(client, s
     assert len(event.venues) == 2
     response = _add(client, event)
     assert response.status_code == 302, _text(response)
+    # 研修会議Ⅱ's 開催形式 names 東京会場・大阪会場 only: the console asks to update it
+    assert "研修会議Ⅱの開催形式・注記に「名古屋会場」が書かれていません。" in _text(
+        client.get(response.headers["Location"])
+    )
     db.session.expire_all()
     venue = event.venues[-1]
     channel = event.venue_channels[-1]
@@ -146,6 +152,8 @@ def test_after_answers_the_new_venue_is_appended_and_its_answers_tabulated(
     _open_survey(db, event)
     old = _f3(event)
     surveys.submit_response(event, "qr", web_answer(F3="4"))  # Ⅰ and Ⅱ東京
+    definition = surveys.ensure_survey(event).definition
+    mailed = fill(surveys.survey_sheet(event), as_dropdown(definition, web_answer(F3="2")))
     staff(client)
     _add(client, event)
     f3 = _f3(event)
@@ -161,6 +169,15 @@ def test_after_answers_the_new_venue_is_appended_and_its_answers_tabulated(
     rows = {r[0]: r[1] for r in tab.table("F3").rows}
     assert rows[f"{len(f3)}. 研修会議Ⅰと研修会議Ⅱ（名古屋会場）に参加"] == 1
     assert rows["4. 研修会議Ⅰと研修会議Ⅱ（東京会場）に参加"] == 1  # the old answer as it was
+    # a sheet mailed before the venue was added is still read, its F3 meaning the same
+    response = client.post(
+        "/console/surveys/import",
+        data={"files": [(io.BytesIO(mailed), "回答.xlsx")]},
+        content_type="multipart/form-data",
+    )
+    assert "古いExcelシート" not in _text(response)
+    _, _, tab = surveys.tabulate_event(event)
+    assert {r[0]: r[1] for r in tab.table("F3").rows}["2. 研修会議Ⅱ（東京会場）のみ参加"] == 1
     assert len(_audit(db, "survey.append")) == 1
     assert _f3(event) == f3  # read again: appended once
 
