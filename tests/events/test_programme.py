@@ -184,3 +184,19 @@ def test_notices_appear_on_the_top_page_audited_and_are_not_copied_into_next_yea
     assert _audit(db, "event.update")[0].startswith("お知らせ：（なし） → 申込締切を延長しました。")
     clone = clone_event(event, 2024, "fy2024")
     assert clone.notices == "" and event.notice_list
+
+
+def test_a_past_events_programme_is_shown_but_not_changed(client, staff, db, make_event):
+    past = make_event(weeks=0)  # FY2023 as published: every channel has ended
+    staff(client)
+    t1 = past.training("t1")
+    row = _rows(past)[1]
+    page = client.get(f"/console/events/{past.id}/trainings/{t1.id}/programme")
+    assert "設定は変更できません（表示のみ）" in _text(page)
+    assert "行を追加する" not in _text(page) and 'name="step"' not in page.get_data(as_text=True)
+    response = client.post(f"/console/events/{past.id}/programme/{row.id}/move", data={"step": "1"})
+    assert "終了した研修会議の設定は変更できません" in _text(
+        client.get(response.headers["Location"])
+    )
+    db.session.expire_all()
+    assert _rows(past)[1].id == row.id and _audit(db) == []
