@@ -9,6 +9,7 @@ import unicodedata
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
 from app.core.jpdates import (
@@ -503,7 +504,11 @@ def add_venue(event: Event, venue_values: dict, channel_values: dict) -> Venue:
         **channel_values,
     )
     event.channels.append(channel)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # another venue took the code at the same moment
+        db.session.rollback()
+        raise EventError("同時に別の会場が追加されました。もう一度お試しください。") from None
     audit.record(
         "event.venue_add",
         venue.name,
