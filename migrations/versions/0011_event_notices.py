@@ -14,10 +14,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("event") as batch:
-        batch.add_column(sa.Column("notices", sa.Text(), server_default="", nullable=False))
+    op.add_column("event", sa.Column("notices", sa.Text(), server_default="", nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table("event") as batch:
-        batch.drop_column("notices")
+    # A plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35 has it): a batch copy of the event table
+    # would drop the original, and with it, by ON DELETE CASCADE, every venue and channel.
+    op.drop_column("event", "notices")
