@@ -215,9 +215,11 @@ def register_blueprints(app: Flask) -> None:
     from app.reception import init_app as init_reception
     from app.registration.console import bp as registration_console_bp
     from app.registration.reports import applicants_table
+    from app.registration.rules import CATEGORY_LABELS
     from app.registration.services.seats import channel_overview
     from app.registration.views import bp as registration_bp
     from app.surveys import init_app as init_surveys
+    from app.surveys.services import response_count
 
     app.register_blueprint(registration_bp)
     app.register_blueprint(registration_console_bp)
@@ -226,7 +228,7 @@ def register_blueprints(app: Flask) -> None:
     init_reception(app)
     init_mailing(app)
     init_preview(app)
-    init_events_console(app, channel_overview, applicants_table)
+    init_events_console(app, channel_overview, applicants_table, response_count, CATEGORY_LABELS)
     app.register_blueprint(core_bp)  # last: its 「アカウント」 ends the console's navigation
 
 

@@ -3,17 +3,23 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
+    ValidationError,
 )
 from wtforms.validators import DataRequired, InputRequired, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import BaseForm, max_length, number_range
+from app.core.forms import BaseForm, max_length, number_range, to_choices
 from app.core.jpdates import JST, to_jst
 
 DATE_TIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -111,6 +117,7 @@ class EventForm(BaseForm):
     )
     contact_phone = StringField("問い合わせ先電話番号", validators=[max_length(50, "電話番号")])
     contact_note = TextAreaField("問い合わせ先の補足", validators=[max_length(2000)])
+    notices = TextAreaField("お知らせ", validators=[max_length(5000, "お知らせ")])
     privacy_notice = TextAreaField("個人情報の取扱い", validators=[max_length(20000)])
     webinar_url = _url("ウェビナーURL")
     youtube_url = _url("YouTube URL")
@@ -133,9 +140,28 @@ class EventForm(BaseForm):
     )
 
 
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of check boxes (no JavaScript, no Ctrl-click)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        known = {str(c.value) for c in self.choices}
+        if any(str(value) not in known for value in self.data or ()):
+            raise ValidationError("選択肢にない値が送られました。選び直してください。")
+
+
 class ChannelForm(BaseForm):
     capacity = IntegerField(
         "定員（空欄は上限なし）", validators=[Optional(), number_range(0, 100_000, "定員")]
+    )
+    capacity_is_target = BooleanField(
+        "定員は目安（「〇名程度」）：超えた申込は選定中になり、事務局が参加を決定します"
+    )
+    eligible_categories = CheckboxesField("申込できる参加区分", choices=[])
+    eligibility_note = StringField(
+        "対象の説明（特設サイトの「対象」）", validators=[max_length(200, "対象の説明")]
     )
     opens_at = _date_time("受付開始日時", required=True)
     closes_at = _date_time("申込締切日時", required=True)
@@ -173,3 +199,100 @@ class VenueForm(BaseForm):
     large_team_threshold = _count("多人数の団体（人以上）", 2, 20)
     scene_deadline = _date_time("資料２の提出期限")
     assignment_deadline = _date_time("資料３・４の提出期限")
+
+
+class NewVenueForm(VenueForm):
+    """「会場を追加」: the venue's settings and its 研修会議Ⅱ day, capacity and application
+    period (the form's defaults come from the event's other venues)."""
+
+    starts_at = _date_time("開始日時", required=True)
+    ends_at = _date_time("終了日時", required=True)
+    opens_at = _date_time("受付開始日時", required=True)
+    closes_at = _date_time("申込締切日時", required=True)
+    capacity = IntegerField(
+        "定員（空欄は上限なし）", validators=[Optional(), number_range(1, 100_000, "定員")]
+    )
+    capacity_is_target = BooleanField(
+        "定員は目安（「〇名程度」）：超えた申込は選定中になり、事務局が参加を決定します",
+        default=True,
+    )
+    max_team_size = IntegerField(
+        "1自治体の上限人数", validators=[Optional(), number_range(1, 20, "上限人数")]
+    )
+    reception_label = StringField(
+        "受付の案内（例：10時00分受付（開場10：00））", validators=[max_length(100, "受付の案内")]
+    )
+
+
+_TIME = r"^[0-9０-９]{1,2}[:：][0-9０-９]{2}$"
+
+
+def _time(label: str) -> StringField:
+    return StringField(
+        label,
+        validators=[
+            Optional(),
+            max_length(10, label),
+            Regexp(_TIME, message=f"{label}は「10：05」のように時：分で入力してください。"),
+        ],
+    )
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = unicodedata.normalize("NFKC", text).split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def split_time_label(label: str) -> tuple[str, str]:
+    """「10：05～10：30」 → ("10：05", "10：30"); 「９：45～」 → ("９：45", "")."""
+    start, _, end = (label or "").partition("～")
+    return start.strip(), end.strip()
+
+
+class ProgrammeItemForm(BaseForm):
+    """A row of a training's programme: from–to, title, speakers, and the label of the
+    questionnaire's row when the row is rated."""
+
+    time_from = _time("開始時刻")
+    time_to = _time("終了時刻")
+    title = TextAreaField("内容", validators=[_required("内容"), max_length(500, "内容")])
+    speaker = TextAreaField("講師等（空欄可）", validators=[max_length(500, "講師等")])
+    survey_label = StringField(
+        "アンケートの評価項目名（空欄：評価しない）",
+        validators=[max_length(200, "評価項目名")],
+    )
+
+    def validate_time_to(self, field):
+        if field.data and not self.time_from.data:
+            raise ValidationError("終了時刻だけでなく開始時刻も入力してください。")
+        ordered = field.data and self.time_from.data and not self.time_from.errors
+        if ordered and _minutes(field.data) <= _minutes(self.time_from.data):
+            raise ValidationError("終了時刻は開始時刻より後にしてください。")
+
+    def time_label(self) -> str:
+        """The row's time as the programme prints it: 「10：05～10：30」 or 「９：45～」."""
+        start = (self.time_from.data or "").replace(":", "：")
+        end = (self.time_to.data or "").replace(":", "：")
+        return f"{start}～{end}" if start else ""
+
+    def values(self) -> dict:
+        return {
+            "time_label": self.time_label(),
+            "title": self.title.data.strip(),
+            "speaker": (self.speaker.data or "").strip(),
+            "survey_label": (self.survey_label.data or "").strip(),
+        }
+
+
+class TrainingForm(BaseForm):
+    focus = StringField("内容の説明（例：座学的事項を中心）", validators=[max_length(200, "内容")])
+    format_label = StringField(
+        "開催形式（例：集合開催（東京会場・大阪会場））", validators=[max_length(200, "開催形式")]
+    )
+    note = TextAreaField("注記", validators=[max_length(1000, "注記")])
+
+
+class MoveForm(BaseForm):
+    """「上へ」「下へ」: a plain POST button carrying the direction."""
+
+    step = SelectField("移動", choices=to_choices([("-1", "上へ"), ("1", "下へ")]))

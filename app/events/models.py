@@ -41,6 +41,9 @@ class Event(db.Model):
     contact_note: Mapped[str] = mapped_column(Text, default="")
     fee_note: Mapped[str] = mapped_column(String(100), default="")
     privacy_notice: Mapped[str] = mapped_column(Text, default="")
+    # お知らせ at the top of the 特設サイト; a blank line separates two notices. Not copied
+    # into next year's event.
+    notices: Mapped[str] = mapped_column(Text, default="", server_default="")
     webinar_url: Mapped[str] = mapped_column(String(500), default="")
     youtube_url: Mapped[str] = mapped_column(String(500), default="")
     # 残りわずか is shown when at most this share of a capped channel is left.
@@ -52,6 +55,12 @@ class Event(db.Model):
     survey_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    @property
+    def notice_list(self) -> list[str]:
+        """The お知らせ, one per paragraph (blank lines separate them)."""
+        text = (self.notices or "").replace("\r\n", "\n")
+        return [p.strip() for p in text.split("\n\n") if p.strip()]
 
     trainings: Mapped[list[Training]] = relationship(
         back_populates="event", order_by="Training.position", cascade="all, delete-orphan"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
 from app.core.text import CONTROL_IN_TEXT
@@ -134,6 +134,7 @@ class Option:
     other: bool = False  # その他（自由記載）: comes with a text
     group: str = ""  # F1: cross-tab group
     attends: tuple[str, ...] = ()  # F3: trainings attended (t1, t2)
+    venue: str = ""  # F3: the venue's code (empty in questionnaires made before venues had one)
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,8 @@ class Definition:
     closing: str
     questions: tuple[Question, ...]
     training_names: dict[str, str] = field(default_factory=dict)
+    # What changed after the first answer (「会場『…』をF3の選択肢に追加しました」), oldest first.
+    changes: tuple[str, ...] = ()
 
     def question(self, qid: str) -> Question:
         for q in self.questions:
@@ -207,6 +210,7 @@ class Definition:
             closing=data["closing"],
             questions=questions,
             training_names=dict(data.get("training_names", {})),
+            changes=tuple(data.get("changes", ())),
         )
 
     # Field keys of the flat answer mapping, in form order.
@@ -249,9 +253,11 @@ def build_definition(
     t1_name: str = "研修会議Ⅰ",
     t2_name: str = "研修会議Ⅱ",
     title: str = TITLE,
+    venue_codes: Sequence[str] = (),
 ) -> Definition:
     """The questionnaire of an event: 問1-1 rows from 研修会議Ⅰ's programme, 問1-2 rows from
-    研修会議Ⅱ's, F3 options from the venues; every other label as in seed-spec.md §6 with the
+    研修会議Ⅱ's, F3 options from the venues (``venue_codes``, parallel to ``venue_names``,
+    tie each option to its venue); every other label as in seed-spec.md §6 with the
     corrections of decisions.md."""
     f1 = tuple(
         Option(i, label, other=(i == len(F1_OPTIONS)), group=group)
@@ -260,10 +266,12 @@ def build_definition(
     f2 = tuple(
         Option(i, label, other=(i == len(F2_OPTIONS))) for i, label in enumerate(F2_OPTIONS, 1)
     )
-    f3_labels: list[tuple[str, tuple[str, ...]]] = [(f"{t1_name}のみ参加", ("t1",))]
-    f3_labels += [(f"{t2_name}（{v}）のみ参加", ("t2",)) for v in venue_names]
-    f3_labels += [(f"{t1_name}と{t2_name}（{v}）に参加", ("t1", "t2")) for v in venue_names]
-    f3 = tuple(Option(i, label, attends=a) for i, (label, a) in enumerate(f3_labels, 1))
+    codes = list(venue_codes) or [""] * len(venue_names)
+    venues = list(zip(venue_names, codes, strict=True))
+    f3_labels: list[tuple[str, tuple[str, ...], str]] = [(f"{t1_name}のみ参加", ("t1",), "")]
+    f3_labels += [(f"{t2_name}（{v}）のみ参加", ("t2",), c) for v, c in venues]
+    f3_labels += [(f"{t1_name}と{t2_name}（{v}）に参加", ("t1", "t2"), c) for v, c in venues]
+    f3 = tuple(Option(i, label, attends=a, venue=c) for i, (label, a, c) in enumerate(f3_labels, 1))
 
     def matrix(qid: str, number: str, name: str, rows: Sequence[str]) -> Question:
         return Question(
@@ -384,6 +392,45 @@ def build_definition(
         questions=questions,
         training_names={"t1": t1_name, "t2": t2_name},
     )
+
+
+def _has_venue(options: Sequence[Option], code: str, name: str, t2_name: str) -> bool:
+    """An F3 option exists for the venue: by its code, or (a questionnaire made before
+    options had codes) by its name in the label."""
+    return any(
+        o.venue == code or (not o.venue and f"{t2_name}（{name}）" in o.label) for o in options
+    )
+
+
+def with_venues_appended(
+    definition: Definition, venues: Sequence[tuple[str, str]]
+) -> tuple[Definition, list[str]]:
+    """The questionnaire once it has answers, following venues added to the event
+    (``venues``: (code, name) in event order): each venue without an F3 option gets its two
+    options — 「Ⅱ（会場）のみ参加」 and 「ⅠとⅡ（会場）に参加」 — appended after the last one, so
+    every code an answer holds keeps its meaning; nothing is reordered or removed. Returns the
+    definition (``changes`` extended) and the names of the venues added."""
+    f3 = definition.question("F3")
+    t1_name = definition.training_names.get("t1", "研修会議Ⅰ")
+    t2_name = definition.training_names.get("t2", "研修会議Ⅱ")
+    options = list(f3.options)
+    added = []
+    for code, name in venues:
+        if _has_venue(options, code, name, t2_name):
+            continue
+        n = len(options)
+        options.append(Option(n + 1, f"{t2_name}（{name}）のみ参加", attends=("t2",), venue=code))
+        options.append(
+            Option(n + 2, f"{t1_name}と{t2_name}（{name}）に参加", attends=("t1", "t2"), venue=code)
+        )
+        added.append(name)
+    if not added:
+        return definition, []
+    questions = tuple(
+        replace(q, options=tuple(options)) if q.id == "F3" else q for q in definition.questions
+    )
+    notes = tuple(f"会場「{name}」をF3の選択肢の最後に追加しました。" for name in added)
+    return replace(definition, questions=questions, changes=definition.changes + notes), added
 
 
 def single_keys(definition: Definition) -> list[tuple[str, str, Question]]:

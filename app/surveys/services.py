@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -25,6 +26,7 @@ from app.surveys.definition import (
     build_definition,
     clean_answers,
     is_open,
+    with_venues_appended,
 )
 from app.surveys.models import Survey, SurveyImport, SurveyResponse
 from app.surveys.tabulation import RateBase
@@ -33,6 +35,8 @@ from app.surveys.urls import survey_url
 AUDIT_ACTIONS = audit.actions(
     {
         "survey.regenerate": "アンケート設問の再作成",
+        "survey.follow": "アンケート設問の更新（研修会議の設定に合わせて）",
+        "survey.append": "アンケートF3の選択肢の追加",
         "survey.import": "アンケートExcelの取込",
         "survey.paper_entry": "紙のアンケートの入力",
         "survey.mail": "アンケート依頼メールの送信",
@@ -81,11 +85,13 @@ def definition_from_programme(event: Event) -> Definition:
         [v.name for v in event.venues],
         t1_name=names.get("t1", "研修会議Ⅰ"),
         t2_name=names.get("t2", "研修会議Ⅱ"),
+        venue_codes=[v.code for v in event.venues],
     )
 
 
 def ensure_survey(event: Event) -> Survey:
-    """The event's questionnaire, generated from its programme the first time (commits then)."""
+    """The event's questionnaire, generated from its programme the first time, and following
+    the event after that (``follow_event``); commits when it changed."""
     query = select(Survey).where(Survey.event_id == event.id)
     survey = db.session.scalar(query)
     if survey is None:
@@ -98,7 +104,37 @@ def ensure_survey(event: Event) -> Survey:
         except IntegrityError:  # another request created it first (one survey per event)
             db.session.rollback()
             survey = db.session.scalar(query)
+    follow_event(event, survey)
     return survey
+
+
+def follow_event(event: Event, survey: Survey) -> None:
+    """The questionnaire follows the event's programme and venues (issue 10 §1): until the
+    first answer it is rebuilt from them (the rated rows, F3 in the venues' order); after it,
+    a venue added to the event gets its F3 options appended at the end (never reordered or
+    removed: the answers hold option numbers), named in ``Definition.changes`` and the audit
+    log. Rated programme rows cannot change once answers exist (``events.services``).
+    Commits only when something changed."""
+    if not response_count(event):
+        # As JSON stores it (tuples come back as lists), so that equal means unchanged.
+        fresh = json.loads(json.dumps(definition_from_programme(event).to_dict()))
+        if fresh != survey.definition_data:
+            survey.definition_data = fresh
+            audit.record("survey.follow", audit_target(event), "", event.id)
+            db.session.commit()
+        return
+    venues = [(v.code, v.name) for v in event.venues]
+    definition, added = with_venues_appended(survey.definition, venues)
+    if added:
+        survey.definition_data = definition.to_dict()
+        for name in added:
+            audit.record(
+                "survey.append",
+                audit_target(event),
+                f"会場「{name}」をF3の選択肢に追加（回答があるため最後に追加）",
+                event.id,
+            )
+        db.session.commit()
 
 
 def regenerate_survey(event: Event, staff: StaffUser | None = None) -> Survey:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from openpyxl.styles import Alignment, Border, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
@@ -65,9 +65,33 @@ class SheetAnswer:
 
 
 def definition_fingerprint(definition: Definition) -> str:
-    """A short hash of the questions: a sheet of another questionnaire is refused."""
-    data = json.dumps(definition.to_dict(), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(data.encode()).hexdigest()[:16]
+    """A short hash of the questions: a sheet of another questionnaire is refused. The notes
+    of what changed and the venue codes of F3's options are left out (what a respondent
+    reads is hashed, and sheets made before options had codes keep their fingerprint)."""
+    data = definition.to_dict()
+    data.pop("changes", None)
+    for question in data["questions"]:
+        for option in question.get("options", ()):
+            option.pop("venue", None)
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def accepted_fingerprints(definition: Definition) -> set[str]:
+    """The fingerprints of this questionnaire and of each earlier version of it before venues
+    were appended to F3 after the first answer (two options per venue, one note each,
+    ``definition.with_venues_appended``): a sheet mailed before an addition still reads, its
+    F3 codes meaning what they meant."""
+    prints = {definition_fingerprint(definition)}
+    f3 = definition.question("F3")
+    for k in range(1, len(definition.changes) + 1):
+        options = f3.options[: len(f3.options) - 2 * k]
+        questions = tuple(
+            replace(q, options=options) if q.id == "F3" else q for q in definition.questions
+        )
+        earlier = replace(definition, questions=questions, changes=definition.changes[:-k])
+        prints.add(definition_fingerprint(earlier))
+    return prints
 
 
 def build_sheet(definition: Definition, slug: str, heading: str, url: str = "") -> bytes:
@@ -245,7 +269,7 @@ def read_sheet(definition: Definition, slug: str, data: bytes) -> SheetAnswer:
     meta, sheet = book[META], book[SHEET]
     if meta.get("B2") != slug:
         raise SheetError("別の研修会議のアンケート用Excelシートです。")
-    if meta.get("B3") != definition_fingerprint(definition):
+    if meta.get("B3") not in accepted_fingerprints(definition):
         raise SheetError("設問が現在のアンケートと異なる、古いExcelシートです。")
     texts = text_keys(definition)
     raw: dict = {}

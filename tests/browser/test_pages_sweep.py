@@ -96,6 +96,8 @@ def pages(app, site) -> list[tuple[str, bool]]:
                 CampaignRecipient.campaign_id == site["campaign"].id
             )
         ),
+        "training_id": site["event"].training("t1").id,
+        "item_id": site["event"].training("t1").programme[1].id,
     }
     tokens = {
         "/r/": site["registration"].token,

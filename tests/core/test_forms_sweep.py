@@ -137,6 +137,8 @@ def everything(db, event, make_registration, make_team, tokyo_teams):  # noqa: F
         "venue_id": venue_of(event).id,
         "campaign_id": campaign.id,
         "message_id": campaign_message_id(db, campaign),
+        "training_id": event.training("t1").id,
+        "item_id": event.training("t1").programme[1].id,
     }
 
 

@@ -197,6 +197,8 @@ def test_no_console_page_shows_an_internal_value(app, client, staff, every_state
         "event_id": team.event_id,
         "channel_id": every_state["channel_id"],
         "venue_id": team.channel.venue_id,
+        "training_id": team.channel.training_id,
+        "item_id": team.channel.training.programme[0].id,
     }
     pattern = re.compile(
         r"(?<![A-Za-z_.:/@-])("

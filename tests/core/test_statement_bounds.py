@@ -148,6 +148,8 @@ def _values(event) -> dict:
         "code": "tokyo",
         "venue_code": "tokyo",
         "number": table.number,
+        "training_id": event.training("t1").id,
+        "item_id": event.training("t1").programme[1].id,
         "campaign_id": campaign.id,
         "message_id": sqla.session.scalar(
             select(CampaignRecipient.message_id).where(CampaignRecipient.campaign_id == campaign.id)

@@ -12,6 +12,7 @@ from app.core.jpdates import format_date, format_datetime, now_utc, to_jst, week
 from app.core.models import AuditLog
 from app.events.models import Event, current_event
 from app.events.services import training1_day
+from app.registration.rules import CATEGORY_LABELS
 
 
 def _text(response) -> str:
@@ -169,12 +170,18 @@ def test_event_settings_are_edited_with_an_audit_entry_per_change(client, staff,
 
 
 def _channel_data(channel, **changes):
+    """The channel form as the browser sends it unchanged (the ticked boxes included)."""
     data = {
         "capacity": channel.capacity if channel.capacity is not None else "",
         "opens_at": _local(channel.opens_at),
         "closes_at": _local(channel.closes_at),
+        "eligibility_note": channel.eligibility_note,
         "reason": "",
     }
+    if channel.kind == "venue" and channel.capacity_is_target:
+        data["capacity_is_target"] = "y"
+    if channel.kind != "venue":
+        data["eligible_categories"] = channel.eligible_categories or list(CATEGORY_LABELS)
     data.update(changes)
     return data
 

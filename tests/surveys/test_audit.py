@@ -7,6 +7,7 @@ import re
 from app.surveys import services
 from app.surveys.services import AUDIT_ACTIONS
 from tests.core.test_labels import visible_text
+from tests.events.test_venues import new_venue_data
 from tests.surveys.conftest import web_answer
 from tests.surveys.test_excel_sheet import as_dropdown, fill
 from tests.surveys.test_paper import entry
@@ -23,8 +24,14 @@ def audit_rows(client) -> list[list[str]]:
 def test_every_questionnaire_action_names_its_target_in_words(app, client, staff, open_event):
     with app.test_request_context():
         services.regenerate_survey(open_event)
+        # before the first answer the questionnaire follows the programme
+        rated = next(p for p in open_event.trainings[0].programme if p.survey_label)
+        rated.survey_label += "（改）"
+        services.ensure_survey(open_event)
     staff(client, "admin")
     client.post("/console/surveys/entry", data=entry(paper_no="112"))
+    # after it, a venue added to the event is appended to F3
+    client.post(f"/console/events/{open_event.id}/venues/new", data=new_venue_data(open_event))
     definition = services.ensure_survey(open_event).definition
     sheet = fill(services.survey_sheet(open_event), as_dropdown(definition, web_answer()))
     client.post(
@@ -44,3 +51,7 @@ def test_every_questionnaire_action_names_its_target_in_words(app, client, staff
     assert rows["アンケート設問の再作成"][3] == event_target
     assert rows["アンケートExcelの取込"][3:] == [event_target, "1件のExcelシート：回答_山田.xlsx"]
     assert rows["アンケート依頼メールの送信"][3] == event_target
+    assert rows["アンケートF3の選択肢の追加"][3:] == [
+        event_target,
+        "会場「名古屋会場」をF3の選択肢に追加（回答があるため最後に追加）",
+    ]
