@@ -222,6 +222,9 @@ def register_blueprints(app: Flask) -> None:
     init_surveys(app)
     init_reception(app)
     init_events_console(app, channel_overview, applicants_table)
+    from app.core import jobs
+
+    jobs.init_app(app)  # the job pages and the queue (immediate in the tests)
     app.register_blueprint(core_bp)  # last: its 「アカウント」 ends the console's navigation
 
 

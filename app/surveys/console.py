@@ -21,7 +21,7 @@ from app.core import spreadsheets
 from app.core.auth import staff_required
 from app.core.uploads import accepts_upload
 from app.events.models import current_event_or_404, current_upload_limit_mb
-from app.surveys import exports, pdf, services
+from app.surveys import exports, jobs, pdf, services
 from app.surveys.charts import chart_svg
 from app.surveys.definition import CHANNEL_SHORT, CHANNELS, AnswerError
 from app.surveys.forms import (
@@ -54,6 +54,8 @@ def overview():
         is_open=services.survey_is_open(event),
         channels=[(code, label, survey_url(event, code)) for code, label in CHANNELS.items()],
         short_url=short_url(event),
+        texts_job=jobs.latest_texts_pdf(event),
+        form=ActionForm(),
     )
 
 
@@ -167,6 +169,17 @@ def report(fmt: str):
         return _spreadsheet(data, f"{event.slug}_アンケート集計.xlsx")
     data = pdf.report_pdf(event, definition, tab)
     return _download(data, f"{event.slug}_アンケート集計.pdf", "application/pdf")
+
+
+@bp.route("/texts.pdf", methods=["POST"])
+@staff_required(*ROLES)
+def texts_pdf():
+    """Start the free-text PDF in the background and show its progress (app.core.jobs)."""
+    event = current_event_or_404()
+    if not ActionForm().validate_on_submit():
+        flash("もう一度お試しください。", "warning")
+        return redirect(url_for("surveys_console.overview"))
+    return redirect(url_for("jobs.status", job_id=jobs.start_texts_pdf(event)))
 
 
 @bp.route("/answers.<any(xlsx, csv):fmt>")
