@@ -207,10 +207,11 @@ def answer_records(event: Event) -> list[dict]:
         .where(SurveyResponse.event_id == event.id)
         .order_by(SurveyResponse.id)
     )
-    return [
-        {**answers, "_id": rid, "_channel": channel, "_at": at}
-        for rid, channel, at, answers in rows
-    ]
+    records = []
+    for rid, channel, at, answers in rows:  # each dict is fresh from the JSON: no copy needed
+        answers["_id"], answers["_channel"], answers["_at"] = rid, channel, at
+        records.append(answers)
+    return records
 
 
 def response_denominators(event: Event) -> dict[str, RateBase]:
