@@ -189,8 +189,10 @@ def answers(fmt: str):
     event = current_event_or_404()
     definition = services.ensure_survey(event).definition
     records = services.answer_records(event)
-    build = exports.answers_xlsx if fmt == "xlsx" else exports.answers_csv
-    return _spreadsheet(build(definition, records), f"{event.slug}_アンケート回答.{fmt}")
+    body = exports.answers_stream(definition, records, fmt)
+    return Response(
+        body, headers=spreadsheets.download_headers(f"{event.slug}_アンケート回答.{fmt}")
+    )
 
 
 @bp.route("/paper.pdf")

@@ -13,13 +13,21 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from openpyxl.drawing.image import Image as XLImage
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
-from app.core.spreadsheets import BOLD, Book, Column, csv_bytes, write
+from app.core.spreadsheets import (
+    BOLD,
+    Book,
+    Column,
+    csv_bytes,
+    csv_chunks,
+    stream_table_xlsx,
+    write,
+)
 from app.surveys.charts import chart_png
 from app.surveys.definition import CHANNEL_SHORT, Definition
 from app.surveys.tabulation import Tabulation
@@ -90,6 +98,17 @@ def answers_rows(
     stored instant)."""
     cols = answer_columns(definition)
     return [c for _, c in cols], [[_value(r, k) for k, _ in cols] for r in records]
+
+
+def answers_stream(definition: Definition, records: Iterable[dict], fmt: str) -> Iterator[bytes]:
+    """The raw answers as ``xlsx`` or ``csv`` in chunks, rows made one at a time (the sheet of
+    ``answers_xlsx`` with bounded memory: app.core.spreadsheets' write-only writer)."""
+    cols = answer_columns(definition)
+    columns = [c for _, c in cols]
+    rows = ([_value(r, k) for k, _ in cols] for r in records)
+    if fmt == "csv":
+        return csv_chunks(columns, rows)
+    return stream_table_xlsx("回答データ", columns, rows, key_columns=1)
 
 
 def answers_csv(definition: Definition, records: Sequence[dict]) -> bytes:
