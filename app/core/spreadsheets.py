@@ -586,13 +586,16 @@ def csv_bytes(columns: Sequence[Column], rows: Iterable[Sequence]) -> bytes:
 
 
 def download_headers(filename: str) -> dict[str, str]:
-    """HTTP headers of a download named ``filename`` (.xlsx, .csv or .pdf): one Content-Type with
+    """HTTP headers of a download named ``filename`` (.xlsx, .csv, .pdf or .zip): one Content-Type with
     one charset, an attachment with the Japanese name (RFC 6266/5987) and an ASCII fallback,
     not kept in caches (the files hold personal data)."""
     suffix = filename.rsplit(".", 1)[-1].lower()
-    content_type = {"xlsx": XLSX_MIMETYPE, "csv": CSV_CONTENT_TYPE, "pdf": "application/pdf"}[
-        suffix
-    ]
+    content_type = {
+        "xlsx": XLSX_MIMETYPE,
+        "csv": CSV_CONTENT_TYPE,
+        "pdf": "application/pdf",
+        "zip": "application/zip",
+    }[suffix]
     return {
         "Content-Type": content_type,
         "Content-Disposition": (

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import base64
 import io
-import threading
 from collections import Counter
 from collections.abc import Callable
 
 from flask import render_template
 from markupsafe import Markup
 from pypdf import PdfWriter
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
 
+from app.core.pdf import html_to_pdf
 from app.events.models import Event
 from app.surveys.charts import chart_svg
 from app.surveys.definition import CHANNEL_SHORT, SCALE_CONTENT, SCALE_TIME, Definition
@@ -34,20 +32,10 @@ INLINE_TEXTS = 100
 # Comments per WeasyPrint run of the free-text PDF: one step of the job's progress.
 TEXTS_CHUNK = 400
 
-_local = threading.local()
-
-
-def _fonts() -> FontConfiguration:
-    """One font configuration per thread: fontconfig's lookups and the font files loaded once
-    (WeasyPrint's objects are not shared between threads)."""
-    if not hasattr(_local, "fonts"):
-        _local.fonts = FontConfiguration()
-    return _local.fonts
-
 
 def write_pdf(html: str) -> bytes:
-    """HTML → PDF bytes with the thread's font configuration."""
-    return HTML(string=html).write_pdf(font_config=_fonts())
+    """HTML → PDF bytes with the thread's font configuration (app.core.pdf)."""
+    return html_to_pdf(html)
 
 
 def text_counts(definition: Definition, tab: Tabulation) -> list[tuple[str, int]]:
