@@ -23,6 +23,7 @@ import random
 import sys
 import time
 import tracemalloc
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -62,6 +63,35 @@ def admin_connection(base: str):
     return create_engine(database_url(base, "postgres"), isolation_level="AUTOCOMMIT")
 
 
+@contextmanager
+def distinct_copy(event, copy: int):
+    """seed_population once more: other e-mail addresses (``c<copy>.``) and teams only of
+    municipalities without a team yet (one team per municipality and event)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.registration import population
+    from app.registration.models import Team
+
+    taken = set(db.session.scalars(select(Team.municipality_code).where(Team.event_id == event.id)))
+    init, person = population._People.__init__, population._People.person
+
+    def fresh_init(self, rng, municipalities, prefectures):
+        init(self, rng, [m for m in municipalities if m.code not in taken], prefectures)
+
+    def fresh_person(self, *args, **kwargs):
+        data = person(self, *args, **kwargs)
+        if copy:
+            data["email"] = data["email_normalized"] = f"c{copy}.{data['email']}"
+        return data
+
+    population._People.__init__, population._People.person = fresh_init, fresh_person
+    try:
+        yield
+    finally:
+        population._People.__init__, population._People.person = init, person
+
+
 def seed(scale: int, comment_share: float) -> dict[str, int]:
     from flask_migrate import upgrade
     from sqlalchemy import func, insert, select
@@ -83,12 +113,9 @@ def seed(scale: int, comment_share: float) -> dict[str, int]:
         channel.capacity = None if channel.capacity is None else channel.capacity * scale
     db.session.commit()
     for i in range(scale):
-        try:
+        with distinct_copy(event, i):
             seed_population(event, seed=2023 + i)
-            db.session.commit()
-        except Exception as exc:  # a later copy may collide (same team twice): keep what fits
-            db.session.rollback()
-            print(f"  population copy {i + 1}: {type(exc).__name__}; kept the earlier copies")
+        db.session.commit()
     ensure_survey(event)
     rng = random.Random(7)
     rows = []

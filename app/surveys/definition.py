@@ -559,8 +559,13 @@ def _normal_labels(rows: tuple[str, ...]) -> tuple[str, ...]:
 def mentioned_row(text: str, rows: Sequence[str]) -> int | None:
     """The programme row a comment names (問1-1-1 / 問1-2-1 ask for it): a row label inside the
     text, else a leading number 1..len(rows) (「3. 」「（３）」「３：」)."""
-    norm = unicodedata.normalize("NFKC", text)
-    for i, label in enumerate(_normal_labels(tuple(rows)), 1):
+    return _mentioned_row(text, tuple(rows))
+
+
+@lru_cache(maxsize=4096)  # the same short comments (「特になし」) come back many times
+def _mentioned_row(text: str, rows: tuple[str, ...]) -> int | None:
+    norm = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+    for i, label in enumerate(_normal_labels(rows), 1):
         if label in norm:
             return i
     m = re.match(r"^\s*[(（\[【]?\s*(\d{1,2})\s*[)）\]】.．:：、\s]", norm)

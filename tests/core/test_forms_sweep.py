@@ -105,7 +105,11 @@ def everything(db, event, make_registration, make_team, tokyo_teams):  # noqa: F
     event.survey_closes_at = now_utc() + timedelta(days=14)
     db.session.commit()
     _, reset_token = create_account("reset-sweep", "再設定 花子", "secretariat")
+    from app.core import jobs
+
+    job_id = jobs.start("surveys.texts_pdf", str(event.id), ("secretariat",), event_id=event.id)
     return {
+        "job_id": job_id,
         "token": {
             "/r/": registration.token,
             "/archive/": registration.token,
