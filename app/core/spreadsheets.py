@@ -33,6 +33,7 @@ import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -497,19 +498,31 @@ def write_table_xlsx(
     _raise_row(ws, 1, head_lines)
     ws.append(header)
     last = 1
+    styles: dict[tuple, object] = {}
     for last, values in enumerate(chain(sample, rows), 2):
         cells, lines = [], 1
         for column, width, value in zip(columns, widths, values, strict=True):
             cell = fill(WriteOnlyCell(ws), value, column.kind, number_format=column.number_format)
             if cell.data_type == "f":  # the formula guard of Book.to_bytes
                 cell.data_type, cell.quotePrefix = "s", True
+            text = None if value is None else shown(value, column.number_format)
             measured = (
-                value is not None
+                text is not None
                 and column.kind not in _FIXED_WIDTHS
-                and display_width(shown(value, column.number_format)) > width - 1
+                and 2 * len(text) > width - 1  # no character is wider than 2: fits unmeasured
+                and display_width(text) > width - 1
             )
             wrap = (isinstance(value, str) and "\n" in value) or measured
-            cell.alignment = WRAP if wrap else TOP
+            # the alignment setter hashes an Alignment per cell; a style array already made for
+            # the same number format, quote prefix and wrapping is copied instead
+            plain = cell._style is None  # nothing styled yet (openpyxl makes it lazily)
+            key = (0, 0, wrap) if plain else (cell._style.numFmtId, cell._style.quotePrefix, wrap)
+            style = styles.get(key)
+            if style is None:
+                cell.alignment = WRAP if wrap else TOP
+                styles[key] = copy(cell._style)
+            else:
+                cell._style = copy(style)
             if wrap and isinstance(cell.value, str):
                 lines = max(lines, _lines(cell.value, width))
             cells.append(cell)
