@@ -167,7 +167,7 @@ def report(fmt: str):
     if fmt == "xlsx":
         data = exports.report_xlsx(tab, definition, records, event.name)
         return _spreadsheet(data, f"{event.slug}_アンケート集計.xlsx")
-    data = pdf.report_pdf(event, definition, tab)
+    data = pdf.cached_report_pdf(event, definition, tab)
     return _download(data, f"{event.slug}_アンケート集計.pdf", "application/pdf")
 
 

@@ -125,3 +125,23 @@ def test_a_real_consumer_on_sqlite_runs_the_job(client, staff, commented, tmp_pa
     finally:
         consumer.stop(graceful=True)
         jobs.huey.immediate = True
+
+
+def test_the_same_report_is_not_laid_out_twice_and_a_new_answer_makes_a_new_one(
+    client, staff, commented, monkeypatch
+):
+    made = []
+    report_pdf = pdf.report_pdf
+
+    def counting(*args, **kwargs):
+        made.append(1)
+        return report_pdf(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "report_pdf", counting)
+    staff(client, "analyst")
+    first = client.get("/console/surveys/report.pdf").data
+    assert client.get("/console/surveys/report.pdf").data == first
+    assert len(made) == 1
+    services.submit_response(commented, "chat", web_answer(Q8="追加の回答"))
+    text = _pdf_text(client.get("/console/surveys/report.pdf").data)
+    assert len(made) == 2 and "回答数 n=4" in text and "追加の回答" in text
