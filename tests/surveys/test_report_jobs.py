@@ -145,3 +145,20 @@ def test_the_same_report_is_not_laid_out_twice_and_a_new_answer_makes_a_new_one(
     services.submit_response(commented, "chat", web_answer(Q8="追加の回答"))
     text = _pdf_text(client.get("/console/surveys/report.pdf").data)
     assert len(made) == 2 and "回答数 n=4" in text and "追加の回答" in text
+
+
+def test_a_large_excel_report_points_to_the_streamed_raw_answers(
+    client, staff, commented, monkeypatch
+):
+    from openpyxl import load_workbook
+
+    from app.surveys import exports
+
+    monkeypatch.setattr(exports, "RAW_IN_REPORT", 2)
+    staff(client, "analyst")
+    wb = load_workbook(io.BytesIO(client.get("/console/surveys/report.xlsx").data))
+    assert "回答データ" not in wb.sheetnames and "自由記載" in wb.sheetnames
+    toc = [c for row in wb["目次"].iter_rows(values_only=True) for c in row if c]
+    assert any("「回答データ（Excel）」からダウンロードしてください" in c for c in toc)
+    raw = load_workbook(io.BytesIO(client.get("/console/surveys/answers.xlsx").data))
+    assert len(list(raw["回答データ"].iter_rows(values_only=True))) == 4  # header + 3 answers
