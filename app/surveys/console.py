@@ -12,6 +12,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -188,8 +189,10 @@ def answers(fmt: str):
     """The raw answers as xlsx or CSV (choices as their numbers)."""
     event = current_event_or_404()
     definition = services.ensure_survey(event).definition
-    records = services.answer_records(event)
+    records = services.iter_answer_records(event)  # read while the file is written or sent
     body = exports.answers_stream(definition, records, fmt)
+    if fmt == "csv":
+        body = stream_with_context(body)
     return Response(
         body, headers=spreadsheets.download_headers(f"{event.slug}_アンケート回答.{fmt}")
     )
