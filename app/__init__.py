@@ -99,7 +99,8 @@ CONTENT_SECURITY_POLICY = (
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Japanese error pages."""
+    """Japanese error pages (502/503/504 from nginx itself: app/static/errors/50x.html, see
+    docs/deploy.md)."""
     from flask import render_template
 
     pages = {
@@ -115,6 +116,14 @@ def register_error_handlers(app: Flask) -> None:
             "しばらく時間をおいてから、もう一度お試しください。",
         ),
         500: ("エラーが発生しました", "時間をおいてもう一度お試しください。"),
+        503: (
+            "ただいま混み合っています",
+            "少し時間をおいてから、ページを読み込み直してください。",
+        ),
+        504: (
+            "処理に時間がかかっています",
+            "少し時間をおいてから、ページを読み込み直してください。",
+        ),
     }
 
     def handler(error):
@@ -229,6 +238,9 @@ def register_blueprints(app: Flask) -> None:
     init_mailing(app)
     init_preview(app)
     init_events_console(app, channel_overview, applicants_table, response_count, CATEGORY_LABELS)
+    from app.core import jobs
+
+    jobs.init_app(app)  # the job pages and the queue (immediate in the tests)
     app.register_blueprint(core_bp)  # last: its 「アカウント」 ends the console's navigation
 
 

@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, create-staff, send-mail, expire-offers, load-municipalities, clone-event."""
+"""flask commands: seed-demo, create-staff, send-mail, jobs, expire-offers, load-municipalities, clone-event."""
 
 from __future__ import annotations
 
@@ -90,6 +90,15 @@ def register_commands(app: Flask) -> None:
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"{user.login}（{user.role_label}）を作成しました。")
+
+    @app.cli.command("jobs")
+    @click.option("--workers", default=1, help="同時に実行するジョブの数")
+    def jobs_cmd(workers):
+        """Run the background jobs (long reports) until stopped: Huey's consumer (app.core.jobs)."""
+        from app.core import jobs
+
+        click.echo(f"バックグラウンドジョブを実行します（{jobs.huey.__class__.__name__}）。")
+        jobs.run_consumer(workers)
 
     @app.cli.command("send-mail")
     @click.option("--loop", is_flag=True, help="止めるまで送り続ける")

@@ -53,6 +53,7 @@ class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test-only-secret-key"
+    JOBS_IMMEDIATE = True  # background jobs run at once, inside the request (app.core.jobs)
     PUBLIC_BASE_URL = "http://localhost"
 
 

@@ -15,8 +15,11 @@ echo "特設サイト:         http://127.0.0.1:${PORT:-5000}/"
 echo "事務局コンソール:   http://127.0.0.1:${PORT:-5000}/console/  （ID: admin / パスワード: demo-admin-2023）"
 echo "メールはSMTP未設定のため送信箱に保存されます（事務局コンソール「メール」で確認できます）。"
 echo
-# The mail sender runs beside the app; both stop with Ctrl+C.
+# The mail sender and the background jobs (long reports, Huey on SQLite in instance/) run beside
+# the app; all stop with Ctrl+C.
 .venv/bin/flask send-mail --loop --interval 10 &
 sender=$!
-trap 'kill $sender 2>/dev/null' EXIT
+.venv/bin/flask jobs &
+jobs_consumer=$!
+trap 'kill $sender $jobs_consumer 2>/dev/null' EXIT
 .venv/bin/gunicorn --bind "127.0.0.1:${PORT:-5000}" --workers 4 --threads 1 --access-logfile - wsgi:app

@@ -1,7 +1,8 @@
 """Every xlsx and CSV the system writes, and reading cells back by their type (pure: openpyxl,
 csv; no Flask, no SQLAlchemy).
 
-Writing (``Book``, ``write``, ``csv_bytes``):
+Writing (``Book``, ``write``, ``csv_bytes``; streamed with bounded memory: ``write_table_xlsx`` /
+``stream_table_xlsx`` in openpyxl's write-only mode, ``csv_chunks``):
 
 - **Text stays text.** A cell is never a formula. Text that a spreadsheet could take for one
   (OWASP "CSV Injection": a leading ``= + - @``, tab or CR; also the full-width ``＝ ＋ － ＠``,
@@ -28,17 +29,20 @@ import csv
 import io
 import math
 import re
+import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Literal
+from itertools import chain, islice
+from typing import IO, Literal
 from urllib.parse import quote
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Color, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -149,7 +153,11 @@ def write(
     int/float → number); ``code`` writes digits as text (``@``). A bool is refused (TypeError):
     write its label. Returns the cell for styling.
     """
-    cell = ws.cell(row=row, column=column)
+    return fill(ws.cell(row=row, column=column), value, kind, number_format=number_format)
+
+
+def fill(cell: Cell, value, kind: Kind | None = None, *, number_format: str | None = None) -> Cell:
+    """``write`` for a cell made elsewhere (a write-only workbook's ``WriteOnlyCell``)."""
     if value is None or value == "":
         return cell
     if isinstance(value, bool):
@@ -176,7 +184,7 @@ def write(
         if number_format:
             cell.number_format = number_format
     else:
-        return write(ws, row, column, str(value), "text")
+        return fill(cell, str(value), "text")
     return cell
 
 
@@ -367,16 +375,7 @@ class Book:
         """Column widths from the content: the width most cells need (95th percentile), so one
         long value wraps instead of widening its column; the header row's height."""
         for c, column in enumerate(columns, 1):
-            head = display_width(column.title)
-            widths = sorted(w for _, w in sizes[c - 1])
-            if column.width:
-                width = column.width
-            else:
-                content = _FIXED_WIDTHS.get(column.kind) or (
-                    widths[int(CONTENT_PERCENTILE * (len(widths) - 1))] if widths else 0
-                )
-                width = min(math.ceil(max(content, min(head, HEADER_WIDTH))) + 2, column.max_width)
-                width = max(width, MIN_WIDTH)
+            width = _width(column, sizes[c - 1])
             ws.column_dimensions[get_column_letter(c)].width = width
             for row, w in sizes[c - 1]:
                 if w > width - 1:
@@ -395,6 +394,20 @@ class Book:
         return out.getvalue()
 
 
+def _width(column: Column, sizes: Sequence[tuple[int, float]]) -> float:
+    """A column's width: fixed, or the width most of its cells need (95th percentile) and at
+    least its header's (up to ``HEADER_WIDTH``), plus 2 of padding, within its bounds."""
+    if column.width:
+        return column.width
+    head = display_width(column.title)
+    widths = sorted(w for _, w in sizes)
+    content = _FIXED_WIDTHS.get(column.kind) or (
+        widths[int(CONTENT_PERCENTILE * (len(widths) - 1))] if widths else 0
+    )
+    width = min(math.ceil(max(content, min(head, HEADER_WIDTH))) + 2, column.max_width)
+    return max(width, MIN_WIDTH)
+
+
 def sheet_width(ws: Worksheet) -> float:
     """The width of the used columns, in Excel's unit (unset columns at 8.43)."""
     return sum(_column_width(ws, c) for c in range(1, ws.max_column + 1))
@@ -404,8 +417,13 @@ def print_setup(ws: Worksheet) -> None:
     """A4, fit to the page width (landscape when wider than portrait holds, unless the writer
     chose; several pages across when it would print below 40 %), pages as many as needed
     down, a print area, page numbers in the footer and the sheet name in the header."""
-    width = sheet_width(ws)
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    _page_setup(ws, sheet_width(ws))
+    if not ws.print_area:
+        ws.print_area = f"A1:{get_column_letter(ws.max_column)}{ws.max_row}"
+
+
+def _page_setup(ws, width: float) -> None:
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     if ws.page_setup.orientation is None:  # a writer may choose (a form prints portrait)
         ws.page_setup.orientation = "portrait" if width <= PORTRAIT_UNITS else "landscape"
     landscape = ws.page_setup.orientation == "landscape"
@@ -418,17 +436,127 @@ def print_setup(ws: Worksheet) -> None:
     ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.oddHeader.center.text = "&A"
     ws.oddFooter.center.text = "&P / &N"
-    if not ws.print_area:
-        ws.print_area = f"A1:{get_column_letter(ws.max_column)}{ws.max_row}"
 
 
 def table_xlsx(
     title: str, columns: Sequence[Column], rows: Iterable[Sequence], *, key_columns: int = 0
 ) -> bytes:
-    """A workbook of one table sheet."""
-    book = Book()
-    book.table(title, columns, rows, key_columns=key_columns)
-    return book.to_bytes()
+    """A workbook of one table sheet, in memory (small tables; see ``write_table_xlsx``)."""
+    out = io.BytesIO()
+    write_table_xlsx(out, title, columns, rows, key_columns=key_columns)
+    return out.getvalue()
+
+
+# Column widths of a streamed table come from its first rows (the rest are not kept).
+WIDTH_SAMPLE_ROWS = 1000
+CHUNK_BYTES = 64 * 1024
+
+
+def write_table_xlsx(
+    fileobj: IO[bytes],
+    title: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence],
+    *,
+    key_columns: int = 0,
+) -> int:
+    """A workbook of one table sheet written to ``fileobj`` row by row (openpyxl's write-only
+    mode): memory stays bounded whatever the number of rows. Returns the number of rows.
+
+    The same sheet as ``Book.table`` without caption or notes: text never a formula, dates in
+    令和, codes as text, the header bold, frozen, filtered and repeated on printed pages,
+    rows as tall as their wrapped text, the print setup of ``print_setup``. The one difference:
+    column widths are measured on the first ``WIDTH_SAMPLE_ROWS`` rows only.
+    """
+    workbook = Workbook(write_only=True)
+    ws = workbook.create_sheet(sheet_title(title, set()))
+    rows = iter(rows)
+    sample = [list(values) for values in islice(rows, WIDTH_SAMPLE_ROWS)]
+    sizes: list[list[tuple[int, float]]] = [[] for _ in columns]
+    for r, values in enumerate(sample, 2):
+        for c, (column, value) in enumerate(zip(columns, values, strict=True)):
+            if value is not None and column.kind not in _FIXED_WIDTHS:
+                sizes[c].append((r, display_width(shown(value, column.number_format))))
+    widths = [_width(column, sizes[c]) for c, column in enumerate(columns)]
+    for c, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.freeze_panes = f"{get_column_letter(key_columns + 1)}2"
+    _page_setup(ws, sum(widths))  # before the first row: the sheet's properties come first
+    header = []
+    for column in columns:
+        cell = fill(WriteOnlyCell(ws), column.title)
+        cell.font, cell.fill, cell.border, cell.alignment = (
+            HEAD_FONT,
+            HEAD_FILL,
+            HEAD_BORDER,
+            HEAD_ALIGN,
+        )
+        header.append(cell)
+    head_lines = max(
+        (_lines(c.title, w) for c, w in zip(columns, widths, strict=True) if c.title), default=1
+    )
+    _raise_row(ws, 1, head_lines)
+    ws.append(header)
+    last = 1
+    styles: dict[tuple, object] = {}
+    for last, values in enumerate(chain(sample, rows), 2):
+        cells, lines = [], 1
+        for column, width, value in zip(columns, widths, values, strict=True):
+            cell = fill(WriteOnlyCell(ws), value, column.kind, number_format=column.number_format)
+            if cell.data_type == "f":  # the formula guard of Book.to_bytes
+                cell.data_type, cell.quotePrefix = "s", True
+            text = None if value is None else shown(value, column.number_format)
+            measured = (
+                text is not None
+                and column.kind not in _FIXED_WIDTHS
+                and 2 * len(text) > width - 1  # no character is wider than 2: fits unmeasured
+                and display_width(text) > width - 1
+            )
+            wrap = (isinstance(value, str) and "\n" in value) or measured
+            # the alignment setter hashes an Alignment per cell; a style array already made for
+            # the same number format, quote prefix and wrapping is copied instead
+            plain = cell._style is None  # nothing styled yet (openpyxl makes it lazily)
+            key = (0, 0, wrap) if plain else (cell._style.numFmtId, cell._style.quotePrefix, wrap)
+            style = styles.get(key)
+            if style is None:
+                cell.alignment = WRAP if wrap else TOP
+                styles[key] = copy(cell._style)
+            else:
+                cell._style = copy(style)
+            if wrap and isinstance(cell.value, str):
+                lines = max(lines, _lines(cell.value, width))
+            cells.append(cell)
+        _raise_row(ws, last, lines)
+        ws.append(cells)
+    last_letter = get_column_letter(max(len(columns), 1))
+    ws.auto_filter.ref = f"A1:{last_letter}{last}"
+    ws.print_title_rows = "1:1"
+    if key_columns:
+        ws.print_title_cols = f"A:{get_column_letter(key_columns)}"
+    ws.print_area = f"A1:{last_letter}{last}"
+    workbook.save(fileobj)
+    return last - 1
+
+
+def stream_table_xlsx(
+    title: str, columns: Sequence[Column], rows: Iterable[Sequence], *, key_columns: int = 0
+) -> Iterator[bytes]:
+    """``write_table_xlsx`` into a temporary file, then its bytes in 64 KiB chunks (for a
+    streamed download). The rows are read before the first chunk is given."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the generator)
+    try:
+        write_table_xlsx(spool, title, columns, rows, key_columns=key_columns)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+
+    def chunks() -> Iterator[bytes]:
+        with spool:
+            while chunk := spool.read(CHUNK_BYTES):
+                yield chunk
+
+    return chunks()
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -446,26 +574,41 @@ def _csv_value(value, kind: Kind) -> str:
     return str(value)
 
 
-def csv_bytes(columns: Sequence[Column], rows: Iterable[Sequence]) -> bytes:
-    """CSV in UTF-8 with a BOM (Excel opens it as UTF-8), CRLF line ends, every text field
-    neutralised as in ``csv_text``, dates as ``2023/10/06 17:00`` (JST)."""
+def csv_chunks(columns: Sequence[Column], rows: Iterable[Sequence]) -> Iterator[bytes]:
+    """``csv_bytes`` as a stream: the BOM and header, then about 64 KiB of rows a chunk."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
+    out.write("\ufeff")
     writer.writerow([csv_text(c.title) for c in columns])
     for values in rows:
         writer.writerow([_csv_value(v, c.kind) for c, v in zip(columns, values, strict=True)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        if out.tell() >= CHUNK_BYTES // 3:  # at most 3 bytes a character in UTF-8
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
+
+
+def csv_bytes(columns: Sequence[Column], rows: Iterable[Sequence]) -> bytes:
+    """CSV in UTF-8 with a BOM (Excel opens it as UTF-8), CRLF line ends, every text field
+    neutralised as in ``csv_text``, dates as ``2023/10/06 17:00`` (JST)."""
+    return b"".join(csv_chunks(columns, rows))
 
 
 # --- downloads -----------------------------------------------------------------------------
 
 
 def download_headers(filename: str) -> dict[str, str]:
-    """HTTP headers of a download named ``filename`` (.xlsx or .csv): one Content-Type with
+    """HTTP headers of a download named ``filename`` (.xlsx, .csv, .pdf or .zip): one Content-Type with
     one charset, an attachment with the Japanese name (RFC 6266/5987) and an ASCII fallback,
     not kept in caches (the files hold personal data)."""
     suffix = filename.rsplit(".", 1)[-1].lower()
-    content_type = {"xlsx": XLSX_MIMETYPE, "csv": CSV_CONTENT_TYPE}[suffix]
+    content_type = {
+        "xlsx": XLSX_MIMETYPE,
+        "csv": CSV_CONTENT_TYPE,
+        "pdf": "application/pdf",
+        "zip": "application/zip",
+    }[suffix]
     return {
         "Content-Type": content_type,
         "Content-Disposition": (

@@ -7,7 +7,8 @@ page set-up is ``groupwork/pdf/_base.html``.
 from __future__ import annotations
 
 from flask import render_template
-from weasyprint import HTML
+
+from app.core.pdf import html_to_pdf
 
 FONT_FAMILY = "Noto Sans CJK JP"
 
@@ -15,4 +16,4 @@ FONT_FAMILY = "Noto Sans CJK JP"
 def render_pdf(template: str, **context) -> bytes:
     """Render ``template`` (a path under ``app/templates/``) to PDF bytes."""
     html = render_template(template, font_family=FONT_FAMILY, **context)
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)  # fonts loaded once per thread

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Response
+from flask import Response, stream_with_context
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from sqlalchemy import select
@@ -88,6 +88,7 @@ CHANNEL_BY_LABEL = {
     "YouTube": "youtube",
 }
 CATEGORY_BY_LABEL = {label: code for code, label in CATEGORY_LABELS.items()}
+YIELD_PER = 500  # rows fetched from the database at a time by the exports
 
 
 #: When each person attended, recorded by ``app.reception`` (a feature above this one), which
@@ -105,6 +106,7 @@ def _registration_rows(event: Event):
         .where(Registration.event_id == event.id)
         .options(selectinload(Registration.channel), selectinload(Registration.municipality))
         .order_by(Registration.id)
+        .execution_options(yield_per=YIELD_PER)
     )
     attended, _ = _attended(event)
     for r in rows:
@@ -137,6 +139,7 @@ def _team_rows(event: Event):
             selectinload(Team.members), selectinload(Team.channel), selectinload(Team.municipality)
         )
         .order_by(Team.channel_id, Team.id)
+        .execution_options(yield_per=YIELD_PER)
     )
     _, attended = _attended(event)
     for team in teams:
@@ -164,17 +167,18 @@ def _team_rows(event: Event):
 
 
 def download(event: Event, what: str, fmt: str) -> Response:
-    """``registrations`` or ``teams`` as ``xlsx`` or ``csv``, named with the JST time."""
+    """``registrations`` or ``teams`` as ``xlsx`` or ``csv``, named with the JST time; streamed
+    with bounded memory (rows fetched ``YIELD_PER`` at a time, docs/performance.md)."""
     columns, rows, title = {
         "registrations": (REGISTRATION_COLUMNS, _registration_rows(event), "研修会議Ⅰ申込者"),
         "teams": (TEAM_COLUMNS, _team_rows(event), "研修会議Ⅱ申込団体"),
     }[what]
     stamp = to_jst(now_utc()).strftime("%Y%m%d_%H%M")
     filename = f"{title}_{stamp}.{fmt}"
-    if fmt == "xlsx":
-        body = spreadsheets.table_xlsx(title, columns, rows)
-    else:
-        body = spreadsheets.csv_bytes(columns, rows)
+    if fmt == "xlsx":  # written row by row to a temporary file, then streamed from it
+        body = spreadsheets.stream_table_xlsx(title, columns, rows)
+    else:  # rows read from the database while the response is sent
+        body = stream_with_context(spreadsheets.csv_chunks(columns, rows))
     return Response(body, headers=spreadsheets.download_headers(filename))
 
 

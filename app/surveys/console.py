@@ -13,6 +13,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -24,7 +25,7 @@ from app.core.confirm import confirmation_page, irreversible
 from app.core.paging import paginate_list
 from app.core.uploads import accepts_upload
 from app.events.models import current_event_or_404, current_upload_limit_mb
-from app.surveys import exports, pdf, services
+from app.surveys import exports, jobs, pdf, services
 from app.surveys.charts import chart_svg
 from app.surveys.definition import CHANNEL_SHORT, CHANNELS, AnswerError
 from app.surveys.forms import (
@@ -57,6 +58,8 @@ def overview():
         is_open=services.survey_is_open(event),
         channels=[(code, label, survey_url(event, code)) for code, label in CHANNELS.items()],
         short_url=short_url(event),
+        texts_job=jobs.latest_texts_pdf(event),
+        form=ActionForm(),
     )
 
 
@@ -177,8 +180,19 @@ def report(fmt: str):
     if fmt == "xlsx":
         data = exports.report_xlsx(tab, definition, records, event.name)
         return _spreadsheet(data, f"{event.slug}_アンケート集計.xlsx")
-    data = pdf.report_pdf(event, definition, tab)
+    data = pdf.cached_report_pdf(event, definition, tab)
     return _download(data, f"{event.slug}_アンケート集計.pdf", "application/pdf")
+
+
+@bp.route("/texts.pdf", methods=["POST"])
+@staff_required(*ROLES)
+def texts_pdf():
+    """Start the free-text PDF in the background and show its progress (app.core.jobs)."""
+    event = current_event_or_404()
+    if not ActionForm().validate_on_submit():
+        flash("もう一度お試しください。", "warning")
+        return redirect(url_for("surveys_console.overview"))
+    return redirect(url_for("jobs.status", job_id=jobs.start_texts_pdf(event)))
 
 
 @bp.route("/answers.<any(xlsx, csv):fmt>")
@@ -187,9 +201,13 @@ def answers(fmt: str):
     """The raw answers as xlsx or CSV (choices as their numbers)."""
     event = current_event_or_404()
     definition = services.ensure_survey(event).definition
-    records = services.answer_records(event)
-    build = exports.answers_xlsx if fmt == "xlsx" else exports.answers_csv
-    return _spreadsheet(build(definition, records), f"{event.slug}_アンケート回答.{fmt}")
+    records = services.iter_answer_records(event)  # read while the file is written or sent
+    body = exports.answers_stream(definition, records, fmt)
+    if fmt == "csv":
+        body = stream_with_context(body)
+    return Response(
+        body, headers=spreadsheets.download_headers(f"{event.slug}_アンケート回答.{fmt}")
+    )
 
 
 @bp.route("/paper.pdf")

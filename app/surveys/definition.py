@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 
 from app.core.text import CONTROL_IN_TEXT
 
@@ -596,12 +597,23 @@ SCALE_CONTENT_OPTIONS = tuple(Option(i, label) for i, label in enumerate(SCALE_C
 SCALE_TIME_OPTIONS = tuple(Option(i, label) for i, label in enumerate(SCALE_TIME, 1))
 
 
+@lru_cache(maxsize=64)
+def _normal_labels(rows: tuple[str, ...]) -> tuple[str, ...]:
+    """Row labels in NFKC, once per set of rows (a comment is checked against each)."""
+    return tuple(unicodedata.normalize("NFKC", label) for label in rows)
+
+
 def mentioned_row(text: str, rows: Sequence[str]) -> int | None:
     """The programme row a comment names (問1-1-1 / 問1-2-1 ask for it): a row label inside the
     text, else a leading number 1..len(rows) (「3. 」「（３）」「３：」)."""
-    norm = unicodedata.normalize("NFKC", text)
-    for i, label in enumerate(rows, 1):
-        if unicodedata.normalize("NFKC", label) in norm:
+    return _mentioned_row(text, tuple(rows))
+
+
+@lru_cache(maxsize=4096)  # the same short comments (「特になし」) come back many times
+def _mentioned_row(text: str, rows: tuple[str, ...]) -> int | None:
+    norm = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+    for i, label in enumerate(_normal_labels(rows), 1):
+        if label in norm:
             return i
     m = re.match(r"^\s*[(（\[【]?\s*(\d{1,2})\s*[)）\]】.．:：、\s]", norm)
     if m and 1 <= int(m.group(1)) <= len(rows):

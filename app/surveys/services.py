@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -241,6 +242,12 @@ def enter_paper_response(
 
 def answer_records(event: Event) -> list[dict]:
     """Every answer of the event as a flat dict with ``_channel``, ``_id`` and ``_at``."""
+    return list(iter_answer_records(event))
+
+
+def iter_answer_records(event: Event, yield_per: int = 500) -> Iterator[dict]:
+    """``answer_records`` one at a time, fetched ``yield_per`` rows at a time (the streamed
+    downloads: memory does not grow with the answers)."""
     rows = db.session.execute(
         select(
             SurveyResponse.id,
@@ -250,11 +257,11 @@ def answer_records(event: Event) -> list[dict]:
         )
         .where(SurveyResponse.event_id == event.id)
         .order_by(SurveyResponse.id)
+        .execution_options(yield_per=yield_per)
     )
-    return [
-        {**answers, "_id": rid, "_channel": channel, "_at": at}
-        for rid, channel, at, answers in rows
-    ]
+    for rid, channel, at, answers in rows:  # each dict is fresh from the JSON: no copy needed
+        answers["_id"], answers["_channel"], answers["_at"] = rid, channel, at
+        yield answers
 
 
 def response_denominators(event: Event) -> dict[str, RateBase]:

@@ -121,12 +121,36 @@ def format_cell(value, kind: str) -> str:
 
 
 def answers_frame(records: Iterable[Mapping]) -> pd.DataFrame:
-    """Flat answers (as stored, plus ``_channel`` and ``_id``) → one row per answer."""
-    frame = pd.DataFrame.from_records(list(records))
+    """Flat answers (as stored, plus ``_channel`` and ``_id``) → one row per answer.
+
+    Each answer's dict is read once, into one list per key; a column whose values are all
+    integers (or missing) becomes an int64 array with 0 for 無回答 (what ``_codes`` reads
+    without converting); every other column (text, lists of choices) stays as objects. No
+    pandas inference over a list of dicts (docs/performance.md, Reports and exports).
+    """
+    records = records if isinstance(records, list) else list(records)
+    n = len(records)
+    lists: dict[str, list] = {}
+    for i, record in enumerate(records):  # row by row: each answer's dict is read once
+        for key, value in record.items():
+            column = lists.get(key)
+            if column is None:
+                column = lists[key] = [0] * n  # 0: not answered (no code, text or list is 0)
+            column[i] = value
+    columns: dict[str, object] = {}
+    for key, values in lists.items():
+        if set(map(type, values)) == {int}:
+            columns[key] = np.array(values, dtype=np.int64)
+        else:  # text, lists of choices, instants: a missing value is None
+            columns[key] = pd.Series(
+                [None if v is None or (type(v) is int and v == 0) else v for v in values],
+                dtype=object,
+            )
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
     if "_channel" not in frame:
-        frame["_channel"] = pd.Series(dtype=object)
+        frame["_channel"] = pd.Series([None] * n, dtype=object)
     if "_id" not in frame:
-        frame["_id"] = np.arange(1, len(frame) + 1)
+        frame["_id"] = np.arange(1, n + 1)
     return frame
 
 
@@ -134,7 +158,24 @@ def _codes(frame: pd.DataFrame, key: str) -> np.ndarray:
     """Integer codes of a single-choice column, 0 for 無回答."""
     if key not in frame:
         return np.zeros(len(frame), dtype=np.int64)
-    return pd.to_numeric(frame[key], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+    column = frame[key]
+    if column.dtype == np.int64:
+        return column.to_numpy()
+    return pd.to_numeric(column, errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+
+
+def _choice_lists(frame: pd.DataFrame, key: str) -> tuple[int, np.ndarray]:
+    """(respondents who chose at least one, every chosen code) of a multiple-choice column."""
+    if key not in frame:
+        return 0, np.zeros(0, dtype=np.int64)
+    lists = [v for v in frame[key].tolist() if isinstance(v, list) and v]
+    chosen = [c for v in lists for c in v]
+    try:
+        codes = np.array(chosen, dtype=np.int64)
+    except (TypeError, ValueError):
+        codes = pd.to_numeric(pd.Series(chosen, dtype=object), errors="coerce").dropna()
+        codes = codes.to_numpy(dtype=np.int64)
+    return len(lists), codes
 
 
 def _attended(definition: Definition, f3: np.ndarray, training: str) -> np.ndarray:
@@ -167,11 +208,9 @@ def _f1_groups(definition: Definition, f1: np.ndarray) -> np.ndarray:
 
 def _multiple_table(frame: pd.DataFrame, definition: Definition) -> Table:
     q = definition.question("F2")
-    lists = frame["F2"] if "F2" in frame else pd.Series([None] * len(frame), dtype=object)
-    answered = lists.map(lambda v: isinstance(v, list) and len(v) > 0)
-    base = int(answered.sum())
-    exploded = pd.to_numeric(lists[answered].explode(), errors="coerce").dropna().astype(int)
-    counts = np.bincount(exploded.to_numpy(), minlength=len(q.options) + 1)
+    base, chosen = _choice_lists(frame, "F2")
+    chosen = chosen[(chosen >= 0) & (chosen <= len(q.options))]
+    counts = np.bincount(chosen, minlength=len(q.options) + 1)
     table = Table(
         "F2",
         f"{q.number}　{q.label}",
@@ -189,11 +228,8 @@ def _multiple_table(frame: pd.DataFrame, definition: Definition) -> Table:
 
 
 def _months_table(frame: pd.DataFrame) -> Table:
-    lists = frame["Q2_months"] if "Q2_months" in frame else pd.Series([None] * len(frame))
-    answered = lists.map(lambda v: isinstance(v, list) and len(v) > 0)
-    base = int(answered.sum())
-    exploded = pd.to_numeric(lists[answered].explode(), errors="coerce").dropna().astype(int)
-    counts = np.bincount(exploded.to_numpy(), minlength=13)
+    base, chosen = _choice_lists(frame, "Q2_months")
+    counts = np.bincount(chosen[(chosen >= 0) & (chosen <= 12)], minlength=13)
     table = Table(
         "Q2",
         "問2.　研修会議（Ⅰ・Ⅱ）の開催時期について、何月を希望しますか。",
@@ -347,18 +383,24 @@ def _positive_crosstab(
         "n は該当研修会議に参加した回答者数。※ n<5 は参考値。",
         section=f"クロス集計（{by_label}別）",
     )
-    codes = [_codes(frame, kc) for _, kc, _ in keys]
-    masks = [(gi, base_mask & (group_codes == gi + 1)) for gi in range(len(groups))]
-    masks.append((None, base_mask & (group_codes > 0)))
-    for gi, mask in masks:
-        n = int(mask.sum())
-        cells = []
-        for c in codes:
-            sel = c[mask]
-            valid = int((sel > 0).sum())
-            cells.append(pct(int(((sel == 1) | (sel == 2)).sum()), valid))
-        table.rows.append([groups[gi] if gi is not None else "全体", n, *cells])
-        if gi is None:
+    size = len(groups) + 1  # group code 0: the grouping question unanswered (left out)
+
+    def per_group(mask: np.ndarray) -> list[int]:
+        counts = np.bincount(group_codes[mask], minlength=size)
+        return [int(x) for x in counts[1:]] + [int(counts[1:].sum())]  # groups, then 全体
+
+    people = per_group(base_mask)
+    valid, positive = [], []
+    for _, kc, _ in keys:
+        c = _codes(frame, kc)
+        valid.append(per_group(base_mask & (c > 0)))
+        positive.append(per_group(base_mask & ((c == 1) | (c == 2))))
+    for gi in range(size):
+        last = gi == size - 1
+        cells = [pct(positive[k][gi], valid[k][gi]) for k in range(len(keys))]
+        table.rows.append(["全体" if last else groups[gi], people[gi], *cells])
+        n = people[gi]
+        if last:
             table.total_rows.add(len(table.rows) - 1)
         if n < SMALL_N:
             table.small_rows.add(len(table.rows) - 1)

@@ -32,6 +32,7 @@ DUMMY_ARGUMENTS = {
     "kind": "seatplan",
     "ch": "qr",
     "filename": "site.css",
+    "job_id": "no-such-job",
 }
 
 

@@ -114,7 +114,11 @@ def everything(db, event, make_registration, make_team, tokyo_teams):  # noqa: F
         staff_id=None,
         expected_count=1,
     )
+    from app.core import jobs
+
+    job_id = jobs.start("surveys.texts_pdf", str(event.id), ("secretariat",), event_id=event.id)
     return {
+        "job_id": job_id,
         "token": {
             "/r/": registration.token,
             "/archive/": registration.token,

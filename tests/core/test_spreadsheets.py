@@ -282,3 +282,72 @@ def test_read_municipality_code(value, code):
 def test_read_municipality_code_refuses_other_numbers(value):
     with pytest.raises(CellError):
         sp.read_municipality_code(value, "H2")
+
+
+def _cells(ws):
+    return [
+        (c.coordinate, c.value, c.data_type, c.number_format, c.quotePrefix, c.alignment.wrap_text)
+        for row in ws.iter_rows()
+        for c in row
+    ]
+
+
+def test_a_streamed_table_reads_back_as_the_table_of_a_book():
+    """write_table_xlsx (write-only, bounded memory) writes the sheet Book.table writes."""
+    columns = [
+        Column("受付番号", "number"),
+        Column("氏名"),
+        Column("メールアドレス", max_width=34),
+        Column("申込日時", "datetime"),
+        Column("記載内容", max_width=40),
+        Column("団体コード", "code"),
+        Column("%", "number", "0.0"),
+    ]
+    rows = [
+        [
+            i,
+            LEADERS[i % len(LEADERS)] + f"山田{i}",
+            f"person{i}@city.example.jp",
+            datetime(2023, 9, 1, i % 24, tzinfo=UTC),
+            "あ" * 50 if i % 3 else "一行目\n二行目",
+            "011002",
+            i / 7,
+        ]
+        for i in range(1, 61)
+    ]
+    book = Book()
+    book.table("申込者", columns, rows, key_columns=1)
+    expected = _read(book.to_bytes())["申込者"]
+    streamed = _read(sp.table_xlsx("申込者", columns, iter(rows), key_columns=1))["申込者"]
+    assert _cells(streamed) == _cells(expected)
+    assert streamed["B2"].quotePrefix and streamed["B2"].data_type == "s"
+    assert streamed["D2"].number_format == sp.DATETIME_FORMAT
+    assert streamed["F2"].value == "011002" and streamed["F2"].number_format == "@"
+    for attr in ("freeze_panes", "print_title_rows", "print_title_cols", "print_area"):
+        assert getattr(streamed, attr) == getattr(expected, attr), attr
+    assert streamed.auto_filter.ref == expected.auto_filter.ref == "A1:G61"
+    letters = "ABCDEFG"
+    assert [streamed.column_dimensions[c].width for c in letters] == [
+        expected.column_dimensions[c].width for c in letters
+    ]
+    heights = range(1, 62)
+    assert [streamed.row_dimensions[r].height for r in heights] == [
+        expected.row_dimensions[r].height for r in heights
+    ]
+    for attr in ("orientation", "fitToWidth", "fitToHeight", "paperSize"):
+        assert getattr(streamed.page_setup, attr) == getattr(expected.page_setup, attr), attr
+    assert streamed.sheet_properties.pageSetUpPr.fitToPage
+    assert streamed.oddFooter.center.text == "&P / &N" and streamed.oddHeader.center.text == "&A"
+    assert streamed["A1"].font.b
+
+
+def test_streamed_xlsx_and_csv_come_in_chunks_that_make_the_whole_file():
+    columns = [Column("番号", "number"), Column("記載内容")]
+    rows = [[i, "あ" * 100] for i in range(5000)]
+    chunks = list(sp.stream_table_xlsx("表", columns, iter(rows)))
+    assert len(chunks) > 1
+    ws = _read(b"".join(chunks))["表"]
+    assert ws.max_row == 5001 and ws["B5001"].value == "あ" * 100
+    parts = list(sp.csv_chunks(columns, iter(rows)))
+    assert len(parts) > 1 and b"".join(parts) == sp.csv_bytes(columns, rows)
+    assert len(list(csv.reader(io.StringIO(b"".join(parts).decode("utf-8-sig"))))) == 5001

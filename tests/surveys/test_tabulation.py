@@ -241,3 +241,20 @@ def test_a_rate_over_100_or_on_an_undecided_base_carries_its_base(t2_base, t2_an
     assert lines[0].startswith("回収率の基数：")
     assert lines[1:] == ([note] if note else [])
     assert all(r[0].endswith("）") for r in (table.rows[0], table.rows[1], table.rows[3]))
+
+
+def test_the_frame_keeps_codes_as_integers_and_text_as_typed():
+    """answers_frame reads each answer once: codes become int64 (0 = 無回答), text stays text
+    even when it is digits, lists stay lists, and a key missing in one answer is missing."""
+    frame = answers_frame(
+        [
+            {"_id": 1, "F1": 4, "Q8": "123", "F2": [1, 3]},
+            {"_id": 2, "Q8": "ありがとうございました。", "Q6_1": "PDCA"},
+            {"_id": 3, "F1": 7, "F2": []},
+        ]
+    )
+    assert str(frame["F1"].dtype) == "int64" and frame["F1"].tolist() == [4, 0, 7]
+    assert frame["Q8"].tolist() == ["123", "ありがとうございました。", None]
+    assert frame["Q6_1"].tolist() == [None, "PDCA", None]
+    assert frame["F2"].tolist() == [[1, 3], None, []]
+    assert frame["_channel"].isna().all()

@@ -8,11 +8,14 @@ overview, the venue's 資料４ with PDF uploads merged in).
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 
+from app.core import jobs
 from app.extensions import db
 from app.groupwork.assignments import rules
 from app.groupwork.assignments.models import PreAssignment, TeamFile
@@ -146,11 +149,12 @@ def matome_pdf(allocation: TableAllocation) -> bytes:
     return worksheets_pdf(allocation, title="グループワーク まとめ")
 
 
-def booklet_pdf(table: GroupTable) -> bytes:
+def booklet_pdf(table: GroupTable, uploads: dict | None = None) -> bytes:
     """A table's booklet: members' 資料３ for its 場面, each team's overview, and the venue's
     資料４ (PDF uploads appended; other formats listed by name).
 
-    Each 資料３ shows what its form shows, label by label (``printed_sheet``).
+    Each 資料３ shows what its form shows, label by label (``printed_sheet``). ``uploads``
+    (path → parsed PDF) keeps the venue's 資料４ parsed across the booklets of one venue.
     """
     allocation = table.allocation
     member_ids = [m.id for m in table.members]
@@ -187,7 +191,7 @@ def booklet_pdf(table: GroupTable) -> bytes:
         labels=rules.SHEET_LABELS,
         self_set_label=rules.SELF_SET_LABEL,
     )
-    return _merge(html, [team_file_path(f) for f in pdfs])
+    return _merge(html, [team_file_path(f) for f in pdfs], uploads)
 
 
 @dataclass
@@ -240,20 +244,64 @@ def printed_sheet(member: TeamMember, sheet: PreAssignment | None, scene: int) -
     )
 
 
-def _merge(first: bytes, paths) -> bytes:
-    """Append PDF files to a PDF (pypdf); an unreadable file is skipped (it stays listed)."""
+def _merge(first: bytes, paths, parsed: dict | None = None) -> bytes:
+    """Append PDF files to a PDF (pypdf); an unreadable file is skipped (it stays listed).
+    ``parsed`` (path → PdfReader or None) reuses files already read."""
     if not paths:
         return first
     from pypdf import PdfReader, PdfWriter
     from pypdf.errors import PdfReadError
 
+    parsed = {} if parsed is None else parsed
     writer = PdfWriter()
     writer.append(PdfReader(io.BytesIO(first)))
     for path in paths:
+        if path not in parsed:
+            try:
+                parsed[path] = PdfReader(io.BytesIO(Path(path).read_bytes()))
+            except (OSError, PdfReadError):
+                parsed[path] = None
+        if parsed[path] is None:
+            continue
         try:
-            writer.append(PdfReader(str(path)))
-        except (OSError, PdfReadError):
+            writer.append(parsed[path])
+        except PdfReadError:
             continue
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+# --- every booklet of a venue, in the background (app.core.jobs) ---------------------------
+
+BOOKLETS = "groupwork.booklets"
+BOOKLET_ROLES = ("secretariat",)
+
+
+@jobs.register(BOOKLETS, "全卓の資料集（ZIP）")
+def build_booklets(job: jobs.Job, allocation_id: int) -> jobs.JobResult:
+    """Every table's booklet of an allocation in one ZIP (one PDF per table); progress in
+    tables. About 3 s a table (its members' 資料３ and the venue's 資料４): a venue of 20 tables
+    takes a minute, hence a job rather than a request."""
+    allocation = db.session.get(TableAllocation, allocation_id)
+    if allocation is None:
+        raise LookupError(f"allocation {allocation_id} is gone")
+    venue = allocation.venue
+    tables = list(allocation.tables)
+    uploads: dict = {}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed
+        for done, table in enumerate(tables):
+            job.progress(done, len(tables))
+            data = booklet_pdf(table, uploads)
+            archive.writestr(f"{venue.name}_{table.number:02d}卓_資料集.pdf", data)
+        job.progress(len(tables), len(tables))
+    return jobs.JobResult(out.getvalue(), f"{venue.name}_全卓_資料集.zip", "application/zip")
+
+
+def start_booklets(allocation: TableAllocation) -> str:
+    return jobs.start(BOOKLETS, str(allocation.id), BOOKLET_ROLES, allocation_id=allocation.id)
+
+
+def latest_booklets(allocation: TableAllocation) -> jobs.JobState | None:
+    return jobs.latest(BOOKLETS, str(allocation.id))

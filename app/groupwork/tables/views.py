@@ -136,6 +136,7 @@ def venue(code: str):
         else [],
         scene_labels=SCENE_LABELS,
         member_roles=services.member_roles,
+        booklets_job=pdf.latest_booklets(allocation) if allocation else None,
     )
 
 
@@ -396,6 +397,16 @@ def print_pdf(code: str, kind: str):
     allocation = _allocation(code)
     title, make = PRINTS[kind]
     return _pdf(make(allocation), f"{allocation.venue.name}_{title}.pdf")
+
+
+@bp.route(f"{BASE}/<code>/booklets", methods=["POST"])
+@staff_required(*STAFF)
+def booklets(code: str):
+    """Every table's booklet as one ZIP, made in the background (progress: app.core.jobs)."""
+    allocation = _allocation(code)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return redirect(url_for("jobs.status", job_id=pdf.start_booklets(allocation)))
 
 
 @bp.route(f"{BASE}/<code>/tables/<int:number>/booklet.pdf")

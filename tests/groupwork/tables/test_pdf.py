@@ -432,3 +432,33 @@ def make_team_of(event, make_person, code, size):
         make_person("kankei_dantai") for _ in range(size - 1)
     ]
     return apply_team(event, "t2_tokyo", code, members)
+
+
+def test_every_booklet_of_a_venue_is_a_background_job_with_a_zip(
+    db, client, staff, allocation, backend
+):
+    """「全卓の資料集（ZIP）」: queued from the venue page (run at once in the tests), its progress
+    page, then a ZIP with one booklet per table, each as the single booklet download."""
+    import zipfile
+
+    if backend != "sqlite":
+        pytest.skip("rendering does not depend on the database")
+    team = allocation.tables[0].seats[0].team
+    store_team_file(team, "overview", "概要.pdf", _tiny_pdf("全卓に収録される概要"), staff=True)
+    staff(client)
+    base = "/console/groupwork/tables/tokyo"
+    assert "全卓の資料集（ZIP）を作成する" in client.get(base).text
+    response = client.post(f"{base}/booklets")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).text
+    assert "完了" in page and f"{len(allocation.tables)}／{len(allocation.tables)}（100%）" in page
+    job_id = response.headers["Location"].rsplit("/", 1)[1]
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/console/jobs/{job_id}/download").data))
+    names = archive.namelist()
+    assert len(names) == len(allocation.tables)
+    ordered = sorted(allocation.tables, key=lambda t: t.number)
+    for table, name in zip(ordered, sorted(names), strict=True):
+        assert f"{table.number:02d}卓_資料集.pdf" in name
+        text = compact(text_of(archive.read(name)))
+        assert f"{table.number}卓" in text and "全卓に収録される概要" in text
+    assert "前回の全卓の資料集：完了" in client.get(base).text

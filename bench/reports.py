@@ -1,0 +1,215 @@
+"""Bench: the reports of issue 12, before and after in one run.
+
+    .venv/bin/python bench/reports.py [--before REV] [--sizes 737 10000] [--before-max 737]
+                                      [--tabulate 100000] [--rows 15330] [--comment-share 0.05]
+
+- The questionnaire's PDF report for ``--sizes`` answers (737 = FY2023) with comments of about
+  140 characters on ``--comment-share`` of the answers per free-text question (0.05: about 180
+  comments at 1 ×, as in the issue's measurement). Before: the report template of ``--before``
+  (a git revision, default the branch's base) rendered as it was; after: the report of today,
+  and the free-text PDF that the background job builds.
+- The full tabulation of ``--tabulate`` answers, frame included: before, the tabulation module
+  of ``--before``; after, today's.
+- The registrations list as xlsx with ``--rows`` rows (15,330 = 10 × FY2023): before, the
+  in-memory workbook (``Book.table``); after, the write-only writer into a temporary file.
+  Time and peak Python memory (tracemalloc).
+
+Pure (no database): answers from bench/tabulation.py's generator; the app only renders templates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import logging
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import types
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+COMMENT = (
+    "在宅医療・介護連携推進事業の取り組みについて、他自治体の具体的な事例や課題の整理の仕方を"
+    "聞くことができ大変参考になりました。特にＰＤＣＡサイクルの評価指標の設定については、"
+    "当市でも早速検討したいと思います。来年度も同様の研修を希望します。"
+)
+TEXT_KEYS = ("Q1_1_1", "Q1_2_1", "Q2_reason", "Q6_1", "Q8")
+
+
+def git_show(rev: str, path: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{rev}:{path}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def old_module(rev: str, path: str, name: str) -> types.ModuleType:
+    spec = importlib.util.spec_from_loader(name, loader=None)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
+    exec(compile(git_show(rev, path), f"{rev}:{path}", "exec"), module.__dict__)
+    return module
+
+
+def answers(n: int, share: float) -> list[dict]:
+    from tabulation import generate
+
+    rng = random.Random(5)
+    records = generate(n)
+    for a in records:
+        for key in TEXT_KEYS:
+            if rng.random() < share:
+                a[key] = COMMENT[: rng.randint(100, len(COMMENT))]
+    return records
+
+
+def timed(fn):
+    """(wall seconds, CPU seconds of this process, result): on a shared machine the CPU time
+    is the steadier figure."""
+    gc.collect()
+    started, cpu = time.perf_counter(), time.process_time()
+    out = fn()
+    return time.perf_counter() - started, time.process_time() - cpu, out
+
+
+def traced(fn):
+    gc.collect()
+    tracemalloc.start()
+    started = time.perf_counter()
+    fn()
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return elapsed, peak
+
+
+def pdf_reports(app, definition, sizes, before_max, share, rev) -> None:
+    from markupsafe import Markup
+    from weasyprint import HTML
+
+    from app.surveys import pdf
+    from app.surveys.charts import chart_svg
+    from app.surveys.definition import CHANNEL_SHORT
+    from app.surveys.tabulation import answers_frame, format_cell, tabulate
+
+    old_template = app.jinja_env.from_string(git_show(rev, "app/templates/surveys/pdf/report.html"))
+    event = types.SimpleNamespace(name="令和5年度 研修会議（ベンチマーク）", slug="bench")
+    print(f"questionnaire PDF report (comments on {share:.0%} of answers per free-text question)")
+    print(
+        f"  {'answers':>8} {'comments':>9} {'before s':>9} {'after s':>8} {'free text PDF s':>16}"
+    )
+    with app.test_request_context():
+        pdf.report_pdf(event, definition, tabulate(definition, answers_frame(answers(6, 0)), {}))
+        for n in sizes:
+            tab = tabulate(definition, answers_frame(answers(n, share)), {"t1": 1533})
+
+            def before(tab=tab):
+                html = old_template.render(
+                    event=event,
+                    definition=definition,
+                    tab=tab,
+                    charts=[(c, Markup(chart_svg(c))) for c in tab.charts],
+                    fmt=format_cell,
+                    channel_short=CHANNEL_SHORT,
+                )
+                return HTML(string=html).write_pdf()
+
+            old = "{:6.2f} / {:5.2f}".format(*timed(before)[:2]) if n <= before_max else "-"
+            after = "{:6.2f} / {:5.2f}".format(
+                *timed(lambda tab=tab: pdf.report_pdf(event, definition, tab))[:2]
+            )
+            texts = "{:6.2f} / {:5.2f}".format(
+                *timed(lambda tab=tab: pdf.texts_pdf(event, definition, tab))[:2]
+            )
+            print(f"  {n:>8,} {len(tab.texts):>9,} {old:>15} {after:>15} {texts:>15}")
+
+
+def tabulation(definition, n: int, rev: str) -> None:
+    from app.surveys import tabulation as new
+
+    old = old_module(rev, "app/surveys/tabulation.py", "bench_old_tabulation")
+    records = answers(n, 0.05)
+    print(f"full tabulation of {n:,} answers, frame from the stored dicts included")
+    for label, module in (("before", old), ("after", new), ("before", old), ("after", new)):
+        copies = [dict(r) for r in records]
+        frame_s, frame_cpu, frame = timed(lambda m=module, c=copies: m.answers_frame(c))
+        tab_s, tab_cpu, _ = timed(lambda m=module, f=frame: m.tabulate(definition, f, {"t1": 1533}))
+        print(
+            f"  {label:<7} frame {frame_s:6.3f} s  tabulate {tab_s:6.3f} s  "
+            f"total {frame_s + tab_s:6.3f} s (CPU {frame_cpu + tab_cpu:6.3f} s)"
+        )
+
+
+def registrations_xlsx(rows: int) -> None:
+    from app.core import spreadsheets
+    from app.registration.exports import REGISTRATION_COLUMNS
+
+    rng = random.Random(3)
+    at = datetime(2023, 9, 1, 1, 0, tzinfo=UTC)
+
+    def make_rows():
+        for i in range(1, rows + 1):
+            yield [
+                i, "ウェビナー参加", "申込済み", f"山田 太郎{i}", "やまだ たろう",
+                f"taro.yamada{i}@lg{rng.randint(10000, 99999)}.example.jp", "03-1234-5678",
+                "市区町村職員", "", "東京都", "〇〇市", "高齢福祉課 地域包括ケア推進係",
+                "保健師", "", "Web", at, None,
+            ]  # fmt: skip
+
+    def before_bytes():
+        book = spreadsheets.Book()
+        book.table("研修会議Ⅰ申込者", REGISTRATION_COLUMNS, make_rows())
+        return book.to_bytes()
+
+    def after():
+        with tempfile.TemporaryFile() as spool:
+            spreadsheets.write_table_xlsx(
+                spool, "研修会議Ⅰ申込者", REGISTRATION_COLUMNS, make_rows()
+            )
+
+    print(f"registrations.xlsx, {rows:,} rows (time without tracing; peak with tracemalloc)")
+    for label, fn in (("before", before_bytes), ("after", after)):
+        elapsed, cpu, _ = timed(fn)
+        _, peak = traced(fn)
+        print(f"  {label:<7} {elapsed:6.2f} s (CPU {cpu:6.2f} s)  peak {peak / 2**20:7.1f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--before", default="b33491b")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[737, 10000])
+    parser.add_argument("--before-max", type=int, default=737)
+    parser.add_argument("--tabulate", type=int, default=100000)
+    parser.add_argument("--rows", type=int, default=15330)
+    parser.add_argument("--comment-share", type=float, default=0.05)
+    args = parser.parse_args()
+    logging.disable(logging.INFO)
+    from app import create_app
+    from app.config import TestConfig
+    from app.events.demo import TRAINING1_PROGRAMME, TRAINING2_PROGRAMME
+    from app.surveys.definition import build_definition
+
+    definition = build_definition(
+        [r[3] for r in TRAINING1_PROGRAMME if r[3]],
+        [r[3] for r in TRAINING2_PROGRAMME if r[3]],
+        ["東京会場", "大阪会場"],
+    )
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
+    tabulation(definition, args.tabulate, args.before)
+    registrations_xlsx(args.rows)
+    pdf_reports(app, definition, args.sizes, args.before_max, args.comment_share, args.before)
+
+
+if __name__ == "__main__":
+    main()
