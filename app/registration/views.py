@@ -15,12 +15,14 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import RadioField, SelectField
 
-from app.core.forms import ActionForm, show_error, to_choices, to_grouped_choices
+from app.core import idempotency
+from app.core.forms import ActionForm, show_error, to_choices
 from app.core.jpdates import now_utc
 from app.core.municipalities import grouped_choices, prefecture_choices
-from app.events.models import Event, Material, current_event_or_404
+from app.events.models import Channel, Event, Material, current_event_or_404
 from app.extensions import db
 from app.registration.forms import (
     RegistrationEditForm,
@@ -30,6 +32,7 @@ from app.registration.forms import (
     TeamForm,
     set_member_municipality_choices,
     set_municipality_choices,
+    set_team_municipality_choices,
 )
 from app.registration.models import Registration, TeamMember
 from app.registration.rules import CapacityFullError, RegistrationError
@@ -39,6 +42,24 @@ from app.registration.services import teams as teams_service
 from app.registration.services import waitlist as waitlist_service
 
 bp = Blueprint("registration", __name__)
+
+
+def _event_with_channels() -> Event:
+    """``current_event_or_404()`` with its channels (and their trainings) in the same SELECT:
+    the forms that take a seat need them on every POST (issue 12: one round trip less)."""
+    event = (
+        db.session.scalars(
+            select(Event)
+            .options(joinedload(Event.channels).joinedload(Channel.training))
+            .order_by(Event.is_current.desc(), Event.id.desc())
+            .limit(1)
+        )
+        .unique()
+        .first()
+    )
+    if event is None:
+        abort(404)
+    return event
 
 
 def _form_error(form, exc: RegistrationError) -> None:
@@ -62,23 +83,40 @@ def privacy():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@idempotency.folded
 def register():
-    event = current_event_or_404()
+    """The 研修会議Ⅰ form. An accepted POST is one transaction with the submission key in it
+    and answers with the redirect computed before the commit (no reload after it); a refusal
+    has rolled back (no seat lock) before the page is written (issue 12)."""
+    event = _event_with_channels()
     form = RegistrationForm()
     full = None
     if request.method == "GET" and request.args.get("channel") in ("webinar", "youtube"):
         form.channel.data = request.args["channel"]
     if form.validate_on_submit():
+        done: list[str] = []
+
+        def keep_the_answer(registration: Registration) -> None:
+            done.append(url_for("registration.registered", token=registration.token))
+            idempotency.record(done[0])
+
         try:
-            registration = individual_service.register_for_training1(
-                event, form.channel.data, form.person_data(), join_waitlist=form.join_waitlist.data
+            individual_service.register_for_training1(
+                event,
+                form.channel.data,
+                form.person_data(),
+                join_waitlist=form.join_waitlist.data,
+                before_commit=keep_the_answer,
             )
         except CapacityFullError as exc:
             full = exc.message  # offer YouTube with the same answers, in one click
         except RegistrationError as exc:
             _form_error(form, exc)
         else:
-            return redirect(url_for("registration.registered", token=registration.token))
+            return redirect(done[0])
+        first = idempotency.replay_if_done()  # the refusal of a repeat: show the first result
+        if first is not None:
+            return first
     overview = {row["channel"].code: row for row in seats_service.channel_overview(event)}
     # Choices only for display: validation does not need the 1,788 options (validate_choice off).
     set_municipality_choices(form.municipality, grouped_choices())
@@ -220,9 +258,7 @@ def _team_form(form_class, event: Event, shown: int = 1):
     if isinstance(form.channel, RadioField):
         form.channel.choices = to_choices([(c.code, c.label) for c in event.venue_channels])
     if isinstance(form.team_municipality, SelectField):
-        form.team_municipality.choices = to_grouped_choices(
-            [(name, rows[1:]) for name, rows in groups], first=("", "選択してください")
-        )
+        set_team_municipality_choices(form.team_municipality, groups)
     if request.method == "POST":
         filled = [i for i, e in enumerate(form.members) if not e.form.is_blank()]
         chosen = request.form.get("member_count", 0, type=int)
@@ -245,7 +281,7 @@ def _team_form(form_class, event: Event, shown: int = 1):
 
 @bp.route("/team/apply", methods=["GET", "POST"])
 def apply_team():
-    event = current_event_or_404()
+    event = _event_with_channels()
     form = _team_form(TeamForm, event)
     if request.method == "POST" and any(b in request.form for b in RESIZE):
         return render_template("registration/team_form.html", event=event, form=form, adding=True)

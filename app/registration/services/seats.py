@@ -8,10 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, select
+
 from app.core.jpdates import now_utc
 from app.events.models import Channel, Event
+from app.extensions import db
 from app.registration import rules
-from app.registration.models import venue_headcount, webinar_seat_counts, webinar_seats_taken
+from app.registration.models import (
+    Registration,
+    Team,
+    TeamMember,
+    WaitlistEntry,
+    webinar_seats_taken,
+)
 from app.registration.rules import ChannelFacts
 
 # A test may set this to stretch the window between counting and inserting (race proofs).
@@ -43,15 +52,16 @@ def channel_overview(event: Event, now: datetime | None = None) -> list[dict]:
 
     One definition everywhere: ``taken`` = ``registered`` (active registrations; for a venue,
     active members of 受付済・参加決定・人数調整 teams) + ``offered`` (seats held by live
-    waiting-list offers); ``left`` = capacity − taken (None without a capacity).
+    waiting-list offers); ``left`` = capacity − taken (None without a capacity). All channels
+    are counted in one SELECT (issue 12: the form page and its refusals are read-only and short).
     """
     now = now or now_utc()
+    counts = channel_seat_counts([c.id for c in event.channels], now)
     rows = []
     for channel in event.channels:
+        registered, offered, headcount = counts.get(channel.id, (0, 0, 0))
         if channel.kind == "venue":
-            registered, offered = venue_headcount(channel.id, rules.TEAM_COUNTED_STATUSES), 0
-        else:
-            registered, offered = webinar_seat_counts(channel.id, now)
+            registered, offered = headcount, 0
         taken = registered + offered
         left = None if channel.capacity is None else channel.capacity - taken
         rows.append(
@@ -65,6 +75,46 @@ def channel_overview(event: Event, now: datetime | None = None) -> list[dict]:
             }
         )
     return rows
+
+
+def channel_seat_counts(channel_ids: list[int], now: datetime) -> dict[int, tuple[int, int, int]]:
+    """Per channel: (active registrations, live offers, active members of counted teams), the
+    parts of ``models.webinar_seat_counts`` and ``models.venue_headcount`` for many channels in
+    one SELECT."""
+    if not channel_ids:
+        return {}
+    channel = Channel.__table__.alias("counted")
+    registrations = (
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.channel_id == channel.c.id, Registration.status == "active")
+        .scalar_subquery()
+    )
+    offers = (
+        select(func.count())
+        .select_from(WaitlistEntry)
+        .where(
+            WaitlistEntry.channel_id == channel.c.id,
+            WaitlistEntry.status == "offered",
+            WaitlistEntry.offer_expires_at > now,
+        )
+        .scalar_subquery()
+    )
+    members = (
+        select(func.count())
+        .select_from(TeamMember)
+        .join(Team)
+        .where(
+            Team.channel_id == channel.c.id,
+            Team.status.in_(rules.TEAM_COUNTED_STATUSES),
+            TeamMember.status == "active",
+        )
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(channel.c.id, registrations, offers, members).where(channel.c.id.in_(channel_ids))
+    )
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
 def take_seat(channel: Channel, now: datetime, over_capacity: bool = False) -> int:
