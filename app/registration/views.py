@@ -179,7 +179,8 @@ def edit_registration(token: str):
 
 
 def _personal_action(token: str, action, done: str):
-    """POST-only buttons of the personal page: run the service, flash, back to the page."""
+    """POST-only buttons of the personal page: run the service, flash, back to the page. A
+    refusal ends its transaction first: a lock taken to check it is never kept (issue 12)."""
     registration = _registration_or_404(token)
     form = ActionForm()
     if not form.validate_on_submit():
@@ -187,6 +188,7 @@ def _personal_action(token: str, action, done: str):
     try:
         action(registration)
     except RegistrationError as exc:
+        db.session.rollback()
         flash(exc.message, "error")
     else:
         flash(done, "success")
@@ -280,28 +282,39 @@ def _team_form(form_class, event: Event, shown: int = 1):
 
 
 @bp.route("/team/apply", methods=["GET", "POST"])
+@idempotency.folded
 def apply_team():
+    """The 研修会議Ⅱ application; the submission key is stored in the application's own
+    transaction, a refusal (and the repeat of a stored one) answered without the venue lock."""
     event = _event_with_channels()
     form = _team_form(TeamForm, event)
     if request.method == "POST" and any(b in request.form for b in RESIZE):
         return render_template("registration/team_form.html", event=event, form=form, adding=True)
     if form.validate_on_submit():
+        done: list[str] = []
+        message = "研修会議Ⅱのお申込みを受け付けました。参加者全員に確認のメールをお送りしました。"
+
+        def keep_the_answer(team) -> None:
+            done.append(url_for("registration.team_page", token=team.representative.token))
+            idempotency.record(done[0], [("success", message)])
+
         try:
-            team = teams_service.apply_team(
+            teams_service.apply_team(
                 event,
                 form.channel.data,
                 form.team_municipality.data,
                 form.members_data(),
                 note=form.note.data or "",
+                before_commit=keep_the_answer,
             )
         except RegistrationError as exc:
+            first = idempotency.replay_if_done()  # the refusal of a repeat: the first result
+            if first is not None:
+                return first
             _form_error(form, exc)
         else:
-            flash(
-                "研修会議Ⅱのお申込みを受け付けました。参加者全員に確認のメールをお送りしました。",
-                "success",
-            )
-            return redirect(url_for("registration.team_page", token=team.representative.token))
+            flash(message, "success")
+            return redirect(done[0])
     overview = {row["channel"].code: row for row in seats_service.channel_overview(event)}
     return render_template("registration/team_form.html", event=event, form=form, overview=overview)
 

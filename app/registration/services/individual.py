@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from app.core import audit
 from app.core.jpdates import now_utc
 from app.core.tokens import new_token
@@ -22,10 +24,11 @@ from app.registration.services.people import (
     apply_person,
     check_person,
     flush_or_duplicate,
+    raise_duplicate,
     refuse_duplicate_and_count,
     refuse_duplicate_email,
 )
-from app.registration.services.seats import facts, seats_taken, take_seat
+from app.registration.services.seats import facts, insert_with_seat, seats_taken, take_seat
 from app.registration.services.waitlist import (
     offer_freed_seats,
     queue_for_webinar,
@@ -162,6 +165,22 @@ def _register(
     if before_commit is not None:
         before_commit(registration)
     db.session.info["registration_wrote"] = True  # a refusal from here on rolls back
+    if capped and not over_capacity_reason and not queue and _one_statement_seat():
+        # PostgreSQL: the lock, then one statement counts and inserts the row, the mail and
+        # the key; the COMMIT follows (seats.insert_with_seat).
+        together = list(db.session.new)
+        for pending in together:
+            db.session.expunge(pending)
+        channel.lock()
+        try:
+            new_id = insert_with_seat(channel, now, registration, together)
+        except IntegrityError as exc:
+            raise_duplicate(exc)
+        if new_id is None:
+            db.session.rollback()
+            rules.check_capacity(facts(channel), channel.capacity)  # raises: full
+        db.session.info.pop("registration_wrote", None)
+        return registration
     flush_or_duplicate()
     if capped:
         channel.lock()
@@ -177,6 +196,11 @@ def _register(
         offer_freed_seats(entry.channel, now)
     db.session.info.pop("registration_wrote", None)
     return registration
+
+
+def _one_statement_seat() -> bool:
+    """True on PostgreSQL: a data-modifying WITH takes the seat in one statement."""
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def _individual_channel(event: Event, code: str) -> Channel:
@@ -234,6 +258,9 @@ def switch_channel(
         rules.check_open(facts(target), now)
     rules.check_eligible(facts(target), registration.category)
     entry = registration.open_waitlist_entry
+    if target.capacity is not None and not over_capacity_reason and entry is None:
+        # A full channel refuses before any lock (issue 12); counted again under the lock.
+        rules.check_capacity(facts(target), seats_taken(target, now))
     channels = {source, target} | ({entry.channel} if entry is not None else set())
     for ch in sorted(channels, key=lambda c: c.id):  # fixed lock order
         if ch.capacity is not None:

@@ -6,6 +6,7 @@ Used by ``individual`` (研修会議Ⅰ) and ``teams`` (研修会議Ⅱ); no tra
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import NoReturn
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -177,13 +178,18 @@ def flush_or_duplicate() -> None:
     try:
         db.session.flush()
     except IntegrityError as exc:
-        db.session.rollback()
-        text = str(exc.orig)
-        if "municipality" in text:
-            raise DuplicateError(
-                "この自治体からは既に研修会議Ⅱへの申込みがあります（１自治体１団体）。",
-                field="municipality",
-            ) from None
+        raise_duplicate(exc)
+
+
+def raise_duplicate(exc: IntegrityError) -> NoReturn:
+    """Roll back and raise the DuplicateError a unique index's refusal means."""
+    db.session.rollback()
+    text = str(exc.orig)
+    if "municipality" in text:
         raise DuplicateError(
-            "このメールアドレスでは既に研修会議Ⅰにお申込みいただいています。", field="email"
+            "この自治体からは既に研修会議Ⅱへの申込みがあります（１自治体１団体）。",
+            field="municipality",
         ) from None
+    raise DuplicateError(
+        "このメールアドレスでは既に研修会議Ⅰにお申込みいただいています。", field="email"
+    ) from None

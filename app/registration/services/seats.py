@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, literal, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import make_transient_to_detached
 
 from app.core.jpdates import now_utc
 from app.events.models import Channel, Event
@@ -125,3 +127,86 @@ def take_seat(channel: Channel, now: datetime, over_capacity: bool = False) -> i
         _after_count_hook()
     rules.check_capacity(facts(channel), taken, over_capacity=over_capacity)
     return taken
+
+
+def insert_with_seat(channel: Channel, now: datetime, row, together: list) -> int | None:
+    """PostgreSQL: take a seat of ``channel`` by inserting ``row`` (a new registration) in ONE
+    statement with the count that guards it, the seat lock held (issue 12, performance.md).
+
+    The statement is ``WITH seat AS (count) , r AS (INSERT … SELECT … WHERE taken < capacity
+    RETURNING id), …`` and inserts the pending ``together`` rows (the mail, the submission key)
+    only when the seat was taken. Its snapshot starts after the caller's ``channel.lock()``, so
+    it counts every seat committed before; the insert is the last statement before the COMMIT.
+    Returns the new id, or None when the channel is full (nothing inserted). ``row`` becomes a
+    persistent object of the session (no reload); ``together`` are objects outside the session
+    (the caller expunges them before the lock, so that no autoflush writes them apart).
+    """
+    table = row.__table__
+    taken = (
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.channel_id == channel.id, Registration.status == "active")
+        .scalar_subquery()
+        + select(func.count())
+        .select_from(WaitlistEntry)
+        .where(
+            WaitlistEntry.channel_id == channel.id,
+            WaitlistEntry.status == "offered",
+            WaitlistEntry.offer_expires_at > now,
+        )
+        .scalar_subquery()
+    )
+    seat = select(taken.label("taken")).cte("seat")
+    values = _insert_values(row)
+    inserted = (
+        insert(table)
+        .from_select(list(values), _literals(table, values).where(seat.c.taken < channel.capacity))
+        .returning(table.c.id)
+        .cte("taken_seat")
+    )
+    others = []
+    for index, other in enumerate(together):
+        other_values = _insert_values(other)
+        others.append(
+            insert(other.__table__)
+            .from_select(
+                list(other_values), _literals(other.__table__, other_values).select_from(inserted)
+            )
+            .cte(f"together_{index}")
+        )
+    statement = (
+        select(inserted.c.id, seat.c.taken)
+        .select_from(seat.outerjoin(inserted, literal(True)))
+        .add_cte(*others)
+    )
+    if _after_count_hook is not None:
+        _after_count_hook()
+    new_id, _ = db.session.execute(statement).one()
+    if new_id is None:
+        return None
+    row.id = new_id
+    make_transient_to_detached(row)
+    db.session.add(row)
+    return new_id
+
+
+def _insert_values(obj) -> dict:
+    """Every column value of a new ORM object as its INSERT would write it: the attribute, or
+    the column's Python default; a server-side default or an autoincrement key left out."""
+    values = {}
+    for attr in sa_inspect(obj).mapper.column_attrs:
+        column = attr.columns[0]
+        value = getattr(obj, attr.key)
+        if value is None:
+            if column.primary_key or column.server_default is not None:
+                continue
+            if column.default is not None:
+                default = column.default
+                value = default.arg(None) if default.is_callable else default.arg
+                setattr(obj, attr.key, value)
+        values[column.key] = value
+    return values
+
+
+def _literals(table, values: dict):
+    return select(*[literal(v, type_=table.c[k].type).label(k) for k, v in values.items()])
