@@ -75,4 +75,4 @@ class RoundTrips:
         return any(update.search(s) or "FOR UPDATE" in s.upper() for s in self.statements())
 
     def __str__(self) -> str:
-        return "\n".join(f"{i + 1:2}. {c[:160]}" for i, c in enumerate(self.calls))
+        return "\n".join(f"{i + 1:2}. {c[:160]} … {c[-60:]}" for i, c in enumerate(self.calls))

@@ -45,12 +45,15 @@ bp = Blueprint("registration", __name__)
 
 
 def _event_with_channels() -> Event:
-    """``current_event_or_404()`` with its channels (and their trainings) in the same SELECT:
+    """``current_event_or_404()`` with its channels (their trainings, venues) in one SELECT:
     the forms that take a seat need them on every POST (issue 12: one round trip less)."""
     event = (
         db.session.scalars(
             select(Event)
-            .options(joinedload(Event.channels).joinedload(Channel.training))
+            .options(
+                joinedload(Event.channels).joinedload(Channel.training),
+                joinedload(Event.channels).joinedload(Channel.venue),
+            )
             .order_by(Event.is_current.desc(), Event.id.desc())
             .limit(1)
         )

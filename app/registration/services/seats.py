@@ -179,9 +179,9 @@ def insert_with_seat(channel: Channel, now: datetime, row, together: list) -> in
         .select_from(seat.outerjoin(inserted, literal(True)))
         .add_cte(*others)
     )
-    if _after_count_hook is not None:
-        _after_count_hook()
     new_id, _ = db.session.execute(statement).one()
+    if _after_count_hook is not None:  # the window a race needs: counted, not yet committed
+        _after_count_hook()
     if new_id is None:
         return None
     row.id = new_id

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from app.core import audit
 from app.core.jpdates import now_utc
-from app.core.models import Municipality
 from app.core.text import normalise_email
 from app.events.models import Channel, Event
 from app.extensions import db
@@ -25,6 +24,7 @@ from app.registration.services.people import (
     apply_person,
     check_person,
     flush_or_duplicate,
+    municipality_by_code,
 )
 from app.registration.services.seats import facts
 
@@ -45,7 +45,7 @@ def _check_team(channel: Channel, team_municipality: str, members: list[PersonDa
     """Size, 代表者, municipality and member rules of a team; returns the municipality and
     each member's municipality (or None)."""
     rules.check_team_size(len(members), channel.max_team_size)
-    municipality = db.session.get(Municipality, team_municipality or "")
+    municipality = municipality_by_code(team_municipality or "")
     if municipality is None or municipality.is_prefecture:
         raise RegistrationError("申込む市町村を選択してください。", field="municipality")
     rules.check_representative(members[0].category)
