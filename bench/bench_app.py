@@ -1,9 +1,10 @@
-"""Bench-only WSGI module: the real app plus a bare one-row insert endpoint (never in production).
+"""Bench-only WSGI module: the real app plus a bare GET + insert pair (never in production).
 
-``gunicorn bench.bench_app:app`` serves ``create_app()`` exactly as ``wsgi.py`` does, with one
-extra route, ``POST /bench/insert``, that inserts one row into ``bench_insert`` (a table this
-module creates itself) through the same Flask + SQLAlchemy + PostgreSQL stack. Its throughput is
-the yardstick the registration throughput is compared with.
+``gunicorn bench.bench_app:app`` serves ``create_app()`` exactly as ``wsgi.py`` does, with two
+extra routes on the same Flask + SQLAlchemy + PostgreSQL stack: ``GET /bench/form`` (a small
+page with a CSRF token in the session, as a form page is) and ``POST /bench/insert`` (one row
+into ``bench_insert``, a table this module creates itself). Their throughput is the yardstick
+the registration figures are compared with (bench/registration_surge.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 
+from flask import render_template_string
 from sqlalchemy import text
 
 from app import create_app
@@ -58,3 +60,13 @@ def bench_insert():
     db.session.execute(text("INSERT INTO bench_insert (note) VALUES (:note)"), {"note": "bench"})
     db.session.commit()
     return "ok\n", 201
+
+
+@app.get("/bench/form")
+def bench_form():
+    """A bare form page: a session cookie and a CSRF token, no database."""
+    return render_template_string(
+        '<!doctype html><form method="post" action="/bench/insert">'
+        '<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">'
+        '<input name="note"><button>送信</button></form>'
+    )
