@@ -19,4 +19,4 @@ echo
 .venv/bin/flask send-mail --loop --interval 10 &
 sender=$!
 trap 'kill $sender 2>/dev/null' EXIT
-.venv/bin/gunicorn --bind "127.0.0.1:${PORT:-5000}" --workers 4 --threads 1 --access-logfile - wsgi:app
+.venv/bin/gunicorn --bind "127.0.0.1:${PORT:-5000}" --workers 4 --worker-class sync --access-logfile - wsgi:app
