@@ -35,7 +35,7 @@ from app.registration.forms import (
     set_team_municipality_choices,
 )
 from app.registration.models import Registration, TeamMember
-from app.registration.rules import CapacityFullError, RegistrationError
+from app.registration.rules import CapacityFullError, DuplicateError, RegistrationError
 from app.registration.services import individual as individual_service
 from app.registration.services import seats as seats_service
 from app.registration.services import teams as teams_service
@@ -45,7 +45,8 @@ bp = Blueprint("registration", __name__)
 
 
 def _event_with_channels() -> Event:
-    """``current_event_or_404()`` with its channels (their trainings, venues) in one SELECT:
+    """``current_event_or_404()`` with its channels (their trainings, venues) and trainings in
+    one SELECT:
     the forms that take a seat need them on every POST (issue 12: one round trip less)."""
     event = (
         db.session.scalars(
@@ -53,6 +54,7 @@ def _event_with_channels() -> Event:
             .options(
                 joinedload(Event.channels).joinedload(Channel.training),
                 joinedload(Event.channels).joinedload(Channel.venue),
+                joinedload(Event.trainings),
             )
             .order_by(Event.is_current.desc(), Event.id.desc())
             .limit(1)
@@ -114,12 +116,13 @@ def register():
         except CapacityFullError as exc:
             full = exc.message  # offer YouTube with the same answers, in one click
         except RegistrationError as exc:
+            # A repeat of a stored registration is refused as a duplicate: the first result.
+            first = idempotency.replay_if_done() if isinstance(exc, DuplicateError) else None
+            if first is not None:
+                return first
             _form_error(form, exc)
         else:
             return redirect(done[0])
-        first = idempotency.replay_if_done()  # the refusal of a repeat: show the first result
-        if first is not None:
-            return first
     overview = {row["channel"].code: row for row in seats_service.channel_overview(event)}
     # Choices only for display: validation does not need the 1,788 options (validate_choice off).
     set_municipality_choices(form.municipality, grouped_choices())
@@ -311,7 +314,8 @@ def apply_team():
                 before_commit=keep_the_answer,
             )
         except RegistrationError as exc:
-            first = idempotency.replay_if_done()  # the refusal of a repeat: the first result
+            # A repeat of a stored application is refused as a duplicate: the first result.
+            first = idempotency.replay_if_done() if isinstance(exc, DuplicateError) else None
             if first is not None:
                 return first
             _form_error(form, exc)

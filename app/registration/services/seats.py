@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import Integer, bindparam, func, insert, literal, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -141,45 +141,25 @@ def insert_with_seat(channel: Channel, now: datetime, row, together: list) -> in
     persistent object of the session (no reload); ``together`` are objects outside the session
     (the caller expunges them before the lock, so that no autoflush writes them apart).
     """
-    table = row.__table__
-    taken = (
-        select(func.count())
-        .select_from(Registration)
-        .where(Registration.channel_id == channel.id, Registration.status == "active")
-        .scalar_subquery()
-        + select(func.count())
-        .select_from(WaitlistEntry)
-        .where(
-            WaitlistEntry.channel_id == channel.id,
-            WaitlistEntry.status == "offered",
-            WaitlistEntry.offer_expires_at > now,
-        )
-        .scalar_subquery()
-    )
-    seat = select(taken.label("taken")).cte("seat")
     values = _insert_values(row)
-    inserted = (
-        insert(table)
-        .from_select(list(values), _literals(table, values).where(seat.c.taken < channel.capacity))
-        .returning(table.c.id)
-        .cte("taken_seat")
+    together_values = [_insert_values(other) for other in together]
+    shape = (
+        (row.__table__.name, tuple(values)),
+        *((o.__table__.name, tuple(v)) for o, v in zip(together, together_values, strict=True)),
     )
-    others = []
-    for index, other in enumerate(together):
-        other_values = _insert_values(other)
-        others.append(
-            insert(other.__table__)
-            .from_select(
-                list(other_values), _literals(other.__table__, other_values).select_from(inserted)
-            )
-            .cte(f"together_{index}")
+    statement = _seat_statements.get(shape)
+    if statement is None:
+        statement = _seat_statement(
+            row.__table__,
+            list(values),
+            [(o.__table__, list(v)) for o, v in zip(together, together_values, strict=True)],
         )
-    statement = (
-        select(inserted.c.id, seat.c.taken)
-        .select_from(seat.outerjoin(inserted, literal(True)))
-        .add_cte(*others)
-    )
-    new_id, _ = db.session.execute(statement).one()
+        _seat_statements[shape] = statement
+    params = {"channel_id": channel.id, "now": now, "capacity": channel.capacity}
+    params.update({f"r_{k}": v for k, v in values.items()})
+    for index, other_values in enumerate(together_values):
+        params.update({f"o{index}_{k}": v for k, v in other_values.items()})
+    new_id, _ = db.session.execute(statement, params).one()
     if _after_count_hook is not None:  # the window a race needs: counted, not yet committed
         _after_count_hook()
     if new_id is None:
@@ -208,5 +188,51 @@ def _insert_values(obj) -> dict:
     return values
 
 
-def _literals(table, values: dict):
-    return select(*[literal(v, type_=table.c[k].type).label(k) for k, v in values.items()])
+# The statement per shape (tables and columns written), built once per process: building the
+# WITH and its ~50 bound values on every POST cost more CPU than the rest of the service.
+_seat_statements: dict[tuple, object] = {}
+
+
+def _seat_statement(table, keys: list[str], others: list[tuple[object, list[str]]]):
+    """``WITH seat AS (the count), taken_seat AS (INSERT … WHERE taken < :capacity RETURNING
+    id), together_N AS (INSERT … SELECT … FROM taken_seat) SELECT id, taken``, with bound
+    parameters ``channel_id``, ``now``, ``capacity``, ``r_<column>`` and ``o<N>_<column>``."""
+    channel_id = bindparam("channel_id", type_=Registration.__table__.c.channel_id.type)
+    taken = (
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.channel_id == channel_id, Registration.status == "active")
+        .scalar_subquery()
+        + select(func.count())
+        .select_from(WaitlistEntry)
+        .where(
+            WaitlistEntry.channel_id == channel_id,
+            WaitlistEntry.status == "offered",
+            WaitlistEntry.offer_expires_at
+            > bindparam("now", type_=WaitlistEntry.__table__.c.offer_expires_at.type),
+        )
+        .scalar_subquery()
+    )
+    seat = select(taken.label("taken")).cte("seat")
+    capacity = bindparam("capacity", type_=Integer())
+    inserted = (
+        insert(table)
+        .from_select(keys, _bound(table, keys, "r_").where(seat.c.taken < capacity))
+        .returning(table.c.id)
+        .cte("taken_seat")
+    )
+    ctes = [
+        insert(other)
+        .from_select(other_keys, _bound(other, other_keys, f"o{index}_").select_from(inserted))
+        .cte(f"together_{index}")
+        for index, (other, other_keys) in enumerate(others)
+    ]
+    return (
+        select(inserted.c.id, seat.c.taken)
+        .select_from(seat.outerjoin(inserted, literal(True)))
+        .add_cte(*ctes)
+    )
+
+
+def _bound(table, keys: list[str], prefix: str):
+    return select(*[bindparam(prefix + k, type_=table.c[k].type).label(k) for k in keys])
