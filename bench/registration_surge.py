@@ -115,6 +115,10 @@ def prepare_database(conninfo: str, env: dict, capacity: int | None) -> tuple[in
         if capacity is not None:
             conn.execute("UPDATE channel SET capacity = %s WHERE id = %s", (capacity, channel_id))
             seeded = capacity
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_insert (id BIGSERIAL PRIMARY KEY,"
+            " note VARCHAR(100) NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
     return channel_id, seeded
 
 
@@ -318,7 +322,10 @@ def run_phase(
 
     def client() -> None:
         session = requests.Session()
-        token = "" if browser else fetch(session)[1]
+        try:
+            token = "" if browser else fetch(session)[1]
+        except requests.RequestException:
+            token = ""  # counted as errors below
         local: list[tuple[float | None, float, str]] = []
         ready.wait()
         while time.perf_counter() < deadline[0]:
@@ -522,6 +529,8 @@ def main() -> int:
                     note = f"  seats {taken}/{capacity} oversold {over}"
                 print(describe(product, note), flush=True)
                 results.append((key, label, product, bare, note))
+                if process.poll() is not None:
+                    raise SystemExit("gunicorn stopped during the run")
     finally:
         if process is not None:
             stop(process)
