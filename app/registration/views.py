@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from io import BytesIO
 
 from flask import (
@@ -44,24 +45,25 @@ from app.registration.services import waitlist as waitlist_service
 bp = Blueprint("registration", __name__)
 
 
+@functools.cache
+def _event_with_channels_query():
+    return (
+        select(Event)
+        .options(
+            joinedload(Event.channels).joinedload(Channel.training),
+            joinedload(Event.channels).joinedload(Channel.venue),
+            joinedload(Event.trainings),
+        )
+        .order_by(Event.is_current.desc(), Event.id.desc())
+        .limit(1)
+    )
+
+
 def _event_with_channels() -> Event:
     """``current_event_or_404()`` with its channels (their trainings, venues) and trainings in
-    one SELECT:
-    the forms that take a seat need them on every POST (issue 12: one round trip less)."""
-    event = (
-        db.session.scalars(
-            select(Event)
-            .options(
-                joinedload(Event.channels).joinedload(Channel.training),
-                joinedload(Event.channels).joinedload(Channel.venue),
-                joinedload(Event.trainings),
-            )
-            .order_by(Event.is_current.desc(), Event.id.desc())
-            .limit(1)
-        )
-        .unique()
-        .first()
-    )
+    one SELECT (built once per process): the forms that take a seat need them on every POST
+    (issue 12: one round trip less)."""
+    event = db.session.scalars(_event_with_channels_query()).unique().first()
     if event is None:
         abort(404)
     return event

@@ -5,10 +5,11 @@ Used by ``individual`` (研修会議Ⅰ) and ``teams`` (研修会議Ⅱ); no tra
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 from typing import NoReturn
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -136,38 +137,49 @@ def refuse_duplicate_email(event: Event, email: str, exclude_id: int | None = No
         raise DuplicateError(DUPLICATE_MESSAGE, field="email")
 
 
-def refuse_duplicate_and_count(event: Event, email: str, channel_id: int | None, now) -> int:
-    """The duplicate check and, for a capped channel, its seats taken as they stand (active
-    registrations + live offers), in one SELECT without any lock (issue 12: a refusal never
-    waits for nor holds the seat lock). Raises DuplicateError; returns the seats (0 uncapped).
-    The count is a first look: the seat is taken under the lock (``seats.take_seat``)."""
+@functools.cache
+def _duplicate_and_seats(with_seats: bool):
+    """The statement of ``refuse_duplicate_and_count``, built once per process (bound values)."""
     duplicate = (
         select(Registration.id)
         .where(
-            Registration.event_id == event.id,
-            Registration.email_normalized == normalise_email(email),
+            Registration.event_id == bindparam("event_id"),
+            Registration.email_normalized == bindparam("email"),
             Registration.status == "active",
         )
         .limit(1)
         .scalar_subquery()
     )
-    columns = [duplicate]
+    if not with_seats:
+        return select(duplicate)
+    channel_id = bindparam("channel_id", type_=Registration.__table__.c.channel_id.type)
+    return select(
+        duplicate,
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.channel_id == channel_id, Registration.status == "active")
+        .scalar_subquery(),
+        select(func.count())
+        .select_from(WaitlistEntry)
+        .where(
+            WaitlistEntry.channel_id == channel_id,
+            WaitlistEntry.status == "offered",
+            WaitlistEntry.offer_expires_at
+            > bindparam("now", type_=WaitlistEntry.__table__.c.offer_expires_at.type),
+        )
+        .scalar_subquery(),
+    )
+
+
+def refuse_duplicate_and_count(event: Event, email: str, channel_id: int | None, now) -> int:
+    """The duplicate check and, for a capped channel, its seats taken as they stand (active
+    registrations + live offers), in one SELECT without any lock (issue 12: a refusal never
+    waits for nor holds the seat lock). Raises DuplicateError; returns the seats (0 uncapped).
+    The count is a first look: the seat is taken under the lock (``seats.take_seat``)."""
+    params = {"event_id": event.id, "email": normalise_email(email)}
     if channel_id is not None:
-        columns += [
-            select(func.count())
-            .select_from(Registration)
-            .where(Registration.channel_id == channel_id, Registration.status == "active")
-            .scalar_subquery(),
-            select(func.count())
-            .select_from(WaitlistEntry)
-            .where(
-                WaitlistEntry.channel_id == channel_id,
-                WaitlistEntry.status == "offered",
-                WaitlistEntry.offer_expires_at > now,
-            )
-            .scalar_subquery(),
-        ]
-    row = db.session.execute(select(*columns)).one()
+        params.update(channel_id=channel_id, now=now)
+    row = db.session.execute(_duplicate_and_seats(channel_id is not None), params).one()
     if row[0] is not None:
         raise DuplicateError(DUPLICATE_MESSAGE, field="email")
     return sum(row[1:]) if channel_id is not None else 0

@@ -6,6 +6,7 @@ the transaction that inserts, so a webinar seat is never sold twice, on SQLite o
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from sqlalchemy import Integer, bindparam, func, insert, literal, select
@@ -82,9 +83,15 @@ def channel_overview(event: Event, now: datetime | None = None) -> list[dict]:
 def channel_seat_counts(channel_ids: list[int], now: datetime) -> dict[int, tuple[int, int, int]]:
     """Per channel: (active registrations, live offers, active members of counted teams), the
     parts of ``models.webinar_seat_counts`` and ``models.venue_headcount`` for many channels in
-    one SELECT."""
+    one SELECT (built once per process, bound values)."""
     if not channel_ids:
         return {}
+    rows = db.session.execute(_seat_counts_statement(), {"ids": channel_ids, "now": now})
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+@functools.cache
+def _seat_counts_statement():
     channel = Channel.__table__.alias("counted")
     registrations = (
         select(func.count())
@@ -98,7 +105,8 @@ def channel_seat_counts(channel_ids: list[int], now: datetime) -> dict[int, tupl
         .where(
             WaitlistEntry.channel_id == channel.c.id,
             WaitlistEntry.status == "offered",
-            WaitlistEntry.offer_expires_at > now,
+            WaitlistEntry.offer_expires_at
+            > bindparam("now", type_=WaitlistEntry.__table__.c.offer_expires_at.type),
         )
         .scalar_subquery()
     )
@@ -113,10 +121,9 @@ def channel_seat_counts(channel_ids: list[int], now: datetime) -> dict[int, tupl
         )
         .scalar_subquery()
     )
-    rows = db.session.execute(
-        select(channel.c.id, registrations, offers, members).where(channel.c.id.in_(channel_ids))
+    return select(channel.c.id, registrations, offers, members).where(
+        channel.c.id.in_(bindparam("ids", expanding=True))
     )
-    return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
 def take_seat(channel: Channel, now: datetime, over_capacity: bool = False) -> int:
