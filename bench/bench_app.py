@@ -1,9 +1,10 @@
-"""Bench-only WSGI module: the real app plus a bare one-row insert endpoint (never in production).
+"""Bench-only WSGI module: the real app plus a bare GET + insert pair (never in production).
 
-``gunicorn bench.bench_app:app`` serves ``create_app()`` exactly as ``wsgi.py`` does, with one
-extra route, ``POST /bench/insert``, that inserts one row into ``bench_insert`` (a table this
-module creates itself) through the same Flask + SQLAlchemy + PostgreSQL stack. Its throughput is
-the yardstick the registration throughput is compared with.
+``gunicorn bench.bench_app:app`` serves ``create_app()`` exactly as ``wsgi.py`` does, with two
+extra routes on the same Flask + SQLAlchemy + PostgreSQL stack: ``GET /bench/form`` (a small
+page with a CSRF token in the session, as a form page is) and ``POST /bench/insert`` (one row
+into ``bench_insert``, a table this module creates itself). Their throughput is the yardstick
+the registration figures are compared with (bench/registration_surge.py).
 """
 
 from __future__ import annotations
@@ -11,10 +12,19 @@ from __future__ import annotations
 import functools
 import os
 
+from flask import render_template_string
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from app import create_app
 from app.extensions import csrf, db
+
+BENCH_TABLE = (
+    "CREATE TABLE IF NOT EXISTS bench_insert ("
+    " id BIGSERIAL PRIMARY KEY,"
+    " note VARCHAR(100) NOT NULL,"
+    " created_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+)
 
 app = create_app()
 
@@ -39,15 +49,11 @@ if os.environ.get("BENCH_CACHED_CHOICES") == "1":
     registration_views.set_municipality_choices = _cached_set_municipality_choices
 
 with app.app_context():
-    with db.engine.begin() as conn:
-        conn.execute(
-            text(
-                "CREATE TABLE IF NOT EXISTS bench_insert ("
-                " id BIGSERIAL PRIMARY KEY,"
-                " note VARCHAR(100) NOT NULL,"
-                " created_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-            )
-        )
+    try:  # created by bench/registration_surge.py before the workers start; kept for direct use
+        with db.engine.begin() as conn:
+            conn.execute(text(BENCH_TABLE))
+    except DBAPIError:  # another worker created it at the same moment
+        pass
     db.session.remove()
 
 
@@ -58,3 +64,13 @@ def bench_insert():
     db.session.execute(text("INSERT INTO bench_insert (note) VALUES (:note)"), {"note": "bench"})
     db.session.commit()
     return "ok\n", 201
+
+
+@app.get("/bench/form")
+def bench_form():
+    """A bare form page: a session cookie and a CSRF token, no database."""
+    return render_template_string(
+        '<!doctype html><form method="post" action="/bench/insert">'
+        '<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">'
+        '<input name="note"><button>送信</button></form>'
+    )

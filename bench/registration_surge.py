@@ -1,20 +1,24 @@
-"""Registration surge: gunicorn on PostgreSQL, 32 clients racing for the webinar seats.
+"""Registration surge, browser-like and POST-only, product and bare interleaved (issue 12).
 
-What it does, all on loopback:
-1. creates a fresh database (``kenshu_bench`` by default), runs ``flask db upgrade`` and
-   ``flask seed-demo`` (the FY2023 event, registration open; webinar capacity 450 or --capacity);
-2. starts gunicorn (2 × cores workers, gthread) serving ``bench.bench_app:app``: the real app
-   plus a bare one-row insert endpoint;
-3. every client (a ``requests.Session``) fetches the registration form once and keeps its CSRF
-   token (CSRF stays on, as in production), then all clients POST the real /register form at
-   the webinar until it is full and beyond (--overflow more than the capacity);
-4. the same clients then POST /bench/insert the same number of times;
-5. prints registrations per second, p50/p95 latency, seats taken versus capacity (from the
-   database), the bare-insert throughput and the ratio; stops gunicorn and drops the database.
+What it does, all on loopback, against one PostgreSQL:
+1. creates a database of its own name (``kenshu_surge_bench``; it drops only that one), runs
+   ``flask db upgrade`` and ``flask seed-demo`` (FY2023, registration open; the webinar's
+   capacity --capacity), opens the questionnaire;
+2. starts gunicorn (--worker-class sync by default, --workers 2 × cores) serving
+   ``bench.bench_app:app``: the real app plus a bare ``GET /bench/form`` + ``POST /bench/insert``;
+3. for each form — the 研修会議Ⅰ registration, the 研修会議Ⅱ team application, the
+   questionnaire — runs, interleaved: the bare pair browser-like, the form browser-like (a fresh
+   cookie jar per attempt: GET the form, POST it with its CSRF token and submission key), the
+   bare insert POST-only, the form POST-only (one session per client, a new submission key per
+   POST); the data of the forms is emptied between phases, so each starts from 0 seats;
+4. counts the database round trips of one accepted registration, team application and answer
+   in this process (the app on the same database, counted at the engine: tests/roundtrips.py);
+5. prints per phase attempts/s, accepted/s, p50/p95 of GET and POST, the refusals' p95, the
+   oversold seats counted in the database, and the ratios to the bare pair; the last line
+   starts with ``ratio to bare:``.
 
-Goal: zero oversell, p95 under 100 ms at 32 clients, at least half the bare-insert throughput.
-
-    .venv/bin/python bench/registration_surge.py [--clients 32] [--capacity 450] [--keep]
+    .venv/bin/python bench/registration_surge.py [--attempts 700] [--capacity 450] [--clients 32]
+    .venv/bin/python bench/registration_surge.py --quick      # 300 attempts, 200 seats: < 2 min
 """
 
 from __future__ import annotations
@@ -40,22 +44,8 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
-FULL_TEXT = "定員"
-
-
-@dataclass
-class Phase:
-    """Outcomes of one timed phase: per request (latency in seconds, outcome)."""
-
-    name: str
-    samples: list[tuple[float, str]] = field(default_factory=list)
-    wall: float = 0.0
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for _, o in self.samples if o == outcome)
-
-    def latencies(self, outcome: str | None = None) -> list[float]:
-        return sorted(t for t, o in self.samples if outcome is None or o == outcome)
+KEY_RE = re.compile(r'name="_submission" value="([^"]+)"')
+FULL_TEXT = "に達しました"
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -125,19 +115,24 @@ def prepare_database(conninfo: str, env: dict, capacity: int | None) -> tuple[in
         if capacity is not None:
             conn.execute("UPDATE channel SET capacity = %s WHERE id = %s", (capacity, channel_id))
             seeded = capacity
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_insert (id BIGSERIAL PRIMARY KEY,"
+            " note VARCHAR(100) NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
     return channel_id, seeded
 
 
-def start_gunicorn(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(
+    env: dict, port: int, workers: int, threads: int, worker_class: str = "gthread"
+) -> subprocess.Popen:
     process = subprocess.Popen(
         [
             str(VENV_BIN / "gunicorn"),
             "--workers",
             str(workers),
             "--worker-class",
-            "gthread",
-            "--threads",
-            str(threads),
+            worker_class,
+            *(["--threads", str(threads)] if worker_class == "gthread" else []),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -173,13 +168,17 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-# ---------------------------------------------------------------- clients
+# ---------------------------------------------------------------- what each form posts
 
 
-def registration_form(n: int, token: str) -> dict[str, str]:
-    email = f"bench{n}@city.example.jp"
+def new_key() -> str:
+    """A submission key as a rendered form carries one (core.idempotency)."""
+    return secrets.token_urlsafe(24)
+
+
+def registration_form(n: int) -> dict[str, str]:
+    email = f"surge{n}@city.example.jp"
     return {
-        "csrf_token": token,
         "channel": "webinar",
         "name": f"試験 太郎{n}",
         "kana": "しけん たろう",
@@ -195,54 +194,158 @@ def registration_form(n: int, token: str) -> dict[str, str]:
     }
 
 
-def fire_registration(session: requests.Session, base: str, n: int, token: str) -> str:
-    response = session.post(
-        base + "/register", data=registration_form(n, token), allow_redirects=False, timeout=30
-    )
-    if response.status_code == 302 and "/r/" in response.headers.get("Location", ""):
-        return "registered"
-    if (
-        response.status_code == 200
-        and FULL_TEXT in response.text
-        and "に達しました" in response.text
-    ):
-        return "full"
+MUNICIPALITIES: list[str] = []  # filled from the database: one team per municipality
+
+
+def team_form(n: int) -> dict[str, str]:
+    data = {
+        "channel": "t2_tokyo" if n % 2 else "t2_osaka",
+        "team_municipality": MUNICIPALITIES[n % len(MUNICIPALITIES)],
+        "note": "",
+        "consent": "y",
+        "member_count": "2",
+    }
+    members = [
+        ("muni", "same", "", "保健福祉局"),
+        ("kankei_dantai", "", "市医師会", "事務局"),
+    ]
+    for i, (category, municipality, organisation, department) in enumerate(members):
+        data.update(
+            {
+                f"members-{i}-name": f"試験 花子{n}-{i}",
+                f"members-{i}-kana": "しけん はなこ",
+                f"members-{i}-email": f"team{n}-{i}@city.example.jp",
+                f"members-{i}-phone": "",
+                f"members-{i}-category": category,
+                f"members-{i}-municipality": municipality,
+                f"members-{i}-organisation": organisation,
+                f"members-{i}-department": department,
+                f"members-{i}-occupation": "事務職",
+                f"members-{i}-category_other": "",
+            }
+        )
+    return data
+
+
+def survey_form(n: int) -> dict:
+    data = {"ch": "qr", "F1": str(n % 23 + 1), "F3": "4", "F2": ["4", "5"]}
+    for r in range(1, 10):
+        data[f"Q1_1_{r}_c"] = str((n + r) % 5 + 1)
+        data[f"Q1_1_{r}_t"] = "3"
+    for r in range(1, 7):
+        data[f"Q1_2_{r}_c"] = str((n + r) % 3 + 1)
+        data[f"Q1_2_{r}_t"] = str((n + r) % 5 + 1)
+    data.update({"Q2_months": ["9", "10"], "Q3_1": "2", "Q3_2": "1", "Q4": "2", "Q5": "2"})
+    data["Q8"] = "ベンチマークの回答です。"
+    return data
+
+
+@dataclass
+class Form:
+    """One public form: where it is, what it posts, how an accepted answer looks."""
+
+    name: str
+    page: str
+    data: object  # n → dict
+    accepted: object  # response → bool
+    refused_text: str | None = None
+
+
+def _redirected_to(fragment: str):
+    return lambda r: r.status_code in (302, 303) and fragment in r.headers.get("Location", "")
+
+
+FORMS = {
+    "registration": Form(
+        "研修会議Ⅰ registration", "/register", registration_form, _redirected_to("/r/"), FULL_TEXT
+    ),
+    "team": Form("研修会議Ⅱ team application", "/team/apply", team_form, _redirected_to("/t/")),
+    "survey": Form("questionnaire", "", survey_form, _redirected_to("/thanks")),
+}
+BARE = Form("bare GET + insert", "/bench/form", lambda n: {"note": "bench"}, lambda r: True)
+
+
+# ---------------------------------------------------------------- clients
+
+
+@dataclass
+class Phase:
+    """One timed phase: per attempt (GET seconds or None, POST seconds, outcome)."""
+
+    name: str
+    samples: list[tuple[float | None, float, str]] = field(default_factory=list)
+    wall: float = 0.0
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for *_, o in self.samples if o == outcome)
+
+    def posts(self, outcome: str | None = None) -> list[float]:
+        return sorted(p for _, p, o in self.samples if outcome is None or o == outcome)
+
+    def gets(self) -> list[float]:
+        return sorted(g for g, _, _ in self.samples if g is not None)
+
+    def rate(self, outcome: str) -> float:
+        return self.count(outcome) / self.wall if self.wall else float("nan")
+
+
+def classify(form: Form, response: requests.Response) -> str:
+    if form is BARE:
+        return "accepted" if response.status_code == 201 else f"error {response.status_code}"
+    if form.accepted(response):
+        return "accepted"
+    if response.status_code == 200 and form.refused_text and form.refused_text in response.text:
+        return "refused"
     return f"error {response.status_code}"
 
 
-def fire_insert(session: requests.Session, base: str, n: int, token: str) -> str:
-    response = session.post(base + "/bench/insert", timeout=30)
-    return "inserted" if response.status_code == 201 else f"error {response.status_code}"
-
-
-def run_phase(name: str, base: str, clients: int, total: int, max_seconds: float, fire) -> Phase:
-    """``clients`` threads, each with its own session and CSRF token, fire ``total`` requests
-    between them (or stop at ``max_seconds``); timing starts when all are ready."""
+def run_phase(
+    name: str, base: str, form: Form, clients: int, total: int, browser: bool, max_seconds: float
+) -> Phase:
+    """``clients`` threads share ``total`` attempts. Browser-like: a fresh cookie jar per
+    attempt, GET the page, POST what it carries. POST-only: one session per client that got
+    the page once; each POST a new submission key. Timing starts when all are ready."""
     phase = Phase(name)
     numbers = iter(range(total))
     numbers_lock = threading.Lock()
     ready = threading.Barrier(clients + 1)
     lock = threading.Lock()
-    deadline = [0.0]
+    deadline = [float("inf")]
+    post_url = base + ("/bench/insert" if form is BARE else form.page)
+
+    def fetch(session: requests.Session) -> tuple[float, str]:
+        started = time.perf_counter()
+        page = session.get(base + form.page, timeout=60)
+        elapsed = time.perf_counter() - started
+        match = CSRF_RE.search(page.text)
+        return elapsed, match.group(1) if match else ""
 
     def client() -> None:
         session = requests.Session()
-        page = session.get(base + "/register", timeout=30)
-        match = CSRF_RE.search(page.text)
-        token = match.group(1) if match else ""
-        local: list[tuple[float, str]] = []
+        try:
+            token = "" if browser else fetch(session)[1]
+        except requests.RequestException:
+            token = ""  # counted as errors below
+        local: list[tuple[float | None, float, str]] = []
         ready.wait()
         while time.perf_counter() < deadline[0]:
             with numbers_lock:
                 n = next(numbers, None)
             if n is None:
                 break
-            started = time.perf_counter()
+            get_time = None
             try:
-                outcome = fire(session, base, n, token)
+                if browser:
+                    session.close()
+                    session = requests.Session()
+                    get_time, token = fetch(session)
+                data = dict(form.data(n), csrf_token=token, _submission=new_key())
+                started = time.perf_counter()
+                response = session.post(post_url, data=data, allow_redirects=False, timeout=60)
+                outcome = classify(form, response)
             except requests.RequestException as exc:
-                outcome = f"error {type(exc).__name__}"
-            local.append((time.perf_counter() - started, outcome))
+                started, outcome = time.perf_counter(), f"error {type(exc).__name__}"
+            local.append((get_time, time.perf_counter() - started, outcome))
         with lock:
             phase.samples.extend(local)
         session.close()
@@ -250,7 +353,6 @@ def run_phase(name: str, base: str, clients: int, total: int, max_seconds: float
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for thread in threads:
         thread.start()
-    deadline[0] = float("inf")
     ready.wait()
     started = time.perf_counter()
     deadline[0] = started + max_seconds
@@ -260,92 +362,104 @@ def run_phase(name: str, base: str, clients: int, total: int, max_seconds: float
     return phase
 
 
+# ---------------------------------------------------------------- the database
+
+
+def empty_forms(conninfo: str) -> None:
+    """Back to 0 seats, no teams, no answers (the bench's own database only)."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(
+            "TRUNCATE waitlist_entry, registration, team_member, team, outbox_message,"
+            " submission_key, survey_response, bench_insert CASCADE"
+        )
+
+
+def oversold(conninfo: str, channel_id: int, capacity: int) -> tuple[int, int]:
+    with psycopg.connect(conninfo) as conn:
+        taken = conn.execute(
+            "SELECT count(*) FROM registration WHERE channel_id = %s AND status = 'active'",
+            (channel_id,),
+        ).fetchone()[0]
+    return taken, max(0, taken - capacity)
+
+
+def count_round_trips(env: dict, slug: str) -> dict[str, str]:
+    """Round trips of one accepted POST of each form, counted at the engine in this process
+    (the app on the bench database, the test client: tests/roundtrips.py)."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY")})
+    from app import create_app
+    from app.extensions import db
+    from tests.roundtrips import RoundTrips
+
+    app = create_app(WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    result = {}
+    with app.app_context():
+        client.get("/team/apply")  # the per-process caches (master, pickers) are warm
+        client.post("/register", data=registration_form(10**6))
+        for key, (path, data) in {
+            "registration": ("/register", registration_form(10**6 + 1)),
+            "team": ("/team/apply", team_form(10**6 + 2)),
+            "survey": (f"/survey/{slug}", survey_form(1)),
+        }.items():
+            db.session.remove()
+            with RoundTrips(db.engine) as trips:
+                response = client.post(path, data=dict(data, _submission=new_key()))
+                db.session.remove()
+            accepted = response.status_code in (302, 303)
+            result[key] = f"{len(trips)}" + (
+                "" if accepted else f" (NOT accepted: {response.status_code})"
+            )
+        db.engine.dispose()
+    return result
+
+
 # ---------------------------------------------------------------- report
 
 
 def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
+    return f"{seconds * 1000:.0f} ms"
 
 
-def report(
-    args, workers: int, reg: Phase, ins: Phase, taken: int, capacity: int, outbox: int
-) -> bool:
-    registered = reg.count("registered")
-    full = reg.count("full")
-    errors = len(reg.samples) - registered - full
-    reg_rate = registered / reg.wall
-    req_rate = len(reg.samples) / reg.wall
-    inserted = ins.count("inserted")
-    ins_rate = inserted / ins.wall
-    accepted = reg.latencies("registered")
-    everything = reg.latencies()
-    ins_lat = ins.latencies("inserted")
-    ratio = reg_rate / ins_rate if ins_rate else float("nan")
-    oversell = max(0, taken - capacity)
-    print()
-    print(
-        f"研修会議デスク registration surge — {os.cpu_count()} cores, gunicorn {workers} workers"
-        f" × {args.threads} threads (gthread), PostgreSQL, {args.clients} clients, CSRF on"
+def describe(phase: Phase, capacity_note: str = "") -> str:
+    accepted, refused = phase.count("accepted"), phase.count("refused")
+    errors = len(phase.samples) - accepted - refused
+    gets = phase.gets()
+    line = (
+        f"  {phase.name:<34} {len(phase.samples) / phase.wall:6.1f} attempts/s"
+        f" {phase.rate('accepted'):6.1f} accepted/s"
+        f"  POST p50 {ms(percentile(phase.posts(), 50))} p95 {ms(percentile(phase.posts(), 95))}"
     )
-    print(
-        f"  registration POSTs       {len(reg.samples)} in {reg.wall:.2f} s"
-        f" ({req_rate:.1f} requests/s)"
-    )
-    print(f"    registered             {registered}   full (refused) {full}   errors {errors}")
-    print(f"    registrations/s        {reg_rate:.1f}")
-    print(
-        f"    latency registered     p50 {ms(percentile(accepted, 50))}"
-        f"   p95 {ms(percentile(accepted, 95))}   max {ms(max(accepted, default=0))}"
-    )
-    print(
-        f"    latency all POSTs      p50 {ms(percentile(everything, 50))}"
-        f"   p95 {ms(percentile(everything, 95))}"
-    )
-    print(
-        f"  seats taken / capacity   {taken} / {capacity}   oversell {oversell}"
-        f"   (mails queued in the outbox: {outbox})"
-    )
-    print(
-        f"  bare insert POSTs        {inserted} in {ins.wall:.2f} s ({ins_rate:.1f} inserts/s)"
-        f"   errors {len(ins.samples) - inserted}"
-    )
-    print(
-        f"    latency                p50 {ms(percentile(ins_lat, 50))}"
-        f"   p95 {ms(percentile(ins_lat, 95))}"
-    )
-    print(f"  registrations/s ÷ inserts/s = {ratio:.2f}")
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"  load average at the end  {load} (other processes on the machine skew every figure)")
-    goals = {
-        "zero oversell": oversell == 0 and registered == taken - args.preexisting,
-        "p95 < 100 ms (registered)": percentile(accepted, 95) < 0.100,
-        "≥ half the bare-insert throughput": ratio >= 0.5,
-        "no errors": errors == 0 and inserted == len(ins.samples),
-    }
-    for goal, met in goals.items():
-        print(f"  [{'ok' if met else 'MISSED'}] {goal}")
-    return all(goals.values())
+    if gets:
+        line += f"  GET p50 {ms(percentile(gets, 50))} p95 {ms(percentile(gets, 95))}"
+    if refused:
+        line += f"  refused {refused} (p95 {ms(percentile(phase.posts('refused'), 95))})"
+    if errors:
+        line += f"  ERRORS {errors}"
+    return line + capacity_note
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--database", default="kenshu_bench")
+    parser.add_argument("--database", default="kenshu_surge_bench")
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--capacity", type=int, default=None, help="webinar capacity (seed: 450)")
-    parser.add_argument("--overflow", type=float, default=0.2, help="requests beyond capacity")
+    parser.add_argument("--attempts", type=int, default=700, help="per phase")
+    parser.add_argument("--capacity", type=int, default=450, help="webinar seats")
+    parser.add_argument("--quick", action="store_true", help="--attempts 300 --capacity 200")
+    parser.add_argument("--forms", default="registration,team,survey")
+    parser.add_argument("--modes", default="browser,post")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
-    # One thread per worker: the thread holding the seat lock must not wait for the GIL.
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=1, help="gthread only")
     parser.add_argument("--max-seconds", type=float, default=120.0, help="per phase")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument(
-        "--cached-choices",
-        action="store_true",
-        help="what-if: build the municipality picker once per process (see bench_app.py)",
-    )
     args = parser.parse_args()
-    args.preexisting = 0
+    if args.quick:
+        args.attempts, args.capacity = 300, 200
+    forms = [f for f in args.forms.split(",") if f]
+    modes = [m for m in args.modes.split(",") if m]
 
     conninfo = create_database(args.admin_url, args.database)
     env = {
@@ -356,36 +470,94 @@ def main() -> int:
         "PYTHONPATH": str(ROOT),
     }
     env.pop("KENSHU_MAIL_SERVER", None)
-    env["BENCH_CACHED_CHOICES"] = "1" if args.cached_choices else "0"
     process = None
+    results: list[tuple[str, str, Phase, Phase, str]] = []
     try:
         channel_id, capacity = prepare_database(conninfo, env, args.capacity)
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(
+                "UPDATE event SET survey_opens_at = now() - interval '1 day',"
+                " survey_closes_at = now() + interval '14 days'"
+            )
+            slug = conn.execute("SELECT slug FROM event ORDER BY id DESC LIMIT 1").fetchone()[0]
+            MUNICIPALITIES.extend(
+                r[0]
+                for r in conn.execute(
+                    "SELECT code FROM municipality WHERE city IS NOT NULL ORDER BY code"
+                )
+            )
+        FORMS["survey"].page = f"/survey/{slug}?ch=qr"
         port = free_port()
-        process = start_gunicorn(env, port, args.workers, args.threads)
+        process = start_gunicorn(env, port, args.workers, args.threads, args.worker_class)
         base = f"http://127.0.0.1:{port}"
-        total = int(capacity * (1 + args.overflow))
+        server = f"gunicorn {args.workers} × {args.worker_class}" + (
+            f" ({args.threads} threads)" if args.worker_class == "gthread" else ""
+        )
         print(
-            f"webinar capacity {capacity}; firing {total} registrations from {args.clients}"
-            f" clients at {base} …",
+            f"{server}, PostgreSQL, {args.clients} clients, {args.attempts} attempts per phase,"
+            f" webinar capacity {capacity}, CSRF on — {os.cpu_count()} cores",
             flush=True,
         )
-        reg = run_phase("register", base, args.clients, total, args.max_seconds, fire_registration)
-        ins = run_phase(
-            "insert", base, args.clients, len(reg.samples), args.max_seconds, fire_insert
-        )
-        with psycopg.connect(conninfo) as conn:
-            taken = conn.execute(
-                "SELECT count(*) FROM registration WHERE channel_id = %s AND status = 'active'",
-                (channel_id,),
-            ).fetchone()[0]
-            outbox = conn.execute("SELECT count(*) FROM outbox_message").fetchone()[0]
-        ok = report(args, args.workers, reg, ins, taken, capacity, outbox)
+        for key in forms:
+            form = FORMS[key]
+            for mode in modes:
+                browser = mode == "browser"
+                label = "browser-like" if browser else "POST only"
+                empty_forms(conninfo)
+                bare = run_phase(
+                    f"bare {'GET + insert' if browser else 'insert'} ({label})",
+                    base,
+                    BARE,
+                    args.clients,
+                    args.attempts,
+                    browser,
+                    args.max_seconds,
+                )
+                print(describe(bare), flush=True)
+                product = run_phase(
+                    f"{key} ({label})",
+                    base,
+                    form,
+                    args.clients,
+                    args.attempts,
+                    browser,
+                    args.max_seconds,
+                )
+                note = ""
+                if key == "registration":
+                    taken, over = oversold(conninfo, channel_id, capacity)
+                    note = f"  seats {taken}/{capacity} oversold {over}"
+                print(describe(product, note), flush=True)
+                results.append((key, label, product, bare, note))
+                if process.poll() is not None:
+                    raise SystemExit("gunicorn stopped during the run")
     finally:
         if process is not None:
             stop(process)
+    try:
+        empty_forms(conninfo)  # a free seat: the count is of an accepted registration
+        trips = count_round_trips(env, slug)
+    finally:
         if not args.keep:
             drop_database(args.admin_url, args.database)
-    return 0 if ok else 1
+    print(
+        "  round trips of one accepted POST: "
+        + ", ".join(f"{k} {v}" for k, v in trips.items() if k in forms)
+    )
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"  load average at the end {load} (other processes on the machine skew every figure)")
+    ratios = []
+    for key, label, product, bare, _ in results:
+        throughput = product.rate("accepted") / bare.rate("accepted")
+        if key != "registration":
+            throughput = (len(product.samples) / product.wall) / bare.rate("accepted")
+        p95 = percentile(product.posts(), 95) / percentile(bare.posts(), 95)
+        part = f"{key} {label} {throughput:.2f}× throughput, POST p95 {p95:.1f}×"
+        if product.gets():
+            part += f", GET p95 {percentile(product.gets(), 95) / percentile(bare.gets(), 95):.1f}×"
+        ratios.append(part)
+    print("ratio to bare: " + "; ".join(ratios))
+    return 0
 
 
 if __name__ == "__main__":

@@ -22,4 +22,4 @@ sender=$!
 .venv/bin/flask jobs &
 jobs_consumer=$!
 trap 'kill $sender $jobs_consumer 2>/dev/null' EXIT
-.venv/bin/gunicorn --bind "127.0.0.1:${PORT:-5000}" --workers 4 --threads 1 --access-logfile - wsgi:app
+.venv/bin/gunicorn --bind "127.0.0.1:${PORT:-5000}" --workers 4 --worker-class sync --access-logfile - wsgi:app

@@ -14,18 +14,28 @@ form of the system has one without its view knowing. For a POST with a key:
   (``SUBMISSION_WAIT_SECONDS``, default 20) and, if it is still running then, is told in Japanese
   that the submission is being processed.
 
-Keys are kept ``SUBMISSION_KEEP_DAYS`` (default 2) days.
+Keys are kept ``SUBMISSION_KEEP_DAYS`` (default 2) days; old ones are removed by about one
+request in ``PURGE_ONE_IN`` (their own transaction), not by every POST.
+
+Folded (issue 12): a view marked ``@folded`` (the public forms that take a seat) does not claim
+its key in a transaction of its own. Its service adds the key, with the result the view will
+answer, to the transaction that stores the registration (``record``), so an accepted POST costs
+no extra round trip; a twin submission's key INSERT waits on the first's uncommitted key and
+fails, and a refused submission asks ``replay_if_done`` whether the same key was stored already
+(the refusal of a repeat: 「既にお申込み」) and then shows the first result instead.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import re
 import secrets
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
-from flask import Flask, flash, g, redirect, render_template, request, session
+from flask import Flask, current_app, flash, g, redirect, render_template, request, session
 from markupsafe import Markup
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +47,7 @@ from app.extensions import db
 FIELD = "_submission"
 _VALID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _REDIRECTS = (301, 302, 303, 307, 308)
+PURGE_ONE_IN = 200  # old keys are removed by one request in this many, on average
 
 
 def new_key() -> str:
@@ -53,17 +64,65 @@ def _table():
     return SubmissionKey.__table__
 
 
+def _purge_old_keys(now) -> None:
+    keep = timedelta(days=g.get("_submission_keep_days", 2))
+    with db.engine.begin() as conn:
+        conn.execute(delete(_table()).where(_table().c.created_at < now - keep))
+
+
 def _claim(key: str, path: str) -> bool:
     """Record the key for this path; False when it was recorded before (a repeat)."""
     now = now_utc()
-    keep = timedelta(days=g.get("_submission_keep_days", 2))
+    if random.randrange(PURGE_ONE_IN) == 0:
+        _purge_old_keys(now)
     try:
         with db.engine.begin() as conn:
-            conn.execute(delete(_table()).where(_table().c.created_at < now - keep))
             conn.execute(insert(_table()).values(key=key, path=path, flashes="", created_at=now))
     except IntegrityError:
         return False
     return True
+
+
+def folded(view: Callable) -> Callable:
+    """Mark a view whose service stores the submission key in its own transaction (``record``)."""
+    view._submission_folded = True
+    return view
+
+
+def record(location: str, messages: list[tuple[str, str]] | tuple = ()) -> None:
+    """In a ``@folded`` view's transaction (before its commit): store this request's key with
+    the answer it will give — a redirect to ``location`` flashing ``messages`` ([(category,
+    message)]). Adds one row to the session (flushed with the rest); nothing without a key."""
+    key = g.get("_submission_folded")
+    if key is None:
+        return
+    db.session.add(
+        SubmissionKey(
+            key=key,
+            path=request.path,
+            location=location,
+            flashes=json.dumps(list(messages), ensure_ascii=False),
+            created_at=now_utc(),
+        )
+    )
+    g._submission_recorded = True
+
+
+def replay_if_done():
+    """For a ``@folded`` view that refuses: when this very submission was stored already (a
+    second click, Back and send again), the first result (a 303 redirect), else None. One
+    SELECT in the request's transaction, no lock (a refusal before any write keeps it open)."""
+    key = g.get("_submission_folded")
+    if key is None:
+        return None
+    table = _table()
+    row = db.session.execute(
+        select(table.c.path, table.c.location, table.c.flashes).where(table.c.key == key)
+    ).first()
+    if row is None or row.path != request.path or row.location is None:
+        return None
+    g.pop("_submission_folded", None)
+    return _replay(row)
 
 
 def _first_result(key: str):
@@ -86,6 +145,10 @@ def _before_request():
         return None
     key = request.form.get(FIELD, "")
     if not _VALID.match(key):
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "_submission_folded", False):
+        g._submission_folded = key  # stored by the service's own transaction (``record``)
         return None
     db.session.rollback()  # nothing of this request is stored yet; no lock held while waiting
     wait = float(g.get("_submission_wait", 20))
@@ -117,6 +180,9 @@ def _before_request():
 
 
 def _after_request(response):
+    folded_key = g.pop("_submission_folded", None)
+    if folded_key is not None and not g.pop("_submission_recorded", False):
+        _store_unrecorded(folded_key, response)
     key = g.pop("_submission_key", None)
     if key is None:
         return response
@@ -134,6 +200,28 @@ def _after_request(response):
         else:
             conn.execute(delete(_table()).where(_table().c.key == key))
     return response
+
+
+def _store_unrecorded(key: str, response) -> None:
+    """A ``@folded`` view that redirected without ``record`` (a refusal shown by a flash):
+    keep its result as an unfolded view would; a form shown again stores nothing."""
+    if response.status_code not in _REDIRECTS or not response.location:
+        return
+    db.session.rollback()
+    flashes = json.dumps(session.get("_flashes", []), ensure_ascii=False)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(
+                insert(_table()).values(
+                    key=key,
+                    path=request.path,
+                    location=response.location,
+                    flashes=flashes,
+                    created_at=now_utc(),
+                )
+            )
+    except IntegrityError:
+        pass  # stored by a twin meanwhile
 
 
 def _teardown(exc):

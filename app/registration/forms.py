@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,6 +23,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import Select, html_params
 
 from app.core.forms import (
     BaseForm,
@@ -56,6 +58,71 @@ def required(label: str):
     return DataRequired(message=f"{label}を入力してください。")
 
 
+class CachedOptionsSelect(Select):
+    """WTForms' ``Select``, its options written once per choices list (issue 12).
+
+    The 所属（自治体） picker has 1,788 options: writing them was 93 % of rendering the
+    registration form. The options' HTML is kept per choices list (the list object: a new
+    master gives new lists, see ``set_municipality_choices``) and ``selected`` is set on the
+    chosen value's option: the same HTML WTForms writes, at the cost of one string search.
+    """
+
+    _kept: dict[int, tuple[list, str]] = {}
+
+    def __call__(self, field, **kwargs) -> Markup:
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        options = self._options(field)
+        if field.data is not None:
+            plain = f'<option value="{escape(field.data)}">'
+            options = options.replace(plain, f'<option selected value="{escape(field.data)}">', 1)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+
+    def _options(self, field) -> str:
+        kept = self._kept.get(id(field.choices))
+        if kept is None or kept[0] is not field.choices:
+            data, field.data = field.data, None
+            try:
+                html = str(Select.__call__(self, field))
+            finally:
+                field.data = data
+            if len(self._kept) > 8:  # a master reloaded many times in one process
+                self._kept.clear()
+            kept = (field.choices, html[html.index(">") + 1 : -len("</select>")])
+            self._kept[id(field.choices)] = kept
+        return kept[1]
+
+
+_grouped: dict[tuple[int, object], tuple[list, list]] = {}
+
+
+def _grouped_choices_once(groups, *, skip_prefectures: bool = False) -> list:
+    """``to_grouped_choices`` of a master's groups, built once per groups list (the master's
+    ``grouped_choices()`` is a new list whenever the master is loaded again)."""
+    kept = _grouped.get((id(groups), skip_prefectures))
+    if kept is None or kept[0] is not groups:
+        if len(_grouped) > 8:
+            _grouped.clear()
+        rows = [(name, pairs[1:]) for name, pairs in groups] if skip_prefectures else groups
+        kept = (groups, to_grouped_choices(rows, first=("", "選択してください")))
+        _grouped[(id(groups), skip_prefectures)] = kept
+    return kept[1]
+
+
+def set_municipality_choices(field: SelectField, groups) -> None:
+    """Prefectures in code order, each with its municipalities (an <optgroup> each); the
+    choices and their HTML are built once per master (``CachedOptionsSelect``)."""
+    field.choices = _grouped_choices_once(groups)
+
+
+def set_team_municipality_choices(field: SelectField, groups) -> None:
+    """The applying municipality of a team: the municipalities without the prefectures."""
+    field.choices = _grouped_choices_once(groups, skip_prefectures=True)
+
+
 class PersonFieldsMixin:
     """氏名, ふりがな, メールアドレス, 電話番号, 参加区分, 所属, 部署名, 職種."""
 
@@ -81,7 +148,9 @@ class PersonFieldsMixin:
         validators=[InputRequired(message="参加区分を選択してください。")],
     )
     category_other = StringField("その他の内容", filters=[_nfkc], validators=[max_length(100)])
-    municipality = SelectField("所属（自治体）", choices=[], validate_choice=False)
+    municipality = SelectField(
+        "所属（自治体）", choices=[], validate_choice=False, widget=CachedOptionsSelect()
+    )
     organisation = StringField(
         "所属（団体名・機関名）", filters=[_nfkc], validators=[max_length(200)]
     )
@@ -126,18 +195,18 @@ class PersonFieldsMixin:
         self.municipality.data = person.municipality_code or ""
 
 
-def set_municipality_choices(field: SelectField, groups) -> None:
-    """Prefectures in code order, each with its municipalities (an <optgroup> each)."""
-    field.choices = to_grouped_choices(groups, first=("", "選択してください"))
-
-
 def set_member_municipality_choices(field: SelectField, prefectures) -> None:
     """A team member is staff of the applying municipality, of a prefecture, or of an
-    organisation: 「申込自治体と同じ」 or one of the 47 prefectures."""
-    field.choices = to_choices(
-        [("", "選択してください（団体の方は不要）"), (SAME_MUNICIPALITY, "申込自治体と同じ")]
-        + [(code, f"{name}（都道府県）") for code, name in prefectures]
-    )
+    organisation: 「申込自治体と同じ」 or one of the 47 prefectures (built once per master)."""
+    kept = _grouped.get((id(prefectures), "member"))
+    if kept is None or kept[0] is not prefectures:
+        choices = to_choices(
+            [("", "選択してください（団体の方は不要）"), (SAME_MUNICIPALITY, "申込自治体と同じ")]
+            + [(code, f"{name}（都道府県）") for code, name in prefectures]
+        )
+        kept = (prefectures, choices)
+        _grouped[(id(prefectures), "member")] = kept
+    field.choices = kept[1]
 
 
 class RegistrationForm(PersonFieldsMixin, BaseForm):
@@ -196,6 +265,7 @@ class TeamForm(BaseForm):
         "申込む市町村",
         choices=[],
         validate_choice=False,
+        widget=CachedOptionsSelect(),
         validators=[InputRequired(message="申込む市町村を選択してください。")],
     )
     # One block to start with; the view adds the blocks in use (views._team_form).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from io import BytesIO
 
 from flask import (
@@ -15,12 +16,14 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import RadioField, SelectField
 
-from app.core.forms import ActionForm, show_error, to_choices, to_grouped_choices
+from app.core import idempotency
+from app.core.forms import ActionForm, show_error, to_choices
 from app.core.jpdates import now_utc
 from app.core.municipalities import grouped_choices, prefecture_choices
-from app.events.models import Event, Material, current_event_or_404
+from app.events.models import Channel, Event, Material, current_event_or_404
 from app.extensions import db
 from app.registration.forms import (
     RegistrationEditForm,
@@ -30,15 +33,40 @@ from app.registration.forms import (
     TeamForm,
     set_member_municipality_choices,
     set_municipality_choices,
+    set_team_municipality_choices,
 )
 from app.registration.models import Registration, TeamMember
-from app.registration.rules import CapacityFullError, RegistrationError
+from app.registration.rules import CapacityFullError, DuplicateError, RegistrationError
 from app.registration.services import individual as individual_service
 from app.registration.services import seats as seats_service
 from app.registration.services import teams as teams_service
 from app.registration.services import waitlist as waitlist_service
 
 bp = Blueprint("registration", __name__)
+
+
+@functools.cache
+def _event_with_channels_query():
+    return (
+        select(Event)
+        .options(
+            joinedload(Event.channels).joinedload(Channel.training),
+            joinedload(Event.channels).joinedload(Channel.venue),
+            joinedload(Event.trainings),
+        )
+        .order_by(Event.is_current.desc(), Event.id.desc())
+        .limit(1)
+    )
+
+
+def _event_with_channels() -> Event:
+    """``current_event_or_404()`` with its channels (their trainings, venues) and trainings in
+    one SELECT (built once per process): the forms that take a seat need them on every POST
+    (issue 12: one round trip less)."""
+    event = db.session.scalars(_event_with_channels_query()).unique().first()
+    if event is None:
+        abort(404)
+    return event
 
 
 def _form_error(form, exc: RegistrationError) -> None:
@@ -62,23 +90,41 @@ def privacy():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@idempotency.folded
 def register():
-    event = current_event_or_404()
+    """The 研修会議Ⅰ form. An accepted POST is one transaction with the submission key in it
+    and answers with the redirect computed before the commit (no reload after it); a refusal
+    has rolled back (no seat lock) before the page is written (issue 12)."""
+    event = _event_with_channels()
     form = RegistrationForm()
     full = None
     if request.method == "GET" and request.args.get("channel") in ("webinar", "youtube"):
         form.channel.data = request.args["channel"]
     if form.validate_on_submit():
+        done: list[str] = []
+
+        def keep_the_answer(registration: Registration) -> None:
+            done.append(url_for("registration.registered", token=registration.token))
+            idempotency.record(done[0])
+
         try:
-            registration = individual_service.register_for_training1(
-                event, form.channel.data, form.person_data(), join_waitlist=form.join_waitlist.data
+            individual_service.register_for_training1(
+                event,
+                form.channel.data,
+                form.person_data(),
+                join_waitlist=form.join_waitlist.data,
+                before_commit=keep_the_answer,
             )
         except CapacityFullError as exc:
             full = exc.message  # offer YouTube with the same answers, in one click
         except RegistrationError as exc:
+            # A repeat of a stored registration is refused as a duplicate: the first result.
+            first = idempotency.replay_if_done() if isinstance(exc, DuplicateError) else None
+            if first is not None:
+                return first
             _form_error(form, exc)
         else:
-            return redirect(url_for("registration.registered", token=registration.token))
+            return redirect(done[0])
     overview = {row["channel"].code: row for row in seats_service.channel_overview(event)}
     # Choices only for display: validation does not need the 1,788 options (validate_choice off).
     set_municipality_choices(form.municipality, grouped_choices())
@@ -141,7 +187,8 @@ def edit_registration(token: str):
 
 
 def _personal_action(token: str, action, done: str):
-    """POST-only buttons of the personal page: run the service, flash, back to the page."""
+    """POST-only buttons of the personal page: run the service, flash, back to the page. A
+    refusal ends its transaction first: a lock taken to check it is never kept (issue 12)."""
     registration = _registration_or_404(token)
     form = ActionForm()
     if not form.validate_on_submit():
@@ -149,6 +196,7 @@ def _personal_action(token: str, action, done: str):
     try:
         action(registration)
     except RegistrationError as exc:
+        db.session.rollback()
         flash(exc.message, "error")
     else:
         flash(done, "success")
@@ -220,9 +268,7 @@ def _team_form(form_class, event: Event, shown: int = 1):
     if isinstance(form.channel, RadioField):
         form.channel.choices = to_choices([(c.code, c.label) for c in event.venue_channels])
     if isinstance(form.team_municipality, SelectField):
-        form.team_municipality.choices = to_grouped_choices(
-            [(name, rows[1:]) for name, rows in groups], first=("", "選択してください")
-        )
+        set_team_municipality_choices(form.team_municipality, groups)
     if request.method == "POST":
         filled = [i for i, e in enumerate(form.members) if not e.form.is_blank()]
         chosen = request.form.get("member_count", 0, type=int)
@@ -244,28 +290,40 @@ def _team_form(form_class, event: Event, shown: int = 1):
 
 
 @bp.route("/team/apply", methods=["GET", "POST"])
+@idempotency.folded
 def apply_team():
-    event = current_event_or_404()
+    """The 研修会議Ⅱ application; the submission key is stored in the application's own
+    transaction, a refusal (and the repeat of a stored one) answered without the venue lock."""
+    event = _event_with_channels()
     form = _team_form(TeamForm, event)
     if request.method == "POST" and any(b in request.form for b in RESIZE):
         return render_template("registration/team_form.html", event=event, form=form, adding=True)
     if form.validate_on_submit():
+        done: list[str] = []
+        message = "研修会議Ⅱのお申込みを受け付けました。参加者全員に確認のメールをお送りしました。"
+
+        def keep_the_answer(team) -> None:
+            done.append(url_for("registration.team_page", token=team.representative.token))
+            idempotency.record(done[0], [("success", message)])
+
         try:
-            team = teams_service.apply_team(
+            teams_service.apply_team(
                 event,
                 form.channel.data,
                 form.team_municipality.data,
                 form.members_data(),
                 note=form.note.data or "",
+                before_commit=keep_the_answer,
             )
         except RegistrationError as exc:
+            # A repeat of a stored application is refused as a duplicate: the first result.
+            first = idempotency.replay_if_done() if isinstance(exc, DuplicateError) else None
+            if first is not None:
+                return first
             _form_error(form, exc)
         else:
-            flash(
-                "研修会議Ⅱのお申込みを受け付けました。参加者全員に確認のメールをお送りしました。",
-                "success",
-            )
-            return redirect(url_for("registration.team_page", token=team.representative.token))
+            flash(message, "success")
+            return redirect(done[0])
     overview = {row["channel"].code: row for row in seats_service.channel_overview(event)}
     return render_template("registration/team_form.html", event=event, form=form, overview=overview)
 

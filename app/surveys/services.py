@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -178,13 +178,29 @@ def survey_not_yet_open(event: Event) -> bool:
     return event.survey_opens_at is not None and now_utc() < event.survey_opens_at
 
 
-def submit_response(event: Event, channel: str, raw: dict) -> SurveyResponse:
+class SubmittedTwiceError(Exception):
+    """The same submission (its one-time key, added by ``before_commit``) was stored already."""
+
+
+def submit_response(
+    event: Event,
+    channel: str,
+    raw: dict,
+    *,
+    definition=None,
+    before_commit: Callable[[], None] | None = None,
+) -> SurveyResponse:
     """Store one web answer, anonymous, with its channel (an unknown channel counts as the
     chat URL: a plain link). Refused outside the answering period; invalid input raises
-    AnswerError and stores nothing."""
+    AnswerError and stores nothing.
+
+    ``definition``: the survey's, when the caller has it already (no second SELECT);
+    ``before_commit()`` adds the caller's rows (the view's submission key) to the same
+    transaction: one INSERT each and the COMMIT (issue 12). A key stored before raises
+    SubmittedTwiceError (rolled back)."""
     if not survey_is_open(event):
         raise SurveyClosedError()
-    definition = ensure_survey(event).definition
+    definition = definition or ensure_survey(event).definition
     answers = clean_answers(definition, raw)
     response = SurveyResponse(
         event_id=event.id,
@@ -193,7 +209,13 @@ def submit_response(event: Event, channel: str, raw: dict) -> SurveyResponse:
         answers=answers,
     )
     db.session.add(response)
-    db.session.commit()
+    if before_commit is not None:
+        before_commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise SubmittedTwiceError() from None
     return response
 
 

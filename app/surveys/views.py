@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.core import preview
+from app.core import idempotency, preview
 from app.events.models import Event
 from app.extensions import db
 from app.surveys import qr, services
@@ -46,6 +46,7 @@ def short(slug: str):
 
 
 @bp.route("/survey/<slug>", methods=["GET", "POST"])
+@idempotency.folded
 def answer(slug: str):
     event = event_or_404(slug)
     channel = request.values.get("ch", "chat")
@@ -57,14 +58,23 @@ def answer(slug: str):
     values, errors = {}, {}
     if form.validate_on_submit():
         values = raw_answers(request.form)
+        thanks = url_for("surveys.thanks", slug=event.slug)
         try:
-            services.submit_response(event, channel, values)
+            services.submit_response(
+                event,
+                channel,
+                values,
+                definition=definition,
+                before_commit=lambda: idempotency.record(thanks),
+            )
         except services.SurveyClosedError:
             return closed(event)
+        except services.SubmittedTwiceError:
+            return idempotency.replay_if_done() or redirect(thanks)
         except AnswerError as exc:
             errors = exc.errors
         else:
-            return redirect(url_for("surveys.thanks", slug=event.slug))
+            return redirect(thanks)
     return render_template(
         "surveys/form.html",
         event=event,

@@ -167,7 +167,8 @@ def test_same_email_twice_at_once_gives_one_registration(
 ):
     """YouTube has no capacity lock: the partial unique index alone must refuse the twin."""
     if precheck == "index_only":
-        monkeypatch.setattr(individual, "refuse_duplicate_email", lambda *a, **k: None)
+        # The duplicate check before the lock (with the seats): no duplicate seen, no seats.
+        monkeypatch.setattr(individual, "refuse_duplicate_and_count", lambda *a, **k: 0)
     jobs = [
         register_job("youtube", make_person("senmonshoku", email="twin@example.jp")),
         register_job("youtube", make_person("senmonshoku", email="Twin@Example.jp")),

@@ -5,10 +5,14 @@ and commits; a freed webinar seat is offered to the waiting list in the same tra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
 from app.core.jpdates import now_utc
+from app.core.tokens import new_token
 from app.events.models import Channel, Event
 from app.extensions import db
 from app.registration import lifecycle, rules
@@ -20,9 +24,11 @@ from app.registration.services.people import (
     apply_person,
     check_person,
     flush_or_duplicate,
+    raise_duplicate,
+    refuse_duplicate_and_count,
     refuse_duplicate_email,
 )
-from app.registration.services.seats import facts, seats_taken, take_seat
+from app.registration.services.seats import facts, insert_with_seat, seats_taken, take_seat
 from app.registration.services.waitlist import (
     offer_freed_seats,
     queue_for_webinar,
@@ -52,23 +58,32 @@ def register_for_training1(
     join_waitlist: bool = False,
     source: str = "web",
     over_capacity_reason: str = "",
+    before_commit: Callable[[Registration], None] | None = None,
 ) -> Registration:
     """Register one person for 研修会議Ⅰ on the webinar or YouTube (commits).
 
     Rules: the channel is open (web only; the secretariat may record late ones), the category
     is eligible, one active registration per e-mail and event, and a webinar seat is free, or
     the secretariat admits over capacity with a reason. With ``join_waitlist`` a YouTube
-    registrant also queues for a webinar seat.
+    registrant also queues for a webinar seat. ``before_commit(registration)`` adds rows of
+    the caller's to the same transaction before the seat lock (the view's submission key).
+    A refusal rolls the transaction back before it is raised.
     """
-    registration = _register(
-        event,
-        channel_code,
-        data,
-        now=now or now_utc(),
-        join_waitlist=join_waitlist,
-        source=source,
-        over_capacity_reason=over_capacity_reason,
-    )
+    try:
+        registration = _register(
+            event,
+            channel_code,
+            data,
+            now=now or now_utc(),
+            join_waitlist=join_waitlist,
+            source=source,
+            over_capacity_reason=over_capacity_reason,
+            before_commit=before_commit,
+        )
+    except RegistrationError:
+        if db.session.info.pop("registration_wrote", False):
+            db.session.rollback()  # refused after writing or locking: released before the page
+        raise
     db.session.commit()
     return registration
 
@@ -101,8 +116,17 @@ def _register(
     join_waitlist: bool = False,
     source: str = "web",
     over_capacity_reason: str = "",
+    before_commit: Callable[[Registration], None] | None = None,
 ) -> Registration:
-    """The registration without its commit: checks, seat, row, waiting list, mail."""
+    """The registration without its commit: checks, mail, seat, row, waiting list.
+
+    The order is the surge's (issue 12, docs/performance.md): every check that needs no lock —
+    the rules, the 所属 (from the cached master), the duplicate and the seats as they stand, in
+    one SELECT — refuses before the seat lock; the mail, the audit row and the caller's
+    ``before_commit`` rows (the submission key) are written and flushed before it too; then the
+    lock, the count under it, and the registration's INSERT, the last statement before the
+    caller's COMMIT. A refusal after the lock (the last seat taken meanwhile) rolls back.
+    """
     data = data.normalised()
     channel = _individual_channel(event, channel_code)
     action = "register_webinar" if channel.kind == "webinar" else "register_youtube"
@@ -111,16 +135,22 @@ def _register(
         rules.check_open(facts(channel), now)
     rules.check_eligible(facts(channel), data.category)
     municipality = check_person(data)
-    refuse_duplicate_email(event, data.email)
-    registration = Registration(event=event, channel=channel, source=source, consented_at=now)
+    capped = channel.capacity is not None
+    taken = refuse_duplicate_and_count(event, data.email, channel.id if capped else None, now)
+    if capped and not over_capacity_reason:
+        rules.check_capacity(facts(channel), taken)  # full: refused without the lock
+    registration = Registration(
+        event=event,
+        event_id=event.id,
+        channel=channel,
+        channel_id=channel.id,
+        source=source,
+        consented_at=now,
+        token=new_token(),
+        over_capacity=False,
+    )
     apply_person(registration, data, municipality)
-    if channel.capacity is not None:
-        channel.lock()
-        taken = take_seat(channel, now, over_capacity=bool(over_capacity_reason))
-        registration.over_capacity = taken >= channel.capacity
-    db.session.add(registration)
     queue = join_waitlist and channel.kind != "webinar"  # a webinar seat needs no queue
-    entry = queue_for_webinar(event, registration, now) if queue else None
     if over_capacity_reason:
         audit.record(
             "admit_over_capacity",
@@ -130,12 +160,47 @@ def _register(
         )
     elif source == "console":
         audit.record("register_by_staff", f"{channel.label} {data.name}", "", event_id=event.id)
+    if not queue:  # the mail of a queued person tells the place in line: written after
+        mail_registration(registration, "registration_received.txt", position=None)
+    if before_commit is not None:
+        before_commit(registration)
+    db.session.info["registration_wrote"] = True  # a refusal from here on rolls back
+    if capped and not over_capacity_reason and not queue and _one_statement_seat():
+        # PostgreSQL: the lock, then one statement counts and inserts the row, the mail and
+        # the key; the COMMIT follows (seats.insert_with_seat).
+        together = list(db.session.new)
+        for pending in together:
+            db.session.expunge(pending)
+        channel.lock()
+        try:
+            new_id = insert_with_seat(channel, now, registration, together)
+        except IntegrityError as exc:
+            raise_duplicate(exc)
+        if new_id is None:
+            db.session.rollback()
+            rules.check_capacity(facts(channel), channel.capacity)  # raises: full
+        db.session.info.pop("registration_wrote", None)
+        return registration
     flush_or_duplicate()
-    position = waitlist_position(entry) if entry is not None else None
-    mail_registration(registration, "registration_received.txt", position=position)
+    if capped:
+        channel.lock()
+        taken = take_seat(channel, now, over_capacity=bool(over_capacity_reason))
+        registration.over_capacity = taken >= channel.capacity
+    db.session.add(registration)
+    entry = queue_for_webinar(event, registration, now) if queue else None
+    flush_or_duplicate()
     if entry is not None:
+        mail_registration(
+            registration, "registration_received.txt", position=waitlist_position(entry)
+        )
         offer_freed_seats(entry.channel, now)
+    db.session.info.pop("registration_wrote", None)
     return registration
+
+
+def _one_statement_seat() -> bool:
+    """True on PostgreSQL: a data-modifying WITH takes the seat in one statement."""
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def _individual_channel(event: Event, code: str) -> Channel:
@@ -193,6 +258,9 @@ def switch_channel(
         rules.check_open(facts(target), now)
     rules.check_eligible(facts(target), registration.category)
     entry = registration.open_waitlist_entry
+    if target.capacity is not None and not over_capacity_reason and entry is None:
+        # A full channel refuses before any lock (issue 12); counted again under the lock.
+        rules.check_capacity(facts(target), seats_taken(target, now))
     channels = {source, target} | ({entry.channel} if entry is not None else set())
     for ch in sorted(channels, key=lambda c: c.id):  # fixed lock order
         if ch.capacity is not None:

@@ -5,12 +5,16 @@ Used by ``individual`` (研修会議Ⅰ) and ``teams`` (研修会議Ⅱ); no tra
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
+from typing import NoReturn
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from app.core.models import Municipality
+from app.core.municipalities import grouped_choices
 from app.core.text import (
     as_typed,
     normalise_email,
@@ -22,8 +26,10 @@ from app.core.text import (
 from app.events.models import Event
 from app.extensions import db
 from app.registration import rules
-from app.registration.models import Registration
+from app.registration.models import Registration, WaitlistEntry
 from app.registration.rules import DuplicateError, RegistrationError
+
+_master: dict = {}  # "groups": the master's grouped_choices() list, "rows": code → columns
 
 
 @dataclass
@@ -67,10 +73,32 @@ def check_person(data: PersonData) -> Municipality | None:
     rules.check_affiliation(data.category, data.municipality_code or None, data.organisation)
     if not data.municipality_code:
         return None
-    municipality = db.session.get(Municipality, data.municipality_code)
+    municipality = municipality_by_code(data.municipality_code)
     if municipality is None:
         raise RegistrationError("所属の自治体が一覧にありません。", field="municipality")
     return municipality
+
+
+def municipality_by_code(code: str) -> Municipality | None:
+    """The master's municipality of a 団体コード, in the session without a round trip.
+
+    The master (1,788 rows) is read once per process and again only when it is loaded anew
+    (``core.municipalities.load_master`` clears ``grouped_choices``, whose list this follows);
+    the row comes into the session by ``merge(load=False)`` (issue 12: no SELECT per POST).
+    """
+    groups = grouped_choices()
+    if _master.get("groups") is not groups:
+        rows = db.session.execute(select(Municipality.__table__)).mappings()
+        _master.update(groups=groups, rows={row["code"]: dict(row) for row in rows})
+    row = _master["rows"].get(code or "")
+    if row is None:
+        return None
+    known = db.session.identity_map.get((Municipality, (code,), None))
+    if known is not None:
+        return known
+    municipality = Municipality(**row)
+    make_transient_to_detached(municipality)
+    return db.session.merge(municipality, load=False)
 
 
 def apply_person(target, data: PersonData, municipality: Municipality | None) -> None:
@@ -80,6 +108,7 @@ def apply_person(target, data: PersonData, municipality: Municipality | None) ->
     target.email_normalized = normalise_email(data.email)
     target.search_key = person_search_key(data)
     target.municipality_code = municipality.code if municipality else None
+    target.municipality = municipality  # for a mail written before the row is inserted
     if municipality:
         target.prefecture_code = municipality.prefecture_code
 
@@ -88,6 +117,12 @@ def person_search_key(data) -> str:
     """The matching key of a person (``core.text.search_key``): 氏名, ふりがな, メール, 所属,
     部署名 — what the console's searches look in."""
     return search_key(data.name, data.kana, data.email, data.organisation, data.department)
+
+
+DUPLICATE_MESSAGE = (
+    "このメールアドレスでは既に研修会議Ⅰにお申込みいただいています。"
+    "お申込み内容の確認・変更は、受付メールに記載の個人ページから行ってください。"
+)
 
 
 def refuse_duplicate_email(event: Event, email: str, exclude_id: int | None = None) -> None:
@@ -99,11 +134,55 @@ def refuse_duplicate_email(event: Event, email: str, exclude_id: int | None = No
     if exclude_id is not None:
         stmt = stmt.where(Registration.id != exclude_id)
     if db.session.scalar(stmt.limit(1)) is not None:
-        raise DuplicateError(
-            "このメールアドレスでは既に研修会議Ⅰにお申込みいただいています。"
-            "お申込み内容の確認・変更は、受付メールに記載の個人ページから行ってください。",
-            field="email",
+        raise DuplicateError(DUPLICATE_MESSAGE, field="email")
+
+
+@functools.cache
+def _duplicate_and_seats(with_seats: bool):
+    """The statement of ``refuse_duplicate_and_count``, built once per process (bound values)."""
+    duplicate = (
+        select(Registration.id)
+        .where(
+            Registration.event_id == bindparam("event_id"),
+            Registration.email_normalized == bindparam("email"),
+            Registration.status == "active",
         )
+        .limit(1)
+        .scalar_subquery()
+    )
+    if not with_seats:
+        return select(duplicate)
+    channel_id = bindparam("channel_id", type_=Registration.__table__.c.channel_id.type)
+    return select(
+        duplicate,
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.channel_id == channel_id, Registration.status == "active")
+        .scalar_subquery(),
+        select(func.count())
+        .select_from(WaitlistEntry)
+        .where(
+            WaitlistEntry.channel_id == channel_id,
+            WaitlistEntry.status == "offered",
+            WaitlistEntry.offer_expires_at
+            > bindparam("now", type_=WaitlistEntry.__table__.c.offer_expires_at.type),
+        )
+        .scalar_subquery(),
+    )
+
+
+def refuse_duplicate_and_count(event: Event, email: str, channel_id: int | None, now) -> int:
+    """The duplicate check and, for a capped channel, its seats taken as they stand (active
+    registrations + live offers), in one SELECT without any lock (issue 12: a refusal never
+    waits for nor holds the seat lock). Raises DuplicateError; returns the seats (0 uncapped).
+    The count is a first look: the seat is taken under the lock (``seats.take_seat``)."""
+    params = {"event_id": event.id, "email": normalise_email(email)}
+    if channel_id is not None:
+        params.update(channel_id=channel_id, now=now)
+    row = db.session.execute(_duplicate_and_seats(channel_id is not None), params).one()
+    if row[0] is not None:
+        raise DuplicateError(DUPLICATE_MESSAGE, field="email")
+    return sum(row[1:]) if channel_id is not None else 0
 
 
 def flush_or_duplicate() -> None:
@@ -111,13 +190,18 @@ def flush_or_duplicate() -> None:
     try:
         db.session.flush()
     except IntegrityError as exc:
-        db.session.rollback()
-        text = str(exc.orig)
-        if "municipality" in text:
-            raise DuplicateError(
-                "この自治体からは既に研修会議Ⅱへの申込みがあります（１自治体１団体）。",
-                field="municipality",
-            ) from None
+        raise_duplicate(exc)
+
+
+def raise_duplicate(exc: IntegrityError) -> NoReturn:
+    """Roll back and raise the DuplicateError a unique index's refusal means."""
+    db.session.rollback()
+    text = str(exc.orig)
+    if "municipality" in text:
         raise DuplicateError(
-            "このメールアドレスでは既に研修会議Ⅰにお申込みいただいています。", field="email"
+            "この自治体からは既に研修会議Ⅱへの申込みがあります（１自治体１団体）。",
+            field="municipality",
         ) from None
+    raise DuplicateError(
+        "このメールアドレスでは既に研修会議Ⅰにお申込みいただいています。", field="email"
+    ) from None

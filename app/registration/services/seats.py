@@ -6,13 +6,25 @@ the transaction that inserts, so a webinar seat is never sold twice, on SQLite o
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
+
+from sqlalchemy import Integer, bindparam, func, insert, literal, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import make_transient_to_detached
 
 from app.core import preview
 from app.core.jpdates import now_utc
 from app.events.models import Channel, Event
+from app.extensions import db
 from app.registration import rules
-from app.registration.models import venue_headcount, webinar_seat_counts, webinar_seats_taken
+from app.registration.models import (
+    Registration,
+    Team,
+    TeamMember,
+    WaitlistEntry,
+    webinar_seats_taken,
+)
 from app.registration.rules import ChannelFacts
 
 # A test may set this to stretch the window between counting and inserting (race proofs).
@@ -49,15 +61,16 @@ def channel_overview(event: Event, now: datetime | None = None) -> list[dict]:
 
     One definition everywhere: ``taken`` = ``registered`` (active registrations; for a venue,
     active members of 受付済・参加決定・人数調整 teams) + ``offered`` (seats held by live
-    waiting-list offers); ``left`` = capacity − taken (None without a capacity).
+    waiting-list offers); ``left`` = capacity − taken (None without a capacity). All channels
+    are counted in one SELECT (issue 12: the form page and its refusals are read-only and short).
     """
     now = now or now_utc()
+    counts = channel_seat_counts([c.id for c in event.channels], now)
     rows = []
     for channel in event.channels:
+        registered, offered, headcount = counts.get(channel.id, (0, 0, 0))
         if channel.kind == "venue":
-            registered, offered = venue_headcount(channel.id, rules.TEAM_COUNTED_STATUSES), 0
-        else:
-            registered, offered = webinar_seat_counts(channel.id, now)
+            registered, offered = headcount, 0
         taken = registered + offered
         left = None if channel.capacity is None else channel.capacity - taken
         rows.append(
@@ -73,6 +86,52 @@ def channel_overview(event: Event, now: datetime | None = None) -> list[dict]:
     return rows
 
 
+def channel_seat_counts(channel_ids: list[int], now: datetime) -> dict[int, tuple[int, int, int]]:
+    """Per channel: (active registrations, live offers, active members of counted teams), the
+    parts of ``models.webinar_seat_counts`` and ``models.venue_headcount`` for many channels in
+    one SELECT (built once per process, bound values)."""
+    if not channel_ids:
+        return {}
+    rows = db.session.execute(_seat_counts_statement(), {"ids": channel_ids, "now": now})
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+@functools.cache
+def _seat_counts_statement():
+    channel = Channel.__table__.alias("counted")
+    registrations = (
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.channel_id == channel.c.id, Registration.status == "active")
+        .scalar_subquery()
+    )
+    offers = (
+        select(func.count())
+        .select_from(WaitlistEntry)
+        .where(
+            WaitlistEntry.channel_id == channel.c.id,
+            WaitlistEntry.status == "offered",
+            WaitlistEntry.offer_expires_at
+            > bindparam("now", type_=WaitlistEntry.__table__.c.offer_expires_at.type),
+        )
+        .scalar_subquery()
+    )
+    members = (
+        select(func.count())
+        .select_from(TeamMember)
+        .join(Team)
+        .where(
+            Team.channel_id == channel.c.id,
+            Team.status.in_(rules.TEAM_COUNTED_STATUSES),
+            TeamMember.status == "active",
+        )
+        .scalar_subquery()
+    )
+    return select(channel.c.id, registrations, offers, members).where(
+        channel.c.id.in_(bindparam("ids", expanding=True))
+    )
+
+
 def take_seat(channel: Channel, now: datetime, over_capacity: bool = False) -> int:
     """Count under the lock and refuse when full (the caller holds ``channel.lock()``);
     returns the seats taken before this one."""
@@ -81,3 +140,112 @@ def take_seat(channel: Channel, now: datetime, over_capacity: bool = False) -> i
         _after_count_hook()
     rules.check_capacity(facts(channel), taken, over_capacity=over_capacity)
     return taken
+
+
+def insert_with_seat(channel: Channel, now: datetime, row, together: list) -> int | None:
+    """PostgreSQL: take a seat of ``channel`` by inserting ``row`` (a new registration) in ONE
+    statement with the count that guards it, the seat lock held (issue 12, performance.md).
+
+    The statement is ``WITH seat AS (count) , r AS (INSERT … SELECT … WHERE taken < capacity
+    RETURNING id), …`` and inserts the pending ``together`` rows (the mail, the submission key)
+    only when the seat was taken. Its snapshot starts after the caller's ``channel.lock()``, so
+    it counts every seat committed before; the insert is the last statement before the COMMIT.
+    Returns the new id, or None when the channel is full (nothing inserted). ``row`` becomes a
+    persistent object of the session (no reload); ``together`` are objects outside the session
+    (the caller expunges them before the lock, so that no autoflush writes them apart).
+    """
+    values = _insert_values(row)
+    together_values = [_insert_values(other) for other in together]
+    shape = (
+        (row.__table__.name, tuple(values)),
+        *((o.__table__.name, tuple(v)) for o, v in zip(together, together_values, strict=True)),
+    )
+    statement = _seat_statements.get(shape)
+    if statement is None:
+        statement = _seat_statement(
+            row.__table__,
+            list(values),
+            [(o.__table__, list(v)) for o, v in zip(together, together_values, strict=True)],
+        )
+        _seat_statements[shape] = statement
+    params = {"channel_id": channel.id, "now": now, "capacity": channel.capacity}
+    params.update({f"r_{k}": v for k, v in values.items()})
+    for index, other_values in enumerate(together_values):
+        params.update({f"o{index}_{k}": v for k, v in other_values.items()})
+    new_id, _ = db.session.execute(statement, params).one()
+    if _after_count_hook is not None:  # the window a race needs: counted, not yet committed
+        _after_count_hook()
+    if new_id is None:
+        return None
+    row.id = new_id
+    make_transient_to_detached(row)
+    db.session.add(row)
+    return new_id
+
+
+def _insert_values(obj) -> dict:
+    """Every column value of a new ORM object as its INSERT would write it: the attribute, or
+    the column's Python default; a server-side default or an autoincrement key left out."""
+    values = {}
+    for attr in sa_inspect(obj).mapper.column_attrs:
+        column = attr.columns[0]
+        value = getattr(obj, attr.key)
+        if value is None:
+            if column.primary_key or column.server_default is not None:
+                continue
+            if column.default is not None:
+                default = column.default
+                value = default.arg(None) if default.is_callable else default.arg
+                setattr(obj, attr.key, value)
+        values[column.key] = value
+    return values
+
+
+# The statement per shape (tables and columns written), built once per process: building the
+# WITH and its ~50 bound values on every POST cost more CPU than the rest of the service.
+_seat_statements: dict[tuple, object] = {}
+
+
+def _seat_statement(table, keys: list[str], others: list[tuple[object, list[str]]]):
+    """``WITH seat AS (the count), taken_seat AS (INSERT … WHERE taken < :capacity RETURNING
+    id), together_N AS (INSERT … SELECT … FROM taken_seat) SELECT id, taken``, with bound
+    parameters ``channel_id``, ``now``, ``capacity``, ``r_<column>`` and ``o<N>_<column>``."""
+    channel_id = bindparam("channel_id", type_=Registration.__table__.c.channel_id.type)
+    taken = (
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.channel_id == channel_id, Registration.status == "active")
+        .scalar_subquery()
+        + select(func.count())
+        .select_from(WaitlistEntry)
+        .where(
+            WaitlistEntry.channel_id == channel_id,
+            WaitlistEntry.status == "offered",
+            WaitlistEntry.offer_expires_at
+            > bindparam("now", type_=WaitlistEntry.__table__.c.offer_expires_at.type),
+        )
+        .scalar_subquery()
+    )
+    seat = select(taken.label("taken")).cte("seat")
+    capacity = bindparam("capacity", type_=Integer())
+    inserted = (
+        insert(table)
+        .from_select(keys, _bound(table, keys, "r_").where(seat.c.taken < capacity))
+        .returning(table.c.id)
+        .cte("taken_seat")
+    )
+    ctes = [
+        insert(other)
+        .from_select(other_keys, _bound(other, other_keys, f"o{index}_").select_from(inserted))
+        .cte(f"together_{index}")
+        for index, (other, other_keys) in enumerate(others)
+    ]
+    return (
+        select(inserted.c.id, seat.c.taken)
+        .select_from(seat.outerjoin(inserted, literal(True)))
+        .add_cte(*ctes)
+    )
+
+
+def _bound(table, keys: list[str], prefix: str):
+    return select(*[bindparam(prefix + k, type_=table.c[k].type).label(k) for k in keys])

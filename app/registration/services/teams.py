@@ -5,13 +5,13 @@ one transaction and commits; every member concerned is mailed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
 
 from app.core import audit
 from app.core.jpdates import now_utc
-from app.core.models import Municipality
 from app.core.text import normalise_email
 from app.events.models import Channel, Event
 from app.extensions import db
@@ -24,6 +24,7 @@ from app.registration.services.people import (
     apply_person,
     check_person,
     flush_or_duplicate,
+    municipality_by_code,
 )
 from app.registration.services.seats import facts
 
@@ -44,7 +45,7 @@ def _check_team(channel: Channel, team_municipality: str, members: list[PersonDa
     """Size, 代表者, municipality and member rules of a team; returns the municipality and
     each member's municipality (or None)."""
     rules.check_team_size(len(members), channel.max_team_size)
-    municipality = db.session.get(Municipality, team_municipality or "")
+    municipality = municipality_by_code(team_municipality or "")
     if municipality is None or municipality.is_prefecture:
         raise RegistrationError("申込む市町村を選択してください。", field="municipality")
     rules.check_representative(members[0].category)
@@ -73,6 +74,7 @@ def apply_team(
     *,
     now: datetime | None = None,
     note: str = "",
+    before_commit: Callable[[Team], None] | None = None,
 ) -> Team:
     """A 代表者 applies for a municipality's team at one venue (commits).
 
@@ -99,6 +101,8 @@ def apply_team(
             "（１自治体１団体）。メンバーの変更は代表者の個人ページから行ってください。",
             field="municipality",
         )
+    # Issue 12: every refusal above needs no lock; from here the venue's lock is held to the
+    # COMMIT (the head-count decides 受付済 or 選定中, which the mails tell).
     channel.lock()
     accepted = venue_headcount(channel.id, rules.TEAM_COUNTED_STATUSES)
     status = rules.team_status_on_apply(accepted, len(members), channel.capacity)
@@ -113,6 +117,9 @@ def apply_team(
     flush_or_duplicate()
     for member in team.members:
         mail_member(team, member, "team_received.txt")
+    if before_commit is not None:
+        before_commit(team)
+    flush_or_duplicate()
     db.session.commit()
     return team
 

@@ -107,7 +107,9 @@ def webinar_of(event: Event) -> Channel:
 
 def _offer_under_lock(registration: Registration, action: str, now: datetime) -> WaitlistEntry:
     """Take the webinar's lock, then read the offer again and check it is live (issue 9 §1: the
-    check before the lock may be stale by the time the lock is held)."""
+    check before the lock may be stale by the time the lock is held). The same check before
+    the lock refuses without it (issue 12: a refusal never takes the seat lock)."""
+    lifecycle.registration_step(state_of(registration, now), action)
     webinar_of(registration.event).lock()
     entry = registration.open_waitlist_entry
     if entry is not None:
