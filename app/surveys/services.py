@@ -90,9 +90,13 @@ def definition_from_programme(event: Event) -> Definition:
     )
 
 
-def ensure_survey(event: Event) -> Survey:
+def ensure_survey(event: Event, follow: bool = True) -> Survey:
     """The event's questionnaire, generated from its programme the first time, and following
-    the event after that (``follow_event``); commits when it changed."""
+    the event after that (``follow_event``); commits when it changed.
+
+    ``follow=False`` (an answer being submitted): the questionnaire as stored, which is the
+    one the person's form was built from by its GET (that GET followed the event), so the
+    answer is checked against what was shown and the submit stays at 6 round trips (issue 12)."""
     query = select(Survey).where(Survey.event_id == event.id)
     survey = db.session.scalar(query)
     if survey is None:
@@ -105,7 +109,8 @@ def ensure_survey(event: Event) -> Survey:
         except IntegrityError:  # another request created it first (one survey per event)
             db.session.rollback()
             survey = db.session.scalar(query)
-    follow_event(event, survey)
+    if follow:
+        follow_event(event, survey)
     return survey
 
 

@@ -53,7 +53,7 @@ def answer(slug: str):
     channel = channel if channel in WEB_CHANNELS else "chat"
     if not services.survey_is_open(event):
         return closed(event)
-    definition = services.ensure_survey(event).definition
+    definition = services.ensure_survey(event, follow=request.method != "POST").definition
     form = ResponseForm()
     values, errors = {}, {}
     if form.validate_on_submit():

@@ -84,6 +84,8 @@ REVERSIBLE = {
     "preview.switch_on": "switched off the same way (audited)",
     "preview.switch_off": "switched on the same way (audited)",
     "preview.send_mail": "one held test mail, to the address a staff member typed",
+    "groupwork_tables.booklets": "prepares a download in the background, again at will",
+    "surveys_console.texts_pdf": "prepares a download in the background, again at will",
     "mailing_console.new": "sends only from its preview, with the count the preview showed",
 }
 

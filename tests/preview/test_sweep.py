@@ -8,7 +8,9 @@ Test rows are made through the real preview flows, next to real rows made by par
 from __future__ import annotations
 
 import io
+import mimetypes
 import re
+import zipfile
 from urllib.parse import unquote
 
 import pytest
@@ -119,6 +121,10 @@ def _text_of(response) -> str:
     return header + "\n" + _body_text(kind, data)
 
 
+def _kind_of(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "text/plain"
+
+
 def _body_text(kind: str, data: bytes) -> str:
     if "spreadsheet" in kind:
         book = load_workbook(io.BytesIO(data), read_only=True)
@@ -135,6 +141,12 @@ def _body_text(kind: str, data: bytes) -> str:
         except PdfReadError:  # not a PDF we made (an upload): its bytes as they are
             return data.decode("latin-1")
         return "\n".join(page.extract_text() or "" for page in pages)
+    if kind == "application/zip":  # a background job's bundle: every file in it
+        bundle = zipfile.ZipFile(io.BytesIO(data))
+        return "\n".join(
+            name + "\n" + _body_text(_kind_of(name), bundle.read(name))
+            for name in bundle.namelist()
+        )
     if kind.startswith("image/"):
         return ""
     for encoding in ("utf-8-sig", "cp932"):
@@ -173,9 +185,11 @@ def _paths(app, values: dict) -> list[str]:
 
 
 def test_no_console_page_or_export_shows_a_test_row_but_the_test_page(app, db, event, both):
+    from app.groupwork.tables.pdf import start_booklets
     from app.groupwork.tables.services import allocate_tables
+    from app.surveys.jobs import start_texts_pdf
 
-    allocate_tables(event.channel("t2_tokyo").venue, time_limit=5)
+    allocation = allocate_tables(event.channel("t2_tokyo").venue, time_limit=5)
     staff = both["staff"]  # preview is on for this session: the console excludes tests anyway
     real_member = both["real_team"].representative
     test_member = both["test_team"].representative
@@ -187,6 +201,8 @@ def test_no_console_page_or_export_shows_a_test_row_but_the_test_page(app, db, e
         "venue_code": "tokyo",
         "kind": ["seatplan", "namecards", "worksheets", "matome"],
         "number": 1,
+        # Background reports (run at once in the tests): their pages and downloads.
+        "job_id": [start_texts_pdf(event), start_booklets(allocation)],
     }
     real = {
         **common,

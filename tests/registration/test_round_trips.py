@@ -223,6 +223,7 @@ NO_SEAT = {
     "registration.cancel_team": "gives seats back",
     "surveys.answer": "stores an anonymous answer (counted below)",
     "core.password_reset": "staff account",
+    "mailing.resend_link": "queues a mail of one's links, no seat",
 }
 
 

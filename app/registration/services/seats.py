@@ -102,7 +102,11 @@ def _seat_counts_statement():
     registrations = (
         select(func.count())
         .select_from(Registration)
-        .where(Registration.channel_id == channel.c.id, Registration.status == "active")
+        .where(
+            Registration.channel_id == channel.c.id,
+            Registration.status == "active",
+            Registration.is_test.is_(False),
+        )
         .scalar_subquery()
     )
     offers = (
@@ -111,6 +115,7 @@ def _seat_counts_statement():
         .where(
             WaitlistEntry.channel_id == channel.c.id,
             WaitlistEntry.status == "offered",
+            WaitlistEntry.is_test.is_(False),
             WaitlistEntry.offer_expires_at
             > bindparam("now", type_=WaitlistEntry.__table__.c.offer_expires_at.type),
         )
@@ -123,12 +128,18 @@ def _seat_counts_statement():
         .where(
             Team.channel_id == channel.c.id,
             Team.status.in_(rules.TEAM_COUNTED_STATUSES),
+            Team.is_test.is_(False),
             TeamMember.status == "active",
+            TeamMember.is_test.is_(False),
         )
         .scalar_subquery()
     )
-    return select(channel.c.id, registrations, offers, members).where(
-        channel.c.id.in_(bindparam("ids", expanding=True))
+    # Seats are real whatever the page: test rows are left out here, explicitly, and the
+    # preview filter (``core.preview``) is told to keep away from this hand-built statement.
+    return (
+        select(channel.c.id, registrations, offers, members)
+        .where(channel.c.id.in_(bindparam("ids", expanding=True)))
+        .execution_options(**{preview.INCLUDE_TESTS: True})
     )
 
 
@@ -185,13 +196,16 @@ def insert_with_seat(channel: Channel, now: datetime, row, together: list) -> in
 
 def _insert_values(obj) -> dict:
     """Every column value of a new ORM object as its INSERT would write it: the attribute, or
-    the column's Python default; a server-side default or an autoincrement key left out."""
+    the column's Python default; an autoincrement key, or a column with only a server-side
+    default, left out. A column with both (``is_test``) is written with the Python one: left
+    out, SQLAlchemy would add its default as a bind of the same name to each INSERT of the
+    statement, and two such binds collide."""
     values = {}
     for attr in sa_inspect(obj).mapper.column_attrs:
         column = attr.columns[0]
         value = getattr(obj, attr.key)
         if value is None:
-            if column.primary_key or column.server_default is not None:
+            if column.primary_key or (column.server_default is not None and column.default is None):
                 continue
             if column.default is not None:
                 default = column.default
@@ -214,13 +228,18 @@ def _seat_statement(table, keys: list[str], others: list[tuple[object, list[str]
     taken = (
         select(func.count())
         .select_from(Registration)
-        .where(Registration.channel_id == channel_id, Registration.status == "active")
+        .where(
+            Registration.channel_id == channel_id,
+            Registration.status == "active",
+            Registration.is_test.is_(False),
+        )
         .scalar_subquery()
         + select(func.count())
         .select_from(WaitlistEntry)
         .where(
             WaitlistEntry.channel_id == channel_id,
             WaitlistEntry.status == "offered",
+            WaitlistEntry.is_test.is_(False),
             WaitlistEntry.offer_expires_at
             > bindparam("now", type_=WaitlistEntry.__table__.c.offer_expires_at.type),
         )
@@ -244,6 +263,7 @@ def _seat_statement(table, keys: list[str], others: list[tuple[object, list[str]
         select(inserted.c.id, seat.c.taken)
         .select_from(seat.outerjoin(inserted, literal(True)))
         .add_cte(*ctes)
+        .execution_options(**{preview.INCLUDE_TESTS: True})  # tests left out above
     )
 
 
