@@ -23,6 +23,7 @@ from app.mailing.models import CampaignRecipient
 from app.mailing.services import RecipientFilter, send_campaign
 from app.registration.models import Team
 from app.registration.services import individual, teams
+from app.surveys.jobs import start_texts_pdf
 from tests.groupwork.tables.test_services import municipalities, venue_of
 
 pytestmark = pytest.mark.browser
@@ -31,7 +32,7 @@ AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 WIDTHS = (360, 1280)
 # Files, downloads and redirects are not pages.
 NOT_PAGES = re.compile(
-    r"\.(pdf|xlsx|csv|ico)$|<[^>]*:fmt>|<fmt>|/files/<|/photo$|^/static|^/api/|^/q/|^/materials/|^/archive/<token>/"
+    r"\.(pdf|xlsx|csv|ico)$|<[^>]*:fmt>|<fmt>|/files/<|/photo$|^/static|^/api/|^/q/|/download$|^/materials/|^/archive/<token>/"
 )
 
 
@@ -72,6 +73,7 @@ def site(db, event, make_registration, make_team):
         "team": team,
         "reset_token": create_account("reset-sweep", "再設定 花子", "secretariat")[1],
         "campaign": campaign,
+        "job_id": start_texts_pdf(event),  # run at once in the tests: the page offers the file
     }
 
 
@@ -91,6 +93,7 @@ def pages(app, site) -> list[tuple[str, bool]]:
         "event_id": site["event"].id,
         "venue_id": venue_of(site["event"]).id,
         "campaign_id": site["campaign"].id,
+        "job_id": site["job_id"],
         "message_id": db.session.scalar(
             select(CampaignRecipient.message_id).where(
                 CampaignRecipient.campaign_id == site["campaign"].id

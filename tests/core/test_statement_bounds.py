@@ -124,6 +124,7 @@ def _values(event) -> dict:
     (its recipients grow with the data)."""
     from app.mailing.models import CampaignRecipient
     from app.mailing.services import RecipientFilter, preview, send_campaign
+    from app.surveys.jobs import start_texts_pdf
 
     everyone = RecipientFilter()
     count = len(preview(event, everyone, "件名", "〔氏名〕様", "").recipients)
@@ -151,6 +152,7 @@ def _values(event) -> dict:
         "training_id": event.training("t1").id,
         "item_id": event.training("t1").programme[1].id,
         "campaign_id": campaign.id,
+        "job_id": start_texts_pdf(event),
         "message_id": sqla.session.scalar(
             select(CampaignRecipient.message_id).where(CampaignRecipient.campaign_id == campaign.id)
         ),
