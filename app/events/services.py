@@ -105,6 +105,19 @@ def clone_event(
         weeks = weeks_to(source, training1_date)
     else:
         weeks = round((fiscal_year - source.fiscal_year) * 52.18)
+    try:
+        return _copy_event(source, fiscal_year, slug, weeks)
+    except OverflowError:  # a day thousands of years away (a mistyped year) leaves the calendar
+        db.session.rollback()
+        raise EventError(
+            "研修会議Ⅰの開催日が元の研修会議から離れすぎています。年（西暦）を確かめてください。",
+            "training1_date",
+        ) from None
+
+
+def _copy_event(source: Event, fiscal_year: int, slug: str, weeks: int) -> Event:
+    """The copy of ``clone_event``, every date moved by ``weeks`` (OverflowError when a date
+    leaves the calendar)."""
     columns = [c.key for c in Event.__table__.columns if c.key not in ("id", "slug", "created_at")]
     clone = Event(**{c: getattr(source, c) for c in columns})
     for column in Event.__table__.columns:
