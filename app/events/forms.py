@@ -52,6 +52,17 @@ class JSTDateTimeField(DateTimeLocalField):
         pass
 
 
+class DayField(DateField):
+    """A day (``<input type="date">``, or typed) with a Japanese message saying how to type it
+    (WTForms' own says 「無効な日付型です。」)."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("日付は「2024-04-01」の形で入力してください。") from None
+
+
 def _required(label: str):
     return DataRequired(message=f"{label}を入力してください。")
 
@@ -86,7 +97,7 @@ class CloneForm(BaseForm):
         "年度（西暦）",
         validators=[
             InputRequired(message="年度を入力してください。"),
-            number_range(2019, 2100, "年度"),
+            number_range(2019, 2100, message="年度は2019～2100の範囲で入力してください。"),
         ],
     )
     slug = StringField(
@@ -100,7 +111,7 @@ class CloneForm(BaseForm):
             ),
         ],
     )
-    training1_date = DateField(
+    training1_date = DayField(
         "研修会議Ⅰの開催日",
         validators=[InputRequired(message="研修会議Ⅰの開催日を入力してください。")],
     )
