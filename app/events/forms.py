@@ -28,7 +28,8 @@ DATE_MESSAGE = "日付と時刻を正しく入力してください。"
 
 class JSTDateTimeField(DateTimeLocalField):
     """A ``datetime-local`` input in JST: shows a stored instant as JST wall-clock time and
-    gives back an aware JST instant (None when left empty)."""
+    gives back an aware JST instant (None when left empty); the stored instant itself when the
+    minute sent is the stored one's (its seconds are kept)."""
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, format=DATE_TIME_FORMAT, **kwargs)
@@ -47,6 +48,11 @@ class JSTDateTimeField(DateTimeLocalField):
             raise ValueError(DATE_MESSAGE) from None
         if self.data is not None:
             self.data = self.data.replace(tzinfo=JST)
+            # The input shows minutes only: a stored 23:59:59 sent back unchanged as 23:59 is
+            # the same setting, not a change (saving another field must not move it).
+            stored = self.object_data
+            if stored is not None and to_jst(stored).replace(second=0, microsecond=0) == self.data:
+                self.data = stored
 
     def pre_validate(self, form):
         pass
