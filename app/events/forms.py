@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import BaseForm, max_length, number_range, to_choices
+from app.core.forms import BaseForm, MailAddress, max_length, number_range, to_choices
 from app.core.jpdates import JST, to_jst
 
 DATE_TIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -130,7 +130,8 @@ class EventForm(BaseForm):
     organiser = StringField("主催", validators=[max_length(200, "主催")])
     secretariat = StringField("事務局", validators=[max_length(200, "事務局")])
     contact_email = StringField(
-        "問い合わせ先メールアドレス", validators=[max_length(200, "メールアドレス")]
+        "問い合わせ先メールアドレス",
+        validators=[Optional(), max_length(200, "メールアドレス"), MailAddress()],
     )
     contact_phone = StringField("問い合わせ先電話番号", validators=[max_length(50, "電話番号")])
     contact_note = TextAreaField("問い合わせ先の補足", validators=[max_length(2000)])
