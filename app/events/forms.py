@@ -245,13 +245,27 @@ class NewVenueForm(VenueForm):
 _TIME = r"^[0-9０-９]{1,2}[:：][0-9０-９]{2}$"
 
 
+def _time_of_day(label: str):
+    """A validator: 0–23 hours and 0–59 minutes (「25：00」 and 「10：75」 are no time)."""
+
+    def check(form, field):
+        if field.data and not field.errors:
+            hours, minutes = unicodedata.normalize("NFKC", field.data).split(":")
+            if int(hours) > 23 or int(minutes) > 59:
+                raise ValidationError(f"{label}は0：00～23：59の時刻で入力してください。")
+
+    return check
+
+
 def _time(label: str) -> StringField:
+    message = f"{label}は「10：05」のように時：分で入力してください。"
     return StringField(
         label,
         validators=[
             Optional(),
             max_length(10, label),
-            Regexp(_TIME, message=f"{label}は「10：05」のように時：分で入力してください。"),
+            Regexp(_TIME, message=message),
+            _time_of_day(label),
         ],
     )
 
@@ -283,7 +297,9 @@ class ProgrammeItemForm(BaseForm):
     def validate_time_to(self, field):
         if field.data and not self.time_from.data:
             raise ValidationError("終了時刻だけでなく開始時刻も入力してください。")
-        ordered = field.data and self.time_from.data and not self.time_from.errors
+        ordered = (
+            field.data and self.time_from.data and not self.time_from.errors and not field.errors
+        )
         if ordered and _minutes(field.data) <= _minutes(self.time_from.data):
             raise ValidationError("終了時刻は開始時刻より後にしてください。")
 
