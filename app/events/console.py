@@ -401,8 +401,15 @@ def programme_item(event_id: int, item_id: int):
     if not form.is_submitted():
         form.time_from.data, form.time_to.data = split_time_label(item.time_label)
     if form.validate_on_submit():
+        values = form.values()
+        if (form.time_from.data or "", form.time_to.data or "") == split_time_label(
+            item.time_label
+        ):
+            # The times as the page showed them: keep the label as printed (「16：00」 would
+            # otherwise become 「16：00～」, a change nobody made).
+            values["time_label"] = item.time_label
         try:
-            changed = services.update_programme_item(item, form.values(), answered)
+            changed = services.update_programme_item(item, values, answered)
         except EventError as exc:
             db.session.rollback()
             show_error(form, exc)
