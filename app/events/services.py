@@ -385,13 +385,21 @@ VENUE_LABELS = {
 
 def update_venue(venue: Venue, changes: dict) -> list[str]:
     """Change a venue's texts, room grid, table sizes and pre-assignment deadlines; returns
-    the labels changed (commits, one audit entry per change).
+    the labels changed (commits, one audit entry per change). A new name renames the venue's
+    channel (「研修会議Ⅱ（新しい名前）」).
 
     EventError: past event; table minimum above maximum; more tables than the room grid
     holds; 資料２ deadline not before 資料３・４'; a deadline after the venue's day."""
     _refuse_past(venue.event)
     _check_venue(venue.event, venue, changes)
+    old_name = venue.name
     changed = _apply(venue, changes, VENUE_LABELS)
+    if venue.name != old_name:
+        # The venue's channel is named after it (「研修会議Ⅱ（東京会場）」: the application
+        # form, the lists, the mails): it follows the new name.
+        for channel in venue.event.channels:
+            if channel.venue_id == venue.id and f"（{old_name}）" in channel.label:
+                channel.label = channel.label.replace(f"（{old_name}）", f"（{venue.name}）")
     for _, detail in changed:
         audit.record("event.venue", venue.name, detail, event_id=venue.event_id)
     db.session.commit()
