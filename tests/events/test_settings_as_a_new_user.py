@@ -234,3 +234,24 @@ def test_a_date_written_with_a_slash_is_refused_in_the_emergency_hours(client, s
     assert any("日付は書かないでください" in e for e in _errors(response)), _errors(response)
     db.session.expire_all()
     assert event.venues[0].emergency_hours == old
+
+
+def test_the_team_application_names_every_venue_and_the_limit_from_the_settings(
+    client, staff, db, event
+):
+    """The introduction of 研修会議Ⅱ's form said 「東京会場又は大阪会場」 and 「上限６名」 in fixed
+    text: a venue added (福岡会場) or a limit changed in the console was not there."""
+    from tests.events.test_venues import new_venue_data
+
+    staff(client, "secretariat")
+    page = _text(client.get("/team/apply"))
+    assert "東京会場又は大阪会場を選択してお申込みください" in page
+    assert "１自治体上限６名" in page
+    response = client.post(
+        f"/console/events/{event.id}/venues/new",
+        data={**new_venue_data(event, name="福岡会場"), "max_team_size": "8"},
+    )
+    assert response.status_code == 302, _errors(response)
+    page = _text(client.get("/team/apply"))
+    assert "東京会場・大阪会場・福岡会場のいずれかを選択してお申込みください" in page
+    assert "１自治体上限８名" in page
