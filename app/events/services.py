@@ -406,10 +406,12 @@ def update_venue(venue: Venue, changes: dict) -> list[str]:
     return [label for label, _ in changed]
 
 
-# A date written into a text a person reads (「10月20日」, 「令和9年1月」, 2026/10/20): dates
-# come from the data (the venue's day), so they move with it.
+# A date written into a text a person reads (「10月20日」, 「令和9年1月」, 2026/10/20,
+# 「10/20」 or 「１０／２０」 once NFKC-normalised): dates come from the data (the venue's day),
+# so they move with it.
 _DATE_IN_TEXT = re.compile(
-    r"\d{1,2}\s*月\s*\d{1,2}\s*日|(?:令和|平成)\s*(?:\d{1,2}|元)\s*年|\d{4}/\d{1,2}/\d{1,2}"
+    r"\d{1,2}\s*月\s*\d{1,2}\s*日|(?:令和|平成)\s*(?:\d{1,2}|元)\s*年"
+    r"|(?<![\d/])(?:\d{4}/)?\d{1,2}\s*/\s*\d{1,2}(?![\d/])"
 )
 
 
