@@ -131,6 +131,7 @@ def message(message_id: int):
         "mailing/message.html",
         event=current_event_or_404(),
         m=message,
+        subject=mask_tokens(message.subject) if masked else message.subject,
         body=mask_tokens(message.body) if masked else message.body,
         masked=masked,
     )
