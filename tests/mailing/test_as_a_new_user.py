@@ -1,0 +1,65 @@
+"""Mails tried as a new secretariat member would (issue 10 §4, attack session): what the
+analyst sees of a mail with a personal link in its subject, and the wording of the mails a
+team's people receive."""
+
+from __future__ import annotations
+
+from html import unescape
+
+from sqlalchemy import select
+
+from app.core.models import OutboxMessage
+from app.mailing.models import CampaignRecipient
+from app.registration.services.teams import cancel_team
+
+
+def test_a_personal_link_in_the_subject_is_masked_for_analysts_too(
+    client, staff, db, event, population
+):
+    """〔個人ページURL〕 is offered for the subject as for the body; the body was masked for
+    分析担当 but the subject above it showed the whole link."""
+    staff(client)
+    client.post(
+        "/console/mailing/new",
+        data={
+            "channels": ["webinar"],
+            "subject": "個人ページ：〔個人ページURL〕",
+            "body": "〔氏名〕様",
+            "send": "1",
+            "expected_count": "2",
+        },
+    )
+    client.post("/console/logout")
+    first = population.webinar[0]
+    recipient = db.session.scalar(
+        select(CampaignRecipient).where(CampaignRecipient.email == first.email)
+    )
+    staff(client, "analyst")
+    page = unescape(
+        client.get(f"/console/mailing/messages/{recipient.message_id}").get_data(as_text=True)
+    )
+    assert first.name in page
+    assert first.token not in page
+    assert "個人ページ：http://localhost/r/***" in page
+
+
+def test_the_cancellation_mail_names_the_venue_once(db, event, make_team):
+    """「研修会議Ⅱ（研修会議Ⅱ（東京会場））のお申込みを取り消しました」: the channel's label
+    already says 研修会議Ⅱ and the venue."""
+    team = make_team(2, "t2_tokyo")
+    cancel_team(team, by_staff=True, reason="電話で取消")
+    mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "cancel")).all()
+    assert mails
+    for mail in mails:
+        assert "研修会議Ⅱ（研修会議Ⅱ" not in mail.body
+        assert "研修会議Ⅱ（東京会場）のお申込みを取り消しました" in mail.body
+
+
+def test_the_personal_links_mail_names_the_venue_once(client, db, event, make_team):
+    team = make_team(2, "t2_osaka")
+    address = team.representative.email
+    client.post("/resend-link", data={"email": address})
+    mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "personal_links"))
+    assert mail is not None and mail.to_addr == address
+    assert "研修会議Ⅱ（研修会議Ⅱ" not in mail.body
+    assert "研修会議Ⅱ（大阪会場）" in mail.body
