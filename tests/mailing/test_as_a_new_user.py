@@ -4,12 +4,13 @@ team's people receive."""
 
 from __future__ import annotations
 
+import re
 from html import unescape
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.core.models import OutboxMessage
-from app.mailing.models import CampaignRecipient
+from app.mailing.models import Campaign, CampaignRecipient
 from app.registration.services.teams import cancel_team
 
 
@@ -63,3 +64,31 @@ def test_the_personal_links_mail_names_the_venue_once(client, db, event, make_te
     assert mail is not None and mail.to_addr == address
     assert "研修会議Ⅱ（研修会議Ⅱ" not in mail.body
     assert "研修会議Ⅱ（大阪会場）" in mail.body
+
+
+def test_a_text_edited_after_the_preview_is_not_sent_unseen(client, staff, db, event, population):
+    """The preview page keeps the form editable next to 「N名に送信する」: a body changed after
+    「送信先と文面を確認」 (same group, same count) went out without anyone having seen it."""
+    staff(client)
+    data = {"channels": ["webinar"], "subject": "明日のご案内", "body": "〔氏名〕様 明日10時から"}
+    preview = client.post("/console/mailing/new", data={**data, "check": "1"})
+    page = preview.get_data(as_text=True)
+    hidden = dict(
+        re.findall(r'<input[^>]*name="(expected_count|previewed)"[^>]*value="([^"]*)"', page)
+    )
+    hidden |= {
+        name: value
+        for value, name in re.findall(
+            r'<input[^>]*value="([^"]*)"[^>]*name="(expected_count|previewed)"', page
+        )
+    }
+    assert hidden.get("expected_count") == "2"
+    edited = {**data, "body": "〔氏名〕様 明日9時から（未確認の文面）", **hidden, "send": "1"}
+    response = client.post("/console/mailing/new", data=edited)
+    assert response.status_code == 200
+    assert "もう一度「送信先と文面を確認」" in unescape(response.get_data(as_text=True))
+    assert db.session.scalar(select(func.count(Campaign.id))) == 0
+    # Sent as previewed, it goes.
+    response = client.post("/console/mailing/new", data={**data, **hidden, "send": "1"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Campaign.body)) == data["body"]
