@@ -92,3 +92,11 @@ def test_a_text_edited_after_the_preview_is_not_sent_unseen(client, staff, db, e
     response = client.post("/console/mailing/new", data={**data, **hidden, "send": "1"})
     assert response.status_code == 302
     assert db.session.scalar(select(Campaign.body)) == data["body"]
+
+
+def test_the_team_mails_put_the_venue_on_a_line_of_its_own(db, event, make_team):
+    """「10:30～16:30（10時00分受付）■ 会場：TKP…」: the reception note's closing tag ate the
+    line break, so the venue ran on after the time in every team mail (受付, 参加決定 …)."""
+    make_team(2, "t2_tokyo")
+    mail = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
+    assert "）\n■ 会場：" in mail.body, mail.body
