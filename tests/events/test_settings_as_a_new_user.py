@@ -255,3 +255,15 @@ def test_the_team_application_names_every_venue_and_the_limit_from_the_settings(
     page = _text(client.get("/team/apply"))
     assert "東京会場・大阪会場・福岡会場のいずれかを選択してお申込みください" in page
     assert "１自治体上限８名" in page
+
+
+def test_the_map_url_of_a_venue_is_a_link_on_the_top_page(client, staff, db, event):
+    """Issue 10 §1: 「map URL shown as a link」 — the 特設サイト printed it as text."""
+    staff(client, "secretariat")
+    venue = event.venues[0]
+    url = f"/console/events/{event.id}/venues/{venue.id}"
+    link = "https://maps.example.jp/?q=東京会場&z=17"
+    response = client.post(url, data={**page_form(client, url), "url": link})
+    assert response.status_code == 302, _errors(response)
+    body = client.get("/").get_data(as_text=True)
+    assert f'<a href="{html.escape(link)}"' in body
