@@ -100,3 +100,15 @@ def test_the_team_mails_put_the_venue_on_a_line_of_its_own(db, event, make_team)
     make_team(2, "t2_tokyo")
     mail = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
     assert "）\n■ 会場：" in mail.body, mail.body
+
+
+def test_the_recipient_list_names_the_venue_once(client, staff, db, event, population):
+    """The 区分 column read 「研修会議Ⅱ 研修会議Ⅱ（東京会場） 北海道札幌市（代表者）」."""
+    staff(client)
+    response = client.post(
+        "/console/mailing/new",
+        data={"channels": ["t2_tokyo"], "subject": "s", "body": "〔氏名〕様", "check": "1"},
+    )
+    page = unescape(response.get_data(as_text=True))
+    assert "研修会議Ⅱ（東京会場） 北海道札幌市（代表者）" in page
+    assert "研修会議Ⅱ 研修会議Ⅱ" not in page
