@@ -314,7 +314,8 @@ def update_channel(
     (``registration.services.seats.channel_overview``). Returns the labels changed (commits,
     one audit entry per change, the reason in the capacity's entry).
 
-    EventError: past event; opening not before the deadline, deadline after the day itself;
+    EventError: past event; opening not before the deadline, deadline after the day itself or
+    after the venue's 資料２ deadline;
     a capacity below the seats taken without a reason (field ``reason``); no 参加区分 left."""
     _refuse_past(channel.event)
     categories = categories or {}
@@ -333,6 +334,13 @@ def update_channel(
     if not closes <= channel.starts_at:
         raise EventError(
             f"申込締切日時は開催日時（{format_datetime(channel.starts_at)}）までにしてください。",
+            "closes_at",
+        )
+    scene = channel.venue.scene_deadline if channel.venue else None
+    if scene and closes > scene:
+        raise EventError(
+            f"申込締切日時は資料２の提出期限（{format_datetime(scene)}）までにしてください"
+            "（先に会場の設定で提出期限を変更してください）。",
             "closes_at",
         )
     capacity = changes.get("capacity", channel.capacity)
@@ -389,7 +397,8 @@ def update_venue(venue: Venue, changes: dict) -> list[str]:
     channel (「研修会議Ⅱ（新しい名前）」).
 
     EventError: past event; table minimum above maximum; more tables than the room grid
-    holds; 資料２ deadline not before 資料３・４'; a deadline after the venue's day."""
+    holds; 資料２ deadline not before 資料３・４' or before the application deadline; a
+    deadline after the venue's day."""
     _refuse_past(venue.event)
     _check_venue(venue.event, venue, changes)
     old_name = venue.name
@@ -428,9 +437,10 @@ def _refuse_dates_in_text(
             )
 
 
-def _check_venue(event: Event, venue: Venue | None, changes: dict, day=None) -> None:
+def _check_venue(event: Event, venue: Venue | None, changes: dict, day=None, closes=None) -> None:
     """The rules of a venue's settings (``changes`` over the venue's current values); ``day``
-    is the venue's start when it has no channel yet."""
+    and ``closes`` are the venue's start and application deadline when it has no channel yet
+    (the 資料２ deadline is not before the application deadline)."""
     get = lambda key: changes.get(key, getattr(venue, key) if venue else None)  # noqa: E731
     _refuse_dates_in_text(changes)
     if "name" in changes:
@@ -446,7 +456,15 @@ def _check_venue(event: Event, venue: Venue | None, changes: dict, day=None) -> 
         raise EventError(
             "資料３・４の提出期限は資料２の提出期限以降にしてください。", "assignment_deadline"
         )
-    days = [c.starts_at for c in event.channels if venue is not None and c.venue_id == venue.id]
+    own = [c for c in event.channels if venue is not None and c.venue_id == venue.id]
+    closes = closes or max((c.closes_at for c in own), default=None)
+    if scene and closes and scene < closes:
+        raise EventError(
+            f"資料２の提出期限は研修会議Ⅱの申込締切（{format_datetime(closes)}）以降にしてください"
+            "（締切間際に申し込んだ団体も提出できるようにするためです）。",
+            "scene_deadline",
+        )
+    days = [c.starts_at for c in own]
     start = day or (min(days) if days else None)
     for key, value in (("scene_deadline", scene), ("assignment_deadline", assignment)):
         if value and start and not value < start:
@@ -499,7 +517,7 @@ def add_venue(event: Event, venue_values: dict, channel_values: dict) -> Venue:
         raise EventError("申込締切日時は受付開始日時より後にしてください。", "closes_at")
     if not closes <= starts:
         raise EventError("申込締切日時は開始日時までにしてください。", "closes_at")
-    _check_venue(event, None, venue_values, day=starts)
+    _check_venue(event, None, venue_values, day=starts, closes=closes)
     others = event.venue_channels
     shared_rules = [
         line

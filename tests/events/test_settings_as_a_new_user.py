@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.core.jpdates import JST
 from app.core.models import AuditLog
 from app.events.models import Event
 from app.events.services import training1_day
@@ -267,3 +268,29 @@ def test_the_map_url_of_a_venue_is_a_link_on_the_top_page(client, staff, db, eve
     assert response.status_code == 302, _errors(response)
     body = client.get("/").get_data(as_text=True)
     assert f'<a href="{html.escape(link)}"' in body
+
+
+def test_a_pre_assignment_deadline_before_the_application_deadline_is_refused(
+    client, staff, db, event
+):
+    """Deadlines in order (issue 10 §1): a 資料２ deadline before 研修会議Ⅱ's application
+    deadline was accepted, so a team applying in the last days could never hand in 資料２.
+    Refused on the venue page, and the application deadline cannot pass the 資料２ deadline on
+    the channel page either."""
+    staff(client, "secretariat")
+    channel = event.channel("t2_tokyo")
+    venue = channel.venue
+    scene = venue.scene_deadline
+    url = f"/console/events/{event.id}/venues/{venue.id}"
+    early = (channel.closes_at - timedelta(days=3)).astimezone(JST).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(url, data={**page_form(client, url), "scene_deadline": early})
+    assert any("申込締切" in e for e in _errors(response)), _errors(response)
+    db.session.expire_all()
+    assert event.venues[0].scene_deadline == scene
+    url = f"/console/events/{event.id}/channels/{channel.id}"
+    late = (scene + timedelta(hours=1)).astimezone(JST).strftime("%Y-%m-%dT%H:%M")
+    closes = channel.closes_at
+    response = client.post(url, data={**page_form(client, url), "closes_at": late})
+    assert any("資料２の提出期限" in e for e in _errors(response)), _errors(response)
+    db.session.expire_all()
+    assert event.channel("t2_tokyo").closes_at == closes
