@@ -444,7 +444,8 @@ def _check_venue(event: Event, venue: Venue | None, changes: dict, day=None, clo
     get = lambda key: changes.get(key, getattr(venue, key) if venue else None)  # noqa: E731
     _refuse_dates_in_text(changes)
     if "name" in changes:
-        same = [v for v in event.venues if v is not venue and v.name == changes["name"]]
+        name = (changes["name"] or "").strip()
+        same = [v for v in event.venues if v is not venue and v.name.strip() == name]
         if same:
             raise EventError("同じ名前の会場が既にあります。", "name")
     if get("table_min") > get("table_max"):

@@ -294,3 +294,19 @@ def test_a_pre_assignment_deadline_before_the_application_deadline_is_refused(
     assert any("資料２の提出期限" in e for e in _errors(response)), _errors(response)
     db.session.expire_all()
     assert event.channel("t2_tokyo").closes_at == closes
+
+
+@pytest.mark.parametrize("name", [" 東京会場", "東京会場　", "東京会場 "])
+def test_a_venue_named_like_another_but_for_spaces_is_refused(client, staff, db, event, name):
+    """「東京会場　」 (a trailing full-width space) was a second 東京会場: two venues of the same
+    name on the top page, in the team form and in F3."""
+    from tests.events.test_venues import new_venue_data
+
+    staff(client, "secretariat")
+    venues = len(event.venues)
+    response = client.post(
+        f"/console/events/{event.id}/venues/new", data=new_venue_data(event, name=name)
+    )
+    assert "同じ名前の会場が既にあります。" in _errors(response)
+    db.session.expire_all()
+    assert len(event.venues) == venues
