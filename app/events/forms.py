@@ -7,7 +7,6 @@ import unicodedata
 
 from wtforms import (
     BooleanField,
-    DateField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
@@ -19,7 +18,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import BaseForm, MailAddress, max_length, number_range, to_choices
+from app.core.forms import (
+    BaseForm,
+    DayField,
+    MailAddress,
+    max_length,
+    number_range,
+    to_choices,
+)
 from app.core.jpdates import JST, to_jst
 
 DATE_TIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -56,17 +62,6 @@ class JSTDateTimeField(DateTimeLocalField):
 
     def pre_validate(self, form):
         pass
-
-
-class DayField(DateField):
-    """A day (``<input type="date">``, or typed) with a Japanese message saying how to type it
-    (WTForms' own says 「無効な日付型です。」)."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("日付は「2024-04-01」の形で入力してください。") from None
 
 
 def _required(label: str):
