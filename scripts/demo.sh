@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export FLASK_APP=wsgi.py
+# Links in mails and the questionnaire's QR codes point at the port served (PORT=5123 …).
+export KENSHU_PUBLIC_BASE_URL="${KENSHU_PUBLIC_BASE_URL:-http://127.0.0.1:${PORT:-5000}}"
 .venv/bin/flask db upgrade
 .venv/bin/flask seed-demo --if-empty --with-registrants
 if ! .venv/bin/flask create-staff admin --name "管理者（デモ）" --role admin --password "demo-admin-2023" >/dev/null 2>&1; then

@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from app.core import idempotency
 
@@ -72,6 +74,10 @@ def confirmation_page(
     referrer = request.referrer or ""
     if back_url is None and referrer.startswith(request.host_url):
         back_url = referrer
+    if back_url is None:
+        # The app sends ``Referrer-Policy: no-referrer``: a browser never says where it came
+        # from, so the way back is the nearest page above the action's path.
+        back_url = _page_above(request.path)
     return render_template(
         "console/confirm.html",
         label=label,
@@ -85,6 +91,22 @@ def confirmation_page(
         button=button or f"{label}を実行する",
         **context,
     )
+
+
+def _page_above(path: str) -> str:
+    """The nearest GET page above ``path`` (``/console/preview/tests/delete`` →
+    ``/console/preview``); the console's first page when none is."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 2:
+        parts.pop()
+        for candidate in ("/".join(parts), "/".join(parts) + "/"):
+            try:
+                adapter.match(candidate, method="GET")
+            except (HTTPException, RequestRedirect):
+                continue
+            return candidate
+    return "/console/"
 
 
 def irreversible_endpoints(app: Flask) -> dict[str, str]:

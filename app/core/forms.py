@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import Form, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import DateField, Form, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields import Field, FieldList, FormField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -60,6 +60,17 @@ def number_range(
         high,
         message or f"{label + 'は' if label else ''}{low:,}～{high:,}の範囲で入力してください。",
     )
+
+
+class DayField(DateField):
+    """A day (``<input type="date">``, or typed) with a Japanese message saying how to type it
+    (WTForms' own says 「無効な日付型です。」)."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("日付は「2024-04-01」の形で入力してください。") from None
 
 
 def strip_control(value):

@@ -14,12 +14,17 @@ def register_console_nav(
     app.extensions.setdefault("console_nav", []).append((label, endpoint, roles))
 
 
+_FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["jdate"] = jpdates.format_date
     app.jinja_env.filters["jdatetime"] = jpdates.format_datetime
     app.jinja_env.filters["jtime"] = jpdates.format_time
     app.jinja_env.filters["audit_action"] = audit.action_label
     app.jinja_env.filters["num"] = lambda v: f"{v:,}" if v is not None else "—"
+    # Digits as the documents write them in running text (「１自治体上限６名」).
+    app.jinja_env.filters["zen"] = lambda v: str(v).translate(_FULL_WIDTH_DIGITS)
 
     @app.context_processor
     def _console_nav():

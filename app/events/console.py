@@ -171,6 +171,13 @@ def _save(form, event: Event, apply):
     return redirect(url_for(".edit", event_id=event.id))
 
 
+def _stripped(values: dict) -> dict:
+    """Texts without leading or trailing spaces (「東京会場　」 is 東京会場)."""
+    return {
+        key: value.strip() if isinstance(value, str) else value for key, value in values.items()
+    }
+
+
 def _part_of(event: Event, model, row_id: int):
     """A channel or venue of this event, else 404."""
     row = db.session.get(model, row_id)
@@ -237,7 +244,7 @@ def venue(event_id: int, venue_id: int):
     if not form.is_submitted():
         form.access.data = "\n".join(v.access or [])
     if form.validate_on_submit():
-        changes = {key: getattr(form, key).data for key in services.VENUE_LABELS}
+        changes = _stripped({key: getattr(form, key).data for key in services.VENUE_LABELS})
         changes["access"] = [
             line.strip() for line in (form.access.data or "").splitlines() if line.strip()
         ]
@@ -279,7 +286,7 @@ def venue_new(event_id: int):
         defaults |= {key: getattr(last, key) for key in copied}
         form = NewVenueForm(formdata=None, data=defaults)
     if form.validate_on_submit():
-        venue_values = {key: getattr(form, key).data for key in services.VENUE_LABELS}
+        venue_values = _stripped({key: getattr(form, key).data for key in services.VENUE_LABELS})
         venue_values["access"] = [
             line.strip() for line in (form.access.data or "").splitlines() if line.strip()
         ]
@@ -401,8 +408,15 @@ def programme_item(event_id: int, item_id: int):
     if not form.is_submitted():
         form.time_from.data, form.time_to.data = split_time_label(item.time_label)
     if form.validate_on_submit():
+        values = form.values()
+        if (form.time_from.data or "", form.time_to.data or "") == split_time_label(
+            item.time_label
+        ):
+            # The times as the page showed them: keep the label as printed (「16：00」 would
+            # otherwise become 「16：00～」, a change nobody made).
+            values["time_label"] = item.time_label
         try:
-            changed = services.update_programme_item(item, form.values(), answered)
+            changed = services.update_programme_item(item, values, answered)
         except EventError as exc:
             db.session.rollback()
             show_error(form, exc)

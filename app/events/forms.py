@@ -7,7 +7,6 @@ import unicodedata
 
 from wtforms import (
     BooleanField,
-    DateField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
@@ -19,7 +18,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import BaseForm, max_length, number_range, to_choices
+from app.core.forms import (
+    BaseForm,
+    DayField,
+    MailAddress,
+    max_length,
+    number_range,
+    to_choices,
+)
 from app.core.jpdates import JST, to_jst
 
 DATE_TIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -28,7 +34,8 @@ DATE_MESSAGE = "日付と時刻を正しく入力してください。"
 
 class JSTDateTimeField(DateTimeLocalField):
     """A ``datetime-local`` input in JST: shows a stored instant as JST wall-clock time and
-    gives back an aware JST instant (None when left empty)."""
+    gives back an aware JST instant (None when left empty); the stored instant itself when the
+    minute sent is the stored one's (its seconds are kept)."""
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, format=DATE_TIME_FORMAT, **kwargs)
@@ -47,6 +54,11 @@ class JSTDateTimeField(DateTimeLocalField):
             raise ValueError(DATE_MESSAGE) from None
         if self.data is not None:
             self.data = self.data.replace(tzinfo=JST)
+            # The input shows minutes only: a stored 23:59:59 sent back unchanged as 23:59 is
+            # the same setting, not a change (saving another field must not move it).
+            stored = self.object_data
+            if stored is not None and to_jst(stored).replace(second=0, microsecond=0) == self.data:
+                self.data = stored
 
     def pre_validate(self, form):
         pass
@@ -86,7 +98,7 @@ class CloneForm(BaseForm):
         "年度（西暦）",
         validators=[
             InputRequired(message="年度を入力してください。"),
-            number_range(2019, 2100, "年度"),
+            number_range(2019, 2100, message="年度は2019～2100の範囲で入力してください。"),
         ],
     )
     slug = StringField(
@@ -100,7 +112,7 @@ class CloneForm(BaseForm):
             ),
         ],
     )
-    training1_date = DateField(
+    training1_date = DayField(
         "研修会議Ⅰの開催日",
         validators=[InputRequired(message="研修会議Ⅰの開催日を入力してください。")],
     )
@@ -113,7 +125,8 @@ class EventForm(BaseForm):
     organiser = StringField("主催", validators=[max_length(200, "主催")])
     secretariat = StringField("事務局", validators=[max_length(200, "事務局")])
     contact_email = StringField(
-        "問い合わせ先メールアドレス", validators=[max_length(200, "メールアドレス")]
+        "問い合わせ先メールアドレス",
+        validators=[Optional(), max_length(200, "メールアドレス"), MailAddress()],
     )
     contact_phone = StringField("問い合わせ先電話番号", validators=[max_length(50, "電話番号")])
     contact_note = TextAreaField("問い合わせ先の補足", validators=[max_length(2000)])
@@ -227,13 +240,27 @@ class NewVenueForm(VenueForm):
 _TIME = r"^[0-9０-９]{1,2}[:：][0-9０-９]{2}$"
 
 
+def _time_of_day(label: str):
+    """A validator: 0–23 hours and 0–59 minutes (「25：00」 and 「10：75」 are no time)."""
+
+    def check(form, field):
+        if field.data and not field.errors:
+            hours, minutes = unicodedata.normalize("NFKC", field.data).split(":")
+            if int(hours) > 23 or int(minutes) > 59:
+                raise ValidationError(f"{label}は0：00～23：59の時刻で入力してください。")
+
+    return check
+
+
 def _time(label: str) -> StringField:
+    message = f"{label}は「10：05」のように時：分で入力してください。"
     return StringField(
         label,
         validators=[
             Optional(),
             max_length(10, label),
-            Regexp(_TIME, message=f"{label}は「10：05」のように時：分で入力してください。"),
+            Regexp(_TIME, message=message),
+            _time_of_day(label),
         ],
     )
 
@@ -265,7 +292,9 @@ class ProgrammeItemForm(BaseForm):
     def validate_time_to(self, field):
         if field.data and not self.time_from.data:
             raise ValidationError("終了時刻だけでなく開始時刻も入力してください。")
-        ordered = field.data and self.time_from.data and not self.time_from.errors
+        ordered = (
+            field.data and self.time_from.data and not self.time_from.errors and not field.errors
+        )
         if ordered and _minutes(field.data) <= _minutes(self.time_from.data):
             raise ValidationError("終了時刻は開始時刻より後にしてください。")
 

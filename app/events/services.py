@@ -105,6 +105,19 @@ def clone_event(
         weeks = weeks_to(source, training1_date)
     else:
         weeks = round((fiscal_year - source.fiscal_year) * 52.18)
+    try:
+        return _copy_event(source, fiscal_year, slug, weeks)
+    except OverflowError:  # a day thousands of years away (a mistyped year) leaves the calendar
+        db.session.rollback()
+        raise EventError(
+            "研修会議Ⅰの開催日が元の研修会議から離れすぎています。年（西暦）を確かめてください。",
+            "training1_date",
+        ) from None
+
+
+def _copy_event(source: Event, fiscal_year: int, slug: str, weeks: int) -> Event:
+    """The copy of ``clone_event``, every date moved by ``weeks`` (OverflowError when a date
+    leaves the calendar)."""
     columns = [c.key for c in Event.__table__.columns if c.key not in ("id", "slug", "created_at")]
     clone = Event(**{c: getattr(source, c) for c in columns})
     for column in Event.__table__.columns:
@@ -301,7 +314,8 @@ def update_channel(
     (``registration.services.seats.channel_overview``). Returns the labels changed (commits,
     one audit entry per change, the reason in the capacity's entry).
 
-    EventError: past event; opening not before the deadline, deadline after the day itself;
+    EventError: past event; opening not before the deadline, deadline after the day itself or
+    after the venue's 資料２ deadline;
     a capacity below the seats taken without a reason (field ``reason``); no 参加区分 left."""
     _refuse_past(channel.event)
     categories = categories or {}
@@ -320,6 +334,13 @@ def update_channel(
     if not closes <= channel.starts_at:
         raise EventError(
             f"申込締切日時は開催日時（{format_datetime(channel.starts_at)}）までにしてください。",
+            "closes_at",
+        )
+    scene = channel.venue.scene_deadline if channel.venue else None
+    if scene and closes > scene:
+        raise EventError(
+            f"申込締切日時は資料２の提出期限（{format_datetime(scene)}）までにしてください"
+            "（先に会場の設定で提出期限を変更してください）。",
             "closes_at",
         )
     capacity = changes.get("capacity", channel.capacity)
@@ -372,23 +393,34 @@ VENUE_LABELS = {
 
 def update_venue(venue: Venue, changes: dict) -> list[str]:
     """Change a venue's texts, room grid, table sizes and pre-assignment deadlines; returns
-    the labels changed (commits, one audit entry per change).
+    the labels changed (commits, one audit entry per change). A new name renames the venue's
+    channel (「研修会議Ⅱ（新しい名前）」).
 
     EventError: past event; table minimum above maximum; more tables than the room grid
-    holds; 資料２ deadline not before 資料３・４'; a deadline after the venue's day."""
+    holds; 資料２ deadline not before 資料３・４' or before the application deadline; a
+    deadline after the venue's day."""
     _refuse_past(venue.event)
     _check_venue(venue.event, venue, changes)
+    old_name = venue.name
     changed = _apply(venue, changes, VENUE_LABELS)
+    if venue.name != old_name:
+        # The venue's channel is named after it (「研修会議Ⅱ（東京会場）」: the application
+        # form, the lists, the mails): it follows the new name.
+        for channel in venue.event.channels:
+            if channel.venue_id == venue.id and f"（{old_name}）" in channel.label:
+                channel.label = channel.label.replace(f"（{old_name}）", f"（{venue.name}）")
     for _, detail in changed:
         audit.record("event.venue", venue.name, detail, event_id=venue.event_id)
     db.session.commit()
     return [label for label, _ in changed]
 
 
-# A date written into a text a person reads (「10月20日」, 「令和9年1月」, 2026/10/20): dates
-# come from the data (the venue's day), so they move with it.
+# A date written into a text a person reads (「10月20日」, 「令和9年1月」, 2026/10/20,
+# 「10/20」 or 「１０／２０」 once NFKC-normalised): dates come from the data (the venue's day),
+# so they move with it.
 _DATE_IN_TEXT = re.compile(
-    r"\d{1,2}\s*月\s*\d{1,2}\s*日|(?:令和|平成)\s*(?:\d{1,2}|元)\s*年|\d{4}/\d{1,2}/\d{1,2}"
+    r"\d{1,2}\s*月\s*\d{1,2}\s*日|(?:令和|平成)\s*(?:\d{1,2}|元)\s*年"
+    r"|(?<![\d/])(?:\d{4}/)?\d{1,2}\s*/\s*\d{1,2}(?![\d/])"
 )
 
 
@@ -405,13 +437,15 @@ def _refuse_dates_in_text(
             )
 
 
-def _check_venue(event: Event, venue: Venue | None, changes: dict, day=None) -> None:
+def _check_venue(event: Event, venue: Venue | None, changes: dict, day=None, closes=None) -> None:
     """The rules of a venue's settings (``changes`` over the venue's current values); ``day``
-    is the venue's start when it has no channel yet."""
+    and ``closes`` are the venue's start and application deadline when it has no channel yet
+    (the 資料２ deadline is not before the application deadline)."""
     get = lambda key: changes.get(key, getattr(venue, key) if venue else None)  # noqa: E731
     _refuse_dates_in_text(changes)
     if "name" in changes:
-        same = [v for v in event.venues if v is not venue and v.name == changes["name"]]
+        name = (changes["name"] or "").strip()
+        same = [v for v in event.venues if v is not venue and v.name.strip() == name]
         if same:
             raise EventError("同じ名前の会場が既にあります。", "name")
     if get("table_min") > get("table_max"):
@@ -423,7 +457,15 @@ def _check_venue(event: Event, venue: Venue | None, changes: dict, day=None) -> 
         raise EventError(
             "資料３・４の提出期限は資料２の提出期限以降にしてください。", "assignment_deadline"
         )
-    days = [c.starts_at for c in event.channels if venue is not None and c.venue_id == venue.id]
+    own = [c for c in event.channels if venue is not None and c.venue_id == venue.id]
+    closes = closes or max((c.closes_at for c in own), default=None)
+    if scene and closes and scene < closes:
+        raise EventError(
+            f"資料２の提出期限は研修会議Ⅱの申込締切（{format_datetime(closes)}）以降にしてください"
+            "（締切間際に申し込んだ団体も提出できるようにするためです）。",
+            "scene_deadline",
+        )
+    days = [c.starts_at for c in own]
     start = day or (min(days) if days else None)
     for key, value in (("scene_deadline", scene), ("assignment_deadline", assignment)):
         if value and start and not value < start:
@@ -476,7 +518,7 @@ def add_venue(event: Event, venue_values: dict, channel_values: dict) -> Venue:
         raise EventError("申込締切日時は受付開始日時より後にしてください。", "closes_at")
     if not closes <= starts:
         raise EventError("申込締切日時は開始日時までにしてください。", "closes_at")
-    _check_venue(event, None, venue_values, day=starts)
+    _check_venue(event, None, venue_values, day=starts, closes=closes)
     others = event.venue_channels
     shared_rules = [
         line

@@ -4,6 +4,8 @@ mail's body (personal links masked for 分析担当)."""
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -28,6 +30,11 @@ PREVIEW_LIST = 200
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     register_console_nav(app, "一斉メール", "mailing_console.index", READERS)
+
+
+def _fingerprint(flt: services.RecipientFilter, subject: str, body: str) -> str:
+    """What a preview showed (the group's conditions and the text), as a short hex digest."""
+    return hashlib.sha256(repr((flt, subject, body)).encode()).hexdigest()[:32]
 
 
 def _filter(form: CampaignForm) -> services.RecipientFilter:
@@ -68,7 +75,13 @@ def new():
     if form.validate_on_submit():
         flt = _filter(form)
         try:
+            fingerprint = _fingerprint(flt, form.subject.data, form.body.data)
             if "send" in request.form:
+                if form.previewed.data and form.previewed.data != fingerprint:
+                    raise services.MailingError(
+                        "確認した後に送信先の条件または文面が変わりました。"
+                        "もう一度「送信先と文面を確認」を押して、届くメールを確かめてから送信してください。"
+                    )
                 campaign = services.send_campaign(
                     event,
                     flt,
@@ -96,6 +109,7 @@ def new():
             if preview.chosen is not None:
                 form.preview_for.data = preview.chosen.key
             form.expected_count.data = str(len(preview.recipients))
+            form.previewed.data = fingerprint
     return render_template(
         "mailing/new.html",
         event=event,
@@ -131,6 +145,7 @@ def message(message_id: int):
         "mailing/message.html",
         event=current_event_or_404(),
         m=message,
+        subject=mask_tokens(message.subject) if masked else message.subject,
         body=mask_tokens(message.body) if masked else message.body,
         masked=masked,
     )

@@ -75,6 +75,16 @@ class CampaignForm(BaseForm):
         ]
     )
 
+    # A fingerprint of the group and the text the preview showed (``mailing.console``): a send
+    # after either was edited on the preview page is refused, so nobody sends unseen text.
+    previewed = HiddenField(
+        validators=[
+            Optional(),
+            max_length(64),
+            Regexp(r"^[0-9a-f]{1,64}$", message="もう一度確認してください。"),
+        ]
+    )
+
     def set_channels(self, event) -> None:
         self.channels.choices = to_choices((c.code, c.label) for c in event.channels)
 

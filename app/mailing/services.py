@@ -164,7 +164,7 @@ def _member_recipient(
     assignment = effective_deadline(
         venue.assignment_deadline if venue else None, extensions.get((team.id, "assignment"))
     )
-    role = f"研修会議Ⅱ {channel.label} {team.municipality.full_name}"
+    role = f"{channel.heading} {team.municipality.full_name}"
     role += "（代表者）" if m.is_representative else ""
     if team.status not in TEAM_REGISTRANT_STATUSES or m.status != "active":
         role += f"（{team.status_label if m.status == 'active' else m.status_label}）"

@@ -346,7 +346,12 @@ def resend(mid: int):
     audit.record("resend_mail", message.to_addr, message.subject, message.event_id)
     db.session.commit()
     flash(f"{message.to_addr}へのメールを再送します。", "success")
-    return redirect(request.referrer or url_for(".outbox"))
+    # Back to the page the button was on (the form says which: a browser sends no Referer
+    # under the app's Referrer-Policy), a console path only.
+    back = request.form.get("next") or ""
+    if not (back.startswith("/console/") and "//" not in back and "\\" not in back):
+        back = url_for(".outbox")
+    return redirect(back)
 
 
 @bp.route("/audit")

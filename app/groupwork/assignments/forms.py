@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     FloatField,
     IntegerField,
     SelectField,
@@ -15,9 +14,9 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
-from app.core.forms import BaseForm, max_length, number_range
+from app.core.forms import BaseForm, DayField, max_length, number_range
 from app.core.text import normalise_text
 from app.groupwork.assignments.rules import GRID_ROWS, SELF_SET_LABEL, SHEET_LABELS
 from app.groupwork.assignments.services import PreAssignmentData
@@ -195,8 +194,8 @@ class ExtensionForm(BaseForm):
         choices=[SelectChoice("scene", "資料２"), SelectChoice("assignment", "資料３・４")],
         default="assignment",
     )
-    deadline_date = DateField(
-        "延長後の期限（日付）", validators=[DataRequired(message="日付を入力してください。")]
+    deadline_date = DayField(
+        "延長後の期限（日付）", validators=[InputRequired(message="日付を入力してください。")]
     )
     deadline_time = TimeField(
         "時刻（日本時間）", validators=[DataRequired(message="時刻を入力してください。")]

@@ -181,3 +181,17 @@ def test_guide_pdf_of_a_cloned_event_dates_everything_from_the_new_year(db, make
             assert f"{local.month}月{local.day}日" not in flat, f"{venue.name}: {old}"
         assert "令和5年" not in flat and "令和５年" not in flat
         assert "令和６年度在宅医療・介護連携推進支援事業" in flat
+
+
+def test_an_extension_with_a_day_typed_wrong_says_how_to_type_it(db, teams, staff, app):
+    """A day typed wrong was answered 「日付を入力してください。」 (as if nothing was typed)."""
+    tokyo, _ = teams
+    console = staff(app.test_client())
+    response = console.post(
+        f"/console/groupwork/assignments/teams/{tokyo.id}/extend",
+        data={"item": "scene", "deadline_date": "2027-13-45", "deadline_time": "12:00"},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "日付を入力してください" not in page
+    assert "日付は「2024-04-01」の形で入力してください。" in page
