@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core import preview
 from app.core.db import UTCDateTime
 from app.core.jpdates import now_utc
 from app.extensions import db
@@ -257,11 +258,21 @@ def _current_event_query():
     return db.select(Event).order_by(Event.is_current.desc(), Event.id.desc())
 
 
+def _previewed() -> Event | None:
+    """On a participant page in preview mode, the event the staff member chose to preview
+    (next year's, before the 特設サイト shows it: issue 10 §2)."""
+    if not preview.is_on():
+        return None
+    event_id = preview.preview_event_id()
+    return db.session.get(Event, event_id) if event_id is not None else None
+
+
 def current_event() -> Event | None:
-    """The event the public site shows: the one marked current, else the newest."""
-    return db.session.scalars(_current_event_query()).first()
+    """The event the public site shows: the one marked current, else the newest; on a
+    participant page in preview mode, the event being previewed."""
+    return _previewed() or db.session.scalars(_current_event_query()).first()
 
 
 def current_event_or_404() -> Event:
     """current_event() for a page that needs one: HTTP 404 when there is no event yet."""
-    return db.first_or_404(_current_event_query())
+    return _previewed() or db.first_or_404(_current_event_query())

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from app.core import preview
 from app.core.auth import staff_required
 from app.core.confirm import irreversible
-from app.core.forms import ActionForm
-from app.events.models import current_event_or_404
+from app.core.forms import ActionForm, to_choices
+from app.events.models import Event, current_event_or_404
+from app.events.services import is_past
+from app.extensions import db
 from app.preview import services
-from app.preview.forms import DeleteTestsForm
+from app.preview.forms import DeleteTestsForm, StartPreviewForm
 from app.surveys.urls import short_url, survey_url
 
 bp = Blueprint("preview", __name__, url_prefix="/console/preview")
@@ -25,13 +28,40 @@ def _participant_next() -> str | None:
     return None
 
 
+def _start_form() -> StartPreviewForm:
+    """The events one may preview: the one on the 特設サイト and any not yet over (next
+    year's, prepared with 「前年度から作成」), newest first."""
+    shown = current_event_or_404()
+    events = [
+        e
+        for e in db.session.scalars(select(Event).order_by(Event.fiscal_year.desc())).all()
+        if e.id == shown.id or not is_past(e)
+    ]
+    form = StartPreviewForm()
+    form.event_id.choices = to_choices(
+        (e.id, f"{e.name}{'（特設サイトに表示中）' if e.id == shown.id else ''}") for e in events
+    )
+    if not form.is_submitted():
+        form.event_id.data = preview.preview_event_id() or shown.id
+    elif "event_id" not in request.form:  # a 「プレビューで開く」 button: the site's event
+        form.event_id.data = shown.id
+    return form
+
+
+def _previewed_or_shown() -> Event:
+    event_id = preview.preview_event_id()
+    event = db.session.get(Event, event_id) if event_id is not None else None
+    return event or current_event_or_404()
+
+
 @bp.get("")
 @staff_required(*STAFF)
 def index(delete_form: DeleteTestsForm | None = None, status: int = 200):
-    event = current_event_or_404()
+    event = _previewed_or_shown()
     return render_template(
         "preview/index.html",
         event=event,
+        start_form=_start_form(),
         preview_active=preview.preview_event_id() == event.id,
         groups=services.test_groups(),
         action=ActionForm(),
@@ -45,8 +75,9 @@ def index(delete_form: DeleteTestsForm | None = None, status: int = 200):
 @bp.post("/on")
 @staff_required(*STAFF)
 def switch_on():
-    event = current_event_or_404()
-    if ActionForm().validate_on_submit():
+    form = _start_form()
+    if form.validate_on_submit():
+        event = db.session.get(Event, form.event_id.data) or current_event_or_404()
         services.start_preview(event)
         flash(
             "プレビューを開始しました。参加者のページに「プレビュー中」と表示されます。", "success"

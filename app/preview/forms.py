@@ -1,6 +1,6 @@
 """Forms of the preview page."""
 
-from wtforms import BooleanField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired
 
 from app.core.forms import BaseForm
@@ -16,3 +16,9 @@ class DeleteTestsForm(BaseForm):
         validators=[DataRequired(message="削除する場合はチェックを入れてください。")],
         render_kw={"value": "1"},
     )
+
+
+class StartPreviewForm(BaseForm):
+    """Which event to preview: the one on the 特設サイト, or one being prepared (next year's)."""
+
+    event_id = SelectField("プレビューする研修会議", coerce=int, choices=[])

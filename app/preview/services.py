@@ -26,7 +26,7 @@ def start_preview(event: Event) -> None:
     """Preview mode on for this session: participant pages open whatever their dates, with the
     banner, and what is sent there is a test."""
     preview.switch_on(event.id)
-    audit.record("preview.on", event.short_name, "", event_id=event.id)
+    audit.record("preview.on", event.name, "", event_id=event.id)
     db.session.commit()
 
 
