@@ -75,7 +75,7 @@ class SurveyResponse(TestMarked, db.Model):
     # dict, for tabulating without reading every JSON (tabulation.encode_answers; None: written
     # before migration 0014 could not encode it, read from ``answers`` instead).
     codes: Mapped[str | None] = mapped_column(Text)
-    texts: Mapped[dict | None] = mapped_column(JSON)
+    texts: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     import_id: Mapped[int | None] = mapped_column(
         ForeignKey("survey_import.id", ondelete="CASCADE"), unique=True
     )

@@ -423,15 +423,20 @@ def answers_frame(event: Event, definition: Definition):
     """The tabulation frame of the event's answers, from their stored codes (one query, no JSON
     read but the free text; ``tabulation.frame_from_codes``); from the JSON of every answer when
     one has no codes (stored before they existed and not encodable)."""
-    rows = db.session.execute(
-        select(
-            SurveyResponse.id, SurveyResponse.channel, SurveyResponse.codes, SurveyResponse.texts
-        )
-        .where(SurveyResponse.event_id == event.id)
-        .order_by(SurveyResponse.id)
-    ).all()
-    ids, channels, codes, rests = (list(c) for c in zip(*rows, strict=True)) if rows else ([],) * 4
-    frame = tabulation.frame_from_codes(definition, ids, channels, codes, rests)
+    with tabulation.cycle_collection_paused():
+        rows = db.session.execute(
+            select(
+                SurveyResponse.id,
+                SurveyResponse.channel,
+                SurveyResponse.codes,
+                SurveyResponse.texts,
+            )
+            .where(SurveyResponse.event_id == event.id)
+            .order_by(SurveyResponse.id)
+        ).all()
+        ids, channels, codes, rests = ([r[i] for r in rows] for i in range(4))
+        frame = tabulation.frame_from_codes(definition, ids, channels, codes, rests)
+        del rows
     if frame is None:
         frame = tabulation.answers_frame(answer_records(event))
     return frame

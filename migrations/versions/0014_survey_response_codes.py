@@ -35,7 +35,7 @@ def backfill():
         sa.column("event_id"),
         sa.column("answers", sa.JSON()),
         sa.column("codes", sa.Text()),
-        sa.column("texts", sa.JSON()),
+        sa.column("texts", sa.JSON(none_as_null=True)),
     )
     for event_id, data in bind.execute(sa.select(survey.c.event_id, survey.c.definition_data)):
         definition = Definition.from_dict(data)
