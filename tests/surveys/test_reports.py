@@ -195,3 +195,37 @@ def test_pdf_report_keeps_every_heading_with_what_follows(client, staff, answere
 
 
 PAGE_NUMBER = re.compile(r"^\s*\d+ / \d+\s*$")
+
+
+def test_the_lean_stylesheet_lays_the_report_out_as_weasyprints_own(
+    client, staff, answered, backend, monkeypatch
+):
+    """The report is laid out with the reduced user-agent stylesheet (app/core/pdf_ua.css);
+    with WeasyPrint's full one it gives the same pages, line by line."""
+    if backend != "sqlite":
+        pytest.skip("rendering does not depend on the database")
+    from weasyprint import HTML
+
+    from app.core import pdf as core_pdf
+    from app.surveys import pdf
+
+    assert "_ua_stylesheets" in vars(HTML)  # the hook LeanHTML overrides
+    assert core_pdf.LeanHTML(string="<p>")._ua_stylesheets() == [core_pdf._lean_ua()]
+    seen = []
+    write_pdf = pdf.write_pdf
+    monkeypatch.setattr(
+        pdf, "write_pdf", lambda html, **kw: seen.append(kw) or write_pdf(html, **kw)
+    )
+    staff(client, "analyst")
+    lean = PdfReader(io.BytesIO(client.get("/console/surveys/report.pdf").data))
+    assert seen == [{"lean": True}]
+    definition, _records, tab = services.tabulate_event(answered)
+    with monkeypatch.context() as m:
+        captured = []
+        m.setattr(pdf, "write_pdf", lambda html, **kw: captured.append(html) or b"")
+        pdf.report_pdf(answered, definition, tab)
+    full = PdfReader(io.BytesIO(core_pdf.html_to_pdf(captured[0])))
+    assert len(lean.pages) == len(full.pages) > 5
+    for a, b in zip(lean.pages, full.pages, strict=True):
+        assert a.extract_text() == b.extract_text()
+        assert a.mediabox == b.mediabox
