@@ -239,9 +239,7 @@ def venue_booklets(
         writer = PdfWriter()
         writer.append(whole, pages=(bounds[i], bounds[i + 1]))
         writer.add_metadata({"/Title": f"{table.number}卓 資料集（{allocation.venue.name}）"})
-        part = io.BytesIO()
-        writer.write(part)
-        out.append((table, _merge(part.getvalue(), pdfs, uploads)))
+        out.append((table, _append_files(writer, pdfs, uploads)))
         if progress:
             progress(i + 1, len(tables))
     return out
@@ -303,11 +301,18 @@ def _merge(first: bytes, paths, parsed: dict | None = None) -> bytes:
     if not paths:
         return first
     from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(first)))
+    return _append_files(writer, paths, parsed)
+
+
+def _append_files(writer, paths, parsed: dict | None = None) -> bytes:
+    """``writer`` (a pypdf PdfWriter) with the PDF files appended, as bytes (see ``_merge``)."""
+    from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     parsed = {} if parsed is None else parsed
-    writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(first)))
     for path in paths:
         if path not in parsed:
             try:
