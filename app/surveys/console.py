@@ -176,7 +176,7 @@ def texts():
 def report(fmt: str):
     """The report as Excel or PDF."""
     event = current_event_or_404()
-    definition, records, tab = services.tabulate_event(event)
+    definition, records, tab = services.tabulate_event(event, records=fmt == "xlsx")
     if fmt == "xlsx":
         data = exports.report_xlsx(tab, definition, records, event.name)
         return _spreadsheet(data, f"{event.slug}_アンケート集計.xlsx")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime
@@ -71,6 +71,11 @@ class SurveyResponse(TestMarked, db.Model):
     SOURCES = {"web": "回答者が入力", "excel": "Excelシートの取込", "entry": "事務局が紙から入力"}
     source: Mapped[str] = mapped_column(String(10), default="web")
     answers: Mapped[dict] = mapped_column(JSON)
+    # The choices again as one ASCII string and the rest of the answer (free text) as a small
+    # dict, for tabulating without reading every JSON (tabulation.encode_answers; None: written
+    # before migration 0014 could not encode it, read from ``answers`` instead).
+    codes: Mapped[str | None] = mapped_column(Text)
+    texts: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     import_id: Mapped[int | None] = mapped_column(
         ForeignKey("survey_import.id", ondelete="CASCADE"), unique=True
     )

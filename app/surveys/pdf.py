@@ -35,9 +35,10 @@ INLINE_TEXTS = 100
 TEXTS_CHUNK = 400
 
 
-def write_pdf(html: str) -> bytes:
-    """HTML → PDF bytes with the thread's font configuration (app.core.pdf)."""
-    return html_to_pdf(html)
+def write_pdf(html: str, *, lean: bool = False) -> bytes:
+    """HTML → PDF bytes with the thread's font configuration (app.core.pdf); ``lean``: with
+    the reduced user-agent stylesheet (the report's template uses only what it holds)."""
+    return html_to_pdf(html, lean=lean)
 
 
 def text_counts(definition: Definition, tab: Tabulation) -> list[tuple[str, int]]:
@@ -60,7 +61,7 @@ def report_pdf(event: Event, definition: Definition, tab: Tabulation) -> bytes:
         inline_texts=len(tab.texts) <= INLINE_TEXTS,
         text_counts=text_counts(definition, tab),
     )
-    return write_pdf(html)
+    return write_pdf(html, lean=True)
 
 
 def cached_report_pdf(event: Event, definition: Definition, tab: Tabulation) -> bytes:
@@ -112,7 +113,7 @@ def texts_pdf(
             texts_only=True,
             channel_short=CHANNEL_SHORT,
         )
-        writer.append(io.BytesIO(write_pdf(html)))
+        writer.append(io.BytesIO(write_pdf(html, lean=True)))
         done += len(chunk)
         if progress:
             progress(done, total)

@@ -211,7 +211,7 @@ def submit_response(
         event_id=event.id,
         channel=channel if channel in WEB_CHANNELS else "chat",
         source="web",
-        answers=answers,
+        **stored_answers(definition, answers),
     )
     db.session.add(response)
     if before_commit is not None:
@@ -222,6 +222,13 @@ def submit_response(
         db.session.rollback()
         raise SubmittedTwiceError() from None
     return response
+
+
+def stored_answers(definition: Definition, answers: dict) -> dict:
+    """The columns of a stored answer: its JSON, and its choices as codes with the rest beside
+    them (``tabulation.encode_answers``) for tabulating without reading the JSON."""
+    codes, rest = tabulation.encode_answers(definition, answers)
+    return {"answers": answers, "codes": codes, "texts": rest}
 
 
 def next_paper_no(event: Event) -> int:
@@ -257,7 +264,7 @@ def enter_paper_response(
         event_id=event.id,
         channel="paper",
         source="entry",
-        answers=answers,
+        **stored_answers(definition, answers),
         paper_no=paper_no,
         staff_id=staff.id if staff else None,
     )
@@ -417,7 +424,7 @@ def import_survey_sheets(
                 event_id=event.id,
                 channel="excel",
                 source="excel",
-                answers=answers,
+                **stored_answers(definition, answers),
                 survey_import=record,
                 staff_id=staff.id if staff else None,
             )
@@ -439,14 +446,37 @@ def survey_sheet(event: Event) -> bytes:
     return sheets.build_sheet(definition, event.slug, event.name, survey_url(event, "mail"))
 
 
-def tabulate_event(event: Event):
-    """(definition, answer records, Tabulation) of an event's answers."""
+def answers_frame(event: Event, definition: Definition):
+    """The tabulation frame of the event's answers, from their stored codes (one query, no JSON
+    read but the free text; ``tabulation.frame_from_codes``); from the JSON of every answer when
+    one has no codes (stored before they existed and not encodable)."""
+    with tabulation.cycle_collection_paused():
+        rows = db.session.execute(
+            select(
+                SurveyResponse.id,
+                SurveyResponse.channel,
+                SurveyResponse.codes,
+                SurveyResponse.texts,
+            )
+            .where(SurveyResponse.event_id == event.id)
+            .order_by(SurveyResponse.id)
+        ).all()
+        ids, channels, codes, rests = ([r[i] for r in rows] for i in range(4))
+        frame = tabulation.frame_from_codes(definition, ids, channels, codes, rests)
+        del rows
+    if frame is None:
+        frame = tabulation.answers_frame(answer_records(event))
+    return frame
+
+
+def tabulate_event(event: Event, records: bool = False):
+    """(definition, answer records or None, Tabulation) of an event's answers: the records
+    (``answer_records``) only when asked for (the Excel report's 回答データ)."""
     definition = ensure_survey(event).definition
-    records = answer_records(event)
     tab = tabulation.tabulate(
-        definition, tabulation.answers_frame(records), response_denominators(event)
+        definition, answers_frame(event, definition), response_denominators(event)
     )
-    return definition, records, tab
+    return definition, answer_records(event) if records else None, tab
 
 
 def comparison_figures(event: Event) -> dict | None:
@@ -458,9 +488,8 @@ def comparison_figures(event: Event) -> dict | None:
     if survey is None:
         return None
     definition = survey.definition
-    records = answer_records(event)
     tab = tabulation.tabulate(
-        definition, tabulation.answers_frame(records), response_denominators(event)
+        definition, answers_frame(event, definition), response_denominators(event)
     )
     return tabulation.comparison_figures(definition, tab)
 

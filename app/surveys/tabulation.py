@@ -17,9 +17,11 @@ Rules (seed-spec.md §6.5, decisions.md: Questionnaire):
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -154,6 +156,140 @@ def answers_frame(records: Iterable[Mapping]) -> pd.DataFrame:
     return frame
 
 
+# --- the answers stored as codes ----------------------------------------------------------------
+#
+# Besides its JSON, each response stores its choices as one ASCII string (``codes``, written by
+# every path that stores an answer: services.submit_response, enter_paper_response,
+# import_survey_sheets; migration 0014 for the answers before it) and everything else — the
+# free text, 「その他」 text, the programme row of a comment — as a small dict (``texts``, None
+# when there is none). The frame of 100,000 answers is then built from one joined byte string
+# with numpy instead of reading 100,000 dicts (docs/performance.md, Reports and exports).
+
+CODE_ZERO = 0x30  # "0": 無回答 (single choice), not chosen (one option of a multiple choice)
+CODE_MAX = 0x7E - CODE_ZERO  # the highest code one printable ASCII character holds (78)
+
+
+def code_layout(definition: Definition) -> list[tuple[str, int]]:
+    """(answer key, width) of the codes string, in the questionnaire's order: width 0 is one
+    character ``chr(0x30 + code)`` of a single choice (F1, F3, 問3 items, 問4, 問5 and both
+    columns of every rated programme row; "0" = 無回答); width k > 0 is k characters "0"/"1",
+    option by option, of a multiple choice (F2, 問2's months).
+
+    The layout depends only on which items exist and on the options of the multiple choices:
+    appending F3 options (``with_venues_appended``) keeps it, since a single choice is one
+    character whatever its code. A layout that did change would give strings of another length,
+    and those are read from the JSON instead (``frame_from_codes`` returns None)."""
+    out: list[tuple[str, int]] = []
+    for q in definition.questions:
+        if q.kind == "single":
+            out.append((q.id, 0))
+        elif q.kind == "items":
+            out.extend((f"{q.id}_{i}", 0) for i in range(1, len(q.rows) + 1))
+        elif q.kind == "multiple":
+            out.append((q.id, len(q.options)))
+        elif q.kind == "months":
+            out.append(("Q2_months", 12))
+        elif q.kind == "matrix":
+            for _i, kc, kt in definition.matrix_keys(q.id):
+                out.extend(((kc, 0), (kt, 0)))
+    return out
+
+
+def encode_answers(definition: Definition, answers: Mapping) -> tuple[str | None, dict | None]:
+    """(codes, the rest) of one stored answer (``clean_answers``' shape), see ``code_layout``.
+    codes is None when a value cannot be written as a code (not an int in 1…78, a list with
+    a repeated or unknown option): such an answer is tabulated from its JSON. The rest holds
+    every key the codes do not (None when empty)."""
+    chars: list[str] = []
+    keys = set()
+    for key, width in code_layout(definition):
+        keys.add(key)
+        value = answers.get(key)
+        if width == 0:
+            if value is None:
+                chars.append("0")
+            elif type(value) is int and 1 <= value <= CODE_MAX:
+                chars.append(chr(CODE_ZERO + value))
+            else:
+                return None, None
+        else:
+            bits = ["0"] * width
+            if value is not None:
+                if not isinstance(value, list) or len(set(value)) != len(value):
+                    return None, None
+                for code in value:
+                    if type(code) is not int or not 1 <= code <= width:
+                        return None, None
+                    bits[code - 1] = "1"
+            chars.extend(bits)
+    rest = {key: value for key, value in answers.items() if key not in keys}
+    return "".join(chars), rest or None
+
+
+@contextmanager
+def cycle_collection_paused():
+    """Python's cycle collector paused while a bulk of rows is read: reading 100,000 rows makes
+    some 200,000 container objects, and each generation's collection on the way walks them
+    again (about half of the read's CPU time, docs/performance.md). Memory is still freed by
+    reference counting meanwhile; the collector is enabled again afterwards if it was (another
+    thread doing the same at once leaves it enabled at worst)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def frame_from_codes(
+    definition: Definition,
+    ids: Sequence[int],
+    channels: Sequence[str | None],
+    codes: Sequence[str | None],
+    rests: Sequence[Mapping | None],
+) -> pd.DataFrame | None:
+    """The frame of ``answers_frame`` from stored codes (one answer per position of the four
+    sequences): the codes joined into one byte string, read by numpy as an n × width array;
+    a multiple choice becomes an int64 bit set (bit c: option c chosen), which ``_choice_lists``
+    reads; the rest (free text) fills object columns. None when an answer has no codes or codes
+    of another layout (then the caller reads the JSON)."""
+    layout = code_layout(definition)
+    width = sum(w or 1 for _key, w in layout)
+    n = len(codes)
+    if any(c is None or len(c) != width for c in codes):
+        return None
+    joined = "".join(codes).encode("ascii")
+    grid = np.frombuffer(joined, dtype=np.uint8).reshape(n, width)
+    singles, positions, columns = [], [], {}
+    pos = 0
+    for key, w in layout:
+        if w == 0:
+            singles.append(key)
+            positions.append(pos)
+            pos += 1
+        else:
+            bits = grid[:, pos : pos + w] == CODE_ZERO + 1
+            columns[key] = bits.astype(np.int64) @ (np.int64(1) << np.arange(1, w + 1))
+            pos += w
+    values = grid[:, positions].astype(np.int64) - CODE_ZERO
+    frame = pd.DataFrame(values, columns=singles, index=pd.RangeIndex(n))
+    for key, column in columns.items():
+        frame[key] = column
+    lists: dict[str, list] = {}
+    for i, rest in enumerate(rests):
+        if rest:
+            for key, value in rest.items():
+                column = lists.get(key)
+                if column is None:
+                    column = lists[key] = [None] * n
+                column[i] = value
+    extra = {key: pd.Series(column, dtype=object) for key, column in lists.items()}
+    extra["_channel"] = pd.Series(list(channels), dtype=object)
+    extra["_id"] = pd.Series(np.asarray(ids, dtype=np.int64))
+    return pd.concat([frame, pd.DataFrame(extra, index=pd.RangeIndex(n))], axis=1)
+
+
 def _codes(frame: pd.DataFrame, key: str) -> np.ndarray:
     """Integer codes of a single-choice column, 0 for 無回答."""
     if key not in frame:
@@ -168,6 +304,12 @@ def _choice_lists(frame: pd.DataFrame, key: str) -> tuple[int, np.ndarray]:
     """(respondents who chose at least one, every chosen code) of a multiple-choice column."""
     if key not in frame:
         return 0, np.zeros(0, dtype=np.int64)
+    if frame[key].dtype == np.int64:  # a bit set per answer (frame_from_codes)
+        sets = frame[key].to_numpy()
+        top = int(sets.max()).bit_length() if len(sets) else 0
+        bits = (sets[:, None] >> np.arange(top, dtype=np.int64)) & 1
+        _rows, chosen = np.nonzero(bits)
+        return int((sets != 0).sum()), chosen.astype(np.int64)
     lists = [v for v in frame[key].tolist() if isinstance(v, list) and v]
     chosen = [c for v in lists for c in v]
     try:
@@ -418,8 +560,10 @@ def _texts(frame: pd.DataFrame, definition: Definition) -> list[TextAnswer]:
         if key in ("Q1_1_1", "Q1_2_1"):
             rows = definition.question(key[:4]).rows
             given = frame[f"{key}_row"].tolist() if f"{key}_row" in frame else [None] * len(frame)
-        col = frame[key].tolist()
-        for idx, text in enumerate(col):
+        column = frame[key]
+        values = column.to_numpy()
+        for idx in np.flatnonzero(column.notna().to_numpy()).tolist():  # the answers with text
+            text = values[idx]
             if not isinstance(text, str) or not text:
                 continue
             answer = TextAnswer(key, label, int(ids[idx]), str(channels[idx] or ""), text)

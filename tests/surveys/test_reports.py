@@ -195,3 +195,38 @@ def test_pdf_report_keeps_every_heading_with_what_follows(client, staff, answere
 
 
 PAGE_NUMBER = re.compile(r"^\s*\d+ / \d+\s*$")
+
+
+def test_the_lean_stylesheet_lays_the_report_out_as_weasyprints_own(
+    client, staff, answered, backend, monkeypatch
+):
+    """The report is laid out with the reduced user-agent stylesheet (app/core/pdf_ua.css);
+    with WeasyPrint's full one it gives the same pages, line by line."""
+    if backend != "sqlite":
+        pytest.skip("rendering does not depend on the database")
+    from weasyprint import HTML
+
+    from app.core import pdf as core_pdf
+    from app.surveys import pdf
+
+    assert "_ua_stylesheets" in vars(HTML)  # the hook LeanHTML overrides
+    assert core_pdf.LeanHTML(string="<p>")._ua_stylesheets() == [core_pdf._lean_ua()]
+    definition, _records, tab = services.tabulate_event(answered)
+    calls = []
+    with monkeypatch.context() as m:
+        m.setattr(pdf, "write_pdf", lambda html, **kw: calls.append((html, kw)) or b"")
+        pdf.report_pdf(answered, definition, tab)
+    [(html, kw)] = calls
+    assert kw == {"lean": True}
+    lean = core_pdf.LeanHTML(string=html).render(font_config=core_pdf.font_config())
+    full = HTML(string=html).render(font_config=core_pdf.font_config())
+    assert len(lean.pages) == len(full.pages) > 5
+    for a, b in zip(lean.pages, full.pages, strict=True):  # every box where it was
+        assert _boxes(a._page_box) == _boxes(b._page_box)
+
+
+def _boxes(page) -> list[tuple]:
+    return [
+        (type(box).__name__, getattr(box, "text", ""), box.position_x, box.position_y, box.width)
+        for box in page.descendants()
+    ]

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, render_template
 from sqlalchemy import select
 
 from app.core import jobs
+from app.core.pdf import LeanHTML, font_config, html_to_pdf
 from app.extensions import db
 from app.groupwork.assignments import rules
 from app.groupwork.assignments.models import PreAssignment, TeamFile
 from app.groupwork.assignments.services import initial_data
 from app.groupwork.assignments.uploads import team_file_path
-from app.groupwork.pdf import render_pdf
+from app.groupwork.pdf import FONT_FAMILY, render_pdf
 from app.groupwork.tables.models import GroupTable, TableAllocation
 from app.groupwork.tables.seatplan import (
     PlanPerson,
@@ -149,14 +151,20 @@ def matome_pdf(allocation: TableAllocation) -> bytes:
     return worksheets_pdf(allocation, title="グループワーク まとめ")
 
 
-def booklet_pdf(table: GroupTable, uploads: dict | None = None) -> bytes:
-    """A table's booklet: members' 資料３ for its 場面, each team's overview, and the venue's
-    資料４ (PDF uploads appended; other formats listed by name).
+def _venue_files(allocation: TableAllocation) -> list[TeamFile]:
+    """The venue's 資料４ uploads (every team seated at the allocation's tables), in team order."""
+    venue_team_ids = [s.team_id for t in allocation.tables for s in t.seats]
+    return list(
+        db.session.scalars(
+            select(TeamFile)
+            .where(TeamFile.team_id.in_(venue_team_ids), TeamFile.kind == "overview")
+            .order_by(TeamFile.team_id, TeamFile.id)
+        )
+    )
 
-    Each 資料３ shows what its form shows, label by label (``printed_sheet``). ``uploads``
-    (path → parsed PDF) keeps the venue's 資料４ parsed across the booklets of one venue.
-    """
-    allocation = table.allocation
+
+def _booklet(table: GroupTable) -> dict:
+    """What one table's booklet shows: its members' 資料３ and each seated team's overview."""
     member_ids = [m.id for m in table.members]
     answers = {
         a.member_id: a
@@ -170,28 +178,71 @@ def booklet_pdf(table: GroupTable, uploads: dict | None = None) -> bytes:
         sheets = [answers[m.id] for m in seat.team.active_members if m.id in answers]
         rep = next((s for s in sheets if s.member.is_representative), sheets[0] if sheets else None)
         overviews.append({"team": seat.team, "sheet": rep})
-    venue_team_ids = [s.team_id for t in allocation.tables for s in t.seats]
-    files = list(
-        db.session.scalars(
-            select(TeamFile)
-            .where(TeamFile.team_id.in_(venue_team_ids), TeamFile.kind == "overview")
-            .order_by(TeamFile.team_id, TeamFile.id)
-        )
-    )
-    pdfs = [f for f in files if f.extension == ".pdf"]
-    html = render_pdf(
+    return {"table": table, "people": people, "overviews": overviews}
+
+
+def _booklets_html(allocation: TableAllocation, tables: list[GroupTable], files) -> str:
+    return render_template(
         "groupwork/tables/pdf/booklet.html",
+        font_family=FONT_FAMILY,
         event=allocation.event,
         venue=allocation.venue,
-        table=table,
-        people=people,
-        overviews=overviews,
+        booklets=[_booklet(t) for t in tables],
         files=files,
-        merged={f.id for f in pdfs},
+        merged={f.id for f in files if f.extension == ".pdf"},
         labels=rules.SHEET_LABELS,
         self_set_label=rules.SELF_SET_LABEL,
     )
-    return _merge(html, [team_file_path(f) for f in pdfs], uploads)
+
+
+def booklet_pdf(table: GroupTable, uploads: dict | None = None) -> bytes:
+    """A table's booklet: members' 資料３ for its 場面, each team's overview, and the venue's
+    資料４ (PDF uploads appended; other formats listed by name).
+
+    Each 資料３ shows what its form shows, label by label (``printed_sheet``). ``uploads``
+    (path → parsed PDF) keeps the venue's 資料４ parsed across the booklets of one venue.
+    Laid out with the reduced user-agent stylesheet (app.core.pdf, ``lean``).
+    """
+    files = _venue_files(table.allocation)
+    pdfs = [team_file_path(f) for f in files if f.extension == ".pdf"]
+    data = html_to_pdf(_booklets_html(table.allocation, [table], files), lean=True)
+    return _merge(data, pdfs, uploads)
+
+
+def venue_booklets(
+    allocation: TableAllocation, progress: Callable[[int, int], None] | None = None
+) -> list[tuple[GroupTable, bytes]]:
+    """Every table's booklet of an allocation, each the same as ``booklet_pdf`` gives, laid
+    out as ONE WeasyPrint document (one stylesheet, one font subset, one PDF written) and cut
+    into tables by the page each booklet starts on (its anchor), with pypdf; the venue's 資料４
+    read once. ``progress(done, total)`` in tables, after the layout and after each table."""
+    tables = list(allocation.tables)
+    files = _venue_files(allocation)
+    pdfs = [team_file_path(f) for f in files if f.extension == ".pdf"]
+    document = LeanHTML(string=_booklets_html(allocation, tables, files)).render(
+        font_config=font_config()
+    )
+    starts = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor.startswith("booklet-"):
+                starts.setdefault(int(anchor.removeprefix("booklet-")), number)
+    bounds = [starts[i] for i in range(len(tables))] + [len(document.pages)]
+    if progress:
+        progress(0, len(tables))
+    from pypdf import PdfReader, PdfWriter
+
+    whole = PdfReader(io.BytesIO(document.write_pdf()))
+    uploads: dict = {}
+    out = []
+    for i, table in enumerate(tables):
+        writer = PdfWriter()
+        writer.append(whole, pages=(bounds[i], bounds[i + 1]))
+        writer.add_metadata({"/Title": f"{table.number}卓 資料集（{allocation.venue.name}）"})
+        out.append((table, _append_files(writer, pdfs, uploads)))
+        if progress:
+            progress(i + 1, len(tables))
+    return out
 
 
 @dataclass
@@ -250,11 +301,18 @@ def _merge(first: bytes, paths, parsed: dict | None = None) -> bytes:
     if not paths:
         return first
     from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(first)))
+    return _append_files(writer, paths, parsed)
+
+
+def _append_files(writer, paths, parsed: dict | None = None) -> bytes:
+    """``writer`` (a pypdf PdfWriter) with the PDF files appended, as bytes (see ``_merge``)."""
+    from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     parsed = {} if parsed is None else parsed
-    writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(first)))
     for path in paths:
         if path not in parsed:
             try:
@@ -280,22 +338,16 @@ BOOKLET_ROLES = ("secretariat",)
 
 @jobs.register(BOOKLETS, "全卓の資料集（ZIP）")
 def build_booklets(job: jobs.Job, allocation_id: int) -> jobs.JobResult:
-    """Every table's booklet of an allocation in one ZIP (one PDF per table); progress in
-    tables. About 3 s a table (its members' 資料３ and the venue's 資料４): a venue of 20 tables
-    takes a minute, hence a job rather than a request."""
+    """Every table's booklet of an allocation in one ZIP (one PDF per table, ``venue_booklets``:
+    one layout for the venue); progress in tables."""
     allocation = db.session.get(TableAllocation, allocation_id)
     if allocation is None:
         raise LookupError(f"allocation {allocation_id} is gone")
     venue = allocation.venue
-    tables = list(allocation.tables)
-    uploads: dict = {}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed
-        for done, table in enumerate(tables):
-            job.progress(done, len(tables))
-            data = booklet_pdf(table, uploads)
+        for table, data in venue_booklets(allocation, job.progress):
             archive.writestr(f"{venue.name}_{table.number:02d}卓_資料集.pdf", data)
-        job.progress(len(tables), len(tables))
     return jobs.JobResult(out.getvalue(), f"{venue.name}_全卓_資料集.zip", "application/zip")
 
 

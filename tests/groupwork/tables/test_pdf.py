@@ -462,3 +462,41 @@ def test_every_booklet_of_a_venue_is_a_background_job_with_a_zip(
         text = compact(text_of(archive.read(name)))
         assert f"{table.number}卓" in text and "全卓に収録される概要" in text
     assert "前回の全卓の資料集：完了" in client.get(base).text
+
+
+def test_the_venue_booklets_laid_out_at_once_are_each_tables_booklet(db, allocation, backend):
+    """「全卓の資料集」 lays every table's booklet out as one document and cuts it by the page
+    each booklet starts on: each part has the pages, lines and merged 資料４ of that table's
+    own booklet, and the booklet is laid out exactly as with WeasyPrint's own stylesheet."""
+    from weasyprint import HTML
+
+    from app.core.pdf import LeanHTML, font_config
+
+    if backend != "sqlite":
+        pytest.skip("rendering does not depend on the database")
+    team = allocation.tables[0].seats[0].team
+    store_team_file(team, "overview", "概要.pdf", _tiny_pdf("全卓に収録される概要"), staff=True)
+    parts = pdf.venue_booklets(allocation)
+    assert [t.id for t, _data in parts] == [t.id for t in allocation.tables]
+    assert len(parts) > 1
+    for table, data in parts:
+        alone = PdfReader(io.BytesIO(pdf.booklet_pdf(table)))
+        part = PdfReader(io.BytesIO(data))
+        assert len(part.pages) == len(alone.pages)
+        assert [p.extract_text() for p in part.pages] == [p.extract_text() for p in alone.pages]
+        assert f"{table.number}卓" in part.pages[0].extract_text()
+        assert "全卓に収録される概要" in part.pages[-1].extract_text()
+    table = allocation.tables[0]
+    html = pdf._booklets_html(allocation, [table], pdf._venue_files(allocation))
+    lean = LeanHTML(string=html).render(font_config=font_config())
+    full = HTML(string=html).render(font_config=font_config())
+    assert len(lean.pages) == len(full.pages)
+    for a, b in zip(lean.pages, full.pages, strict=True):
+        assert _boxes(a._page_box) == _boxes(b._page_box)
+
+
+def _boxes(page) -> list[tuple]:
+    return [
+        (type(box).__name__, getattr(box, "text", ""), box.position_x, box.position_y, box.width)
+        for box in page.descendants()
+    ]
