@@ -13,6 +13,7 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import DateField, Form, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import widgets as wtforms_widget_names
 from wtforms.fields import Field, FieldList, FormField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -49,9 +50,10 @@ def html_params(**kwargs) -> Markup:
 
 
 # Every widget writes its attributes with the function above: the module's name (Select,
-# Option, TextArea, the list widgets) and ``Input.html_params`` (the inputs).
+# Option, TextArea, the list widgets), the package's (``Label``) and ``Input.html_params``.
 WTFORMS_HTML_PARAMS = wtforms_widgets.html_params
 wtforms_widgets.html_params = html_params
+wtforms_widget_names.html_params = html_params
 wtforms_widgets.Input.html_params = staticmethod(html_params)
 
 

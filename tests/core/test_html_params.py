@@ -3,6 +3,7 @@ Markup.format): the same HTML as WTForms' own, for every kind of value a widget 
 
 import pytest
 from markupsafe import Markup
+from wtforms import widgets as wtforms_widget_names
 from wtforms.widgets import core as wtforms_widgets
 
 from app.core.forms import WTFORMS_HTML_PARAMS, html_params
@@ -27,6 +28,7 @@ def test_same_attributes_as_wtforms(kwargs):
 
 def test_every_widget_uses_it():
     assert wtforms_widgets.html_params is html_params
+    assert wtforms_widget_names.html_params is html_params  # Label
     assert wtforms_widgets.Input.html_params is html_params
 
 
@@ -42,6 +44,8 @@ def test_rendered_form_unchanged(app):
     with app.test_request_context("/"):
         form = Probe(data={"text": 'a "b" <c>'})
         html = str(form.text(required=True, data_hint="x"))
+        label = str(form.text.label(class_="l"))
+    assert label == '<label class="l" for="text">名前</label>'
     assert html == (
         '<input data-hint="x" id="text" name="text" required type="text" '
         'value="a &#34;b&#34; &lt;c&gt;">'
