@@ -16,6 +16,8 @@ CASES = [
     {"value": "<script>alert('&')</script>", "placeholder": "山田 太郎"},
     {"value": Markup("<b>kept</b>"), "maxlength": 100, "min": 0, "max": 1.5},
     {"value": None, "checked": True, "autocomplete": "off", "inputmode": "email"},
+    {"value": Markup('say "hi" &amp; <i>bye</i>'), "title": "a'b&c\"d<e>f"},
+    {"data_x": 0, "value": 12.0, "aria_label": "", "name": "members-0-name"},
 ]
 
 
