@@ -14,7 +14,8 @@ CPU is ``time.process_time()`` of the process per request (the test client runs 
 app in process; the database's own work is not counted). The code of ``--before`` (a git
 revision, default the branch's base ``main``) and of the working tree are run alternately in
 child processes, ``--rounds`` times each; the smallest figure of each is printed. ``--profile``
-prints the cProfile of the working tree's requests instead (top functions by cumulative time).
+prints the cProfile (CPU timer) of the working tree's requests instead, top functions by
+cumulative and own time, and keeps each in ``/tmp/request_cpu_<path>_<method>.prof`` (pstats).
 """
 
 from __future__ import annotations
