@@ -22,6 +22,7 @@ never to /console, and only while that staff member is logged in.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from flask import has_request_context, request, session
@@ -141,6 +142,14 @@ def _not_test(cls):
     return cls.is_test.is_(False)
 
 
+@functools.cache
+def _exclude_tests_option():
+    """The ``is_test IS false`` criteria of every ``TestMarked`` entity, built once per process
+    (issue 12: building it ran on every ORM select of every request); the same option object
+    on each statement, which SQLAlchemy's statement cache keys alike."""
+    return with_loader_criteria(TestMarked, _not_test, include_aliases=True)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _exclude_tests(state: ORMExecuteState) -> None:
     if not state.is_select or state.is_column_load:
@@ -151,9 +160,7 @@ def _exclude_tests(state: ORMExecuteState) -> None:
     parent = state.lazy_loaded_from  # a relationship of a row already loaded
     if parent is not None and getattr(parent.obj(), "is_test", False):
         return  # a test row's own members, answers and files come with it
-    state.statement = state.statement.options(
-        with_loader_criteria(TestMarked, _not_test, include_aliases=True)
-    )
+    state.statement = state.statement.options(_exclude_tests_option())
 
 
 @event.listens_for(Session, "before_flush")

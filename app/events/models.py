@@ -3,6 +3,7 @@ public materials. Every date, capacity and text a participant reads comes from t
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from sqlalchemy import (
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -223,12 +225,20 @@ class Channel(db.Model):
         An UPDATE of the channel row: PostgreSQL holds the row lock, SQLite its write lock,
         until the transaction ends, so counting and inserting cannot interleave.
         """
-        db.session.execute(
-            update(Channel)
-            .where(Channel.id == self.id)
-            .values(lock_version=Channel.lock_version + 1)
-            .execution_options(synchronize_session=False)
-        )
+        db.session.execute(_lock_statement(), {"channel_id": self.id})
+
+
+@functools.cache
+def _lock_statement():
+    """``UPDATE channel SET lock_version = lock_version + 1 WHERE id = :channel_id``, a Core
+    statement built once per process (issue 12: the ORM's bulk UPDATE path, and building the
+    statement on every seat, cost more CPU than the round trip itself)."""
+    table = Channel.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("channel_id"))
+        .values(lock_version=table.c.lock_version + 1)
+    )
 
 
 class Material(db.Model):

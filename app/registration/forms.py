@@ -23,13 +23,14 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import Select
 
 from app.core.forms import (
     BaseForm,
     MailAddress,
     SearchForm,
     SubForm,
+    html_params,
     max_length,
     number_range,
     strip_control,

@@ -1,0 +1,213 @@
+"""Bench: the CPU of one request, in process and without load, before and after (issue 12).
+
+    .venv/bin/python bench/request_cpu.py [--before REV] [--requests 300] [--rounds 2] [--profile]
+
+What it measures, with the Flask test client against PostgreSQL (a database of its own name,
+``kenshu_cpu_<pid>``, migrated and seeded with the FY2023 demo; it drops only that one):
+
+- ``GET /register`` as a browser makes it (a fresh cookie jar: no session cookie);
+- an accepted ``POST /register`` with its CSRF token and a new submission key (one session, as
+  the surge bench's POST-only clients);
+- the bare pair of bench/bench_app.py (``GET /bench/form``, ``POST /bench/insert``) for scale.
+
+CPU is ``time.process_time()`` of the process per request (the test client runs the whole WSGI
+app in process; the database's own work is not counted). The code of ``--before`` (a git
+revision, default the branch's base ``main``) and of the working tree are run alternately in
+child processes, ``--rounds`` times each; the smallest figure of each is printed. ``--profile``
+prints the cProfile (CPU timer) of the working tree's requests instead, top functions by
+cumulative and own time, and keeps each in ``/tmp/request_cpu_<path>_<method>.prof`` (pstats).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def registration_form(n: int, run: str) -> dict[str, str]:
+    email = f"cpu{run}{n}@city.example.jp"
+    return {
+        "channel": "webinar",
+        "name": f"試験 太郎{n}",
+        "kana": "しけん たろう",
+        "email": email,
+        "email_confirm": email,
+        "phone": "03-1234-5678",
+        "category": "muni",
+        "municipality": "131016",
+        "organisation": "",
+        "department": "高齢福祉課",
+        "occupation": "保健師",
+        "consent": "y",
+    }
+
+
+def child(requests: int, profile: bool) -> None:
+    """Runs in the source tree under test (cwd): prints one JSON line of ms CPU per request."""
+    import cProfile
+    import logging
+    import pstats
+    import re
+    import time
+
+    sys.path.insert(0, os.getcwd())
+    logging.disable(logging.WARNING)
+    from bench.bench_app import app
+
+    csrf_re = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+    key_re = re.compile(r'name="_submission" value="([^"]+)"')
+    run = secrets.token_hex(3)
+    counter = iter(range(10**9))
+
+    def get_form():
+        response = app.test_client().get("/register")
+        assert response.status_code == 200, response.status_code
+
+    post_client = app.test_client()
+    page = post_client.get("/register").get_data(as_text=True)
+    token = csrf_re.search(page).group(1)
+    key_match = key_re.search(page)
+
+    def post_form():
+        data = dict(registration_form(next(counter), run), csrf_token=token)
+        if key_match:
+            data["_submission"] = secrets.token_urlsafe(24)
+        response = post_client.post("/register", data=data)
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
+
+    bare_client = app.test_client()
+
+    def bare_get():
+        assert app.test_client().get("/bench/form").status_code == 200
+
+    def bare_post():
+        assert bare_client.post("/bench/insert", data={"note": "x"}).status_code == 201
+
+    cases = {"GET /register": get_form, "POST /register": post_form}
+    cases.update({"bare GET /bench/form": bare_get, "bare POST /bench/insert": bare_post})
+    result = {}
+    with app.app_context():
+        for name, call in cases.items():
+            for _ in range(20):  # warm: caches, pool, compiled templates
+                call()
+            profiler = cProfile.Profile(time.process_time) if profile else None
+            start = time.process_time()
+            if profiler:
+                profiler.enable()
+            for _ in range(requests):
+                call()
+            if profiler:
+                profiler.disable()
+            result[name] = (time.process_time() - start) * 1000 / requests
+            if profiler:
+                print(f"\n===== {name} (cProfile, {requests} requests) =====", file=sys.stderr)
+                profiler.dump_stats(
+                    f"/tmp/request_cpu_{name.split()[-1].strip('/').replace('/', '_')}_{name.split()[-2]}.prof"
+                )
+                stats = pstats.Stats(profiler, stream=sys.stderr)
+                stats.sort_stats("cumulative").print_stats(45)
+                stats.sort_stats("tottime").print_stats(25)
+    print(json.dumps(result))
+
+
+def export(rev: str, into: Path) -> Path:
+    """The tree of ``rev`` (git archive) in a temporary directory."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", rev], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    path = into / "before"
+    path.mkdir()
+    import io
+
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(path, filter="data")
+    return path
+
+
+def run_child(tree: Path, env: dict, requests: int, profile: bool) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", "--requests", str(requests)]
+        + (["--profile"] if profile else []),
+        cwd=tree,
+        env=dict(env, PYTHONPATH=str(tree)),
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--before", default="main", help="git revision of the 'before' code")
+    parser.add_argument("--requests", type=int, default=300, help="per case")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.requests, args.profile)
+        return 0
+
+    import psycopg
+    from psycopg import sql
+
+    name = f"kenshu_cpu_{os.getpid()}"
+    with psycopg.connect(args.admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    conninfo = psycopg.conninfo.make_conninfo(args.admin_url, dbname=name)
+    parts = psycopg.conninfo.conninfo_to_dict(conninfo)
+    url = (
+        f"postgresql://{parts.get('user', 'postgres')}@{parts.get('host', '127.0.0.1')}"
+        f":{parts.get('port', 5432)}/{name}"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32)}
+    env["KENSHU_PUBLIC_BASE_URL"] = "http://127.0.0.1"
+    env.pop("KENSHU_MAIL_SERVER", None)
+    try:
+        for command in (["db", "upgrade"], ["seed-demo"]):
+            subprocess.run(
+                [str(VENV_BIN / "flask"), "--app", "wsgi", *command],
+                cwd=ROOT,
+                env=dict(env, PYTHONPATH=str(ROOT)),
+                check=True,
+                capture_output=True,
+            )
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute("UPDATE channel SET capacity = 1000000 WHERE code = 'webinar'")
+        if args.profile:
+            print(json.dumps(run_child(ROOT, env, args.requests, True), indent=1))
+            return 0
+        with tempfile.TemporaryDirectory() as tmp:
+            before_tree = export(args.before, Path(tmp))
+            runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
+            for _ in range(args.rounds):
+                runs["before"].append(run_child(before_tree, env, args.requests, False))
+                runs["after"].append(run_child(ROOT, env, args.requests, False))
+        print(f"CPU per request, ms (smallest of {args.rounds} rounds of {args.requests}):")
+        print(f"{'':26} {'before':>8} {'after':>8}")
+        for case in runs["after"][0]:
+            before = min(r[case] for r in runs["before"])
+            after = min(r[case] for r in runs["after"])
+            print(f"{case:26} {before:8.2f} {after:8.2f}")
+    finally:
+        with psycopg.connect(args.admin_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
