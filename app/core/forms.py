@@ -11,13 +11,10 @@ from collections.abc import Callable, Iterator
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
 from wtforms import DateField, Form, PasswordField, SelectField, StringField, TextAreaField
-from wtforms import widgets as wtforms_widget_names
 from wtforms.fields import Field, FieldList, FormField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
-from wtforms.widgets import core as wtforms_widgets
 
 from app.core import idempotency
 from app.core.csrf_recovery import in_recovery
@@ -28,41 +25,6 @@ LOCALES = ["ja_JP", "ja"]
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_MESSAGE = "使用できない文字（制御文字）が含まれています。入力し直してください。"
-
-
-# markupsafe.escape's replacements, for plain strings (str.translate, no Markup per value).
-_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
-
-
-def html_params(**kwargs) -> Markup:
-    """WTForms' ``html_params``, the same attributes in the same order, without
-    ``Markup.format`` (issue 12): WTForms formats each attribute through ``string.Formatter``,
-    about a sixth of the CPU of ``GET /register`` (34 calls a page; docs/performance.md).
-
-    ``{"class_": "a", "required": True, "data_x": 'say "hi"', "off": False}`` →
-    ``class="a" data-x="say &#34;hi&#34;" required``; the output is compared with WTForms'
-    own in tests/core/test_html_params.py.
-    """
-    params = []
-    for key, value in sorted(kwargs.items()):
-        key = wtforms_widgets.clean_key(key).translate(_ESCAPE)
-        if value is True:
-            params.append(key)
-        elif value is not False:
-            if type(value) is str:
-                value = value.translate(_ESCAPE)
-            else:  # numbers, None, Markup (kept as it is, but for its quotes)
-                value = str(escape(value)).replace('"', "&quot;")
-            params.append(f'{key}="{value}"')
-    return Markup(" ".join(params))
-
-
-# Every widget writes its attributes with the function above: the module's name (Select,
-# Option, TextArea, the list widgets), the package's (``Label``) and ``Input.html_params``.
-WTFORMS_HTML_PARAMS = wtforms_widgets.html_params
-wtforms_widgets.html_params = html_params
-wtforms_widget_names.html_params = html_params
-wtforms_widgets.Input.html_params = staticmethod(html_params)
 
 
 def max_length(n: int, label: str = "") -> Length:

@@ -23,14 +23,13 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import Select
+from wtforms.widgets import Select, html_params
 
 from app.core.forms import (
     BaseForm,
     MailAddress,
     SearchForm,
     SubForm,
-    html_params,
     max_length,
     number_range,
     strip_control,
