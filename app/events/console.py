@@ -155,9 +155,10 @@ def clone():
     ), 422
 
 
-def _save(form, event: Event, apply):
+def _save(form, event: Event, apply, then: str | None = None):
     """Run one edit service: its refusal goes next to the form's field (None is returned, the
-    page is shown again); otherwise what changed is flashed and the event's page follows."""
+    page is shown again); otherwise what changed is flashed and ``then`` (the event's page by
+    default) follows."""
     try:
         changed = apply()
     except EventError as exc:
@@ -168,7 +169,7 @@ def _save(form, event: Event, apply):
         flash(f"変更しました（{'・'.join(changed)}）。", "success")
     else:
         flash("変更はありませんでした。", "info")
-    return redirect(url_for(".edit", event_id=event.id))
+    return redirect(then or url_for(".edit", event_id=event.id))
 
 
 def _stripped(values: dict) -> dict:
@@ -375,19 +376,10 @@ def training_texts(event_id: int, training_id: int):
     texts = TrainingForm()
     if texts.validate_on_submit():
         values = {key: (getattr(texts, key).data or "").strip() for key in services.TRAINING_LABELS}
-        try:
-            changed = services.update_training(training, values)
-        except EventError as exc:
-            db.session.rollback()
-            show_error(texts, exc)
-        else:
-            flash(
-                f"変更しました（{'・'.join(changed)}）。"
-                if changed
-                else "変更はありませんでした。",
-                "success" if changed else "info",
-            )
-            return redirect(url_for(".programme", event_id=event.id, training_id=training.id))
+        then = url_for(".programme", event_id=event.id, training_id=training.id)
+        done = _save(texts, event, lambda: services.update_training(training, values), then)
+        if done:
+            return done
     return _programme_page(event, training, texts=texts, status=422)
 
 
@@ -415,19 +407,12 @@ def programme_item(event_id: int, item_id: int):
             # The times as the page showed them: keep the label as printed (「16：00」 would
             # otherwise become 「16：00～」, a change nobody made).
             values["time_label"] = item.time_label
-        try:
-            changed = services.update_programme_item(item, values, answered)
-        except EventError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            flash(
-                f"変更しました（{'・'.join(changed)}）。"
-                if changed
-                else "変更はありませんでした。",
-                "success" if changed else "info",
-            )
-            return redirect(url_for(".programme", event_id=event.id, training_id=training.id))
+        then = url_for(".programme", event_id=event.id, training_id=training.id)
+        done = _save(
+            form, event, lambda: services.update_programme_item(item, values, answered), then
+        )
+        if done:
+            return done
     return render_template(
         "events/programme_item.html",
         event=event,

@@ -195,6 +195,9 @@ def _running_job() -> str:
     return state.id
 
 
+TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
 def test_no_console_page_shows_an_internal_value(app, client, staff, every_state):
     staff(client, role="admin")
     registrations = sqla.session.scalars(select(Registration)).all()
@@ -230,7 +233,12 @@ def test_no_console_page_shows_an_internal_value(app, client, staff, every_state
             path = re.sub(rf"<(?:\w+:)?{arg}>", str(values[arg]), path)
         response = client.get(path)
         assert response.status_code == 200, path
-        text = visible_text(response.get_data(as_text=True))
+        html = response.get_data(as_text=True)
+        title = TITLE.search(html)
+        assert title and "<" not in title[1] and len(title[1].strip()) < 120, (
+            f"{path}: the window title is not a short name: {title and title[1][:200]!r}"
+        )
+        text = visible_text(html)
         leaks = sorted(set(pattern.findall(text)))
         assert leaks == [], f"{path} shows {leaks}"
         assert not SEIREKI_DATE.search(text), (
