@@ -16,7 +16,13 @@ to the same pages and lines.
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from weasyprint import CSS, HTML
@@ -52,3 +58,56 @@ def html_to_pdf(html: str, *, lean: bool = False) -> bytes:
     ``lean``: with the reduced user-agent stylesheet (module docstring)."""
     document = LeanHTML(string=html) if lean else HTML(string=html)
     return document.write_pdf(font_config=font_config())
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while WeasyPrint lays out and draws a long document:
+    its hundreds of thousands of boxes are walked again by every full collection on the way
+    (about 1.5 s of the 7 s of a venue's booklets, docs/performance.md). Memory is still
+    freed by reference counting meanwhile; the collector runs again afterwards if it was
+    enabled (another thread doing the same at once leaves it enabled at worst)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """A lean document as PDF bytes, with the 0-based page each anchor (``id``) is first on."""
+
+    data: bytes
+    anchors: dict[str, int]
+    pages: int
+
+
+def lay_out(html: str) -> LaidOut:
+    """``html`` laid out with the lean stylesheet and written as PDF, the collector paused."""
+    with collector_paused():
+        document = LeanHTML(string=html).render(font_config=font_config())
+        anchors: dict[str, int] = {}
+        for number, page in enumerate(document.pages):
+            for anchor in page.anchors:
+                anchors.setdefault(anchor, number)
+        return LaidOut(document.write_pdf(), anchors, len(document.pages))
+
+
+def lay_out_all(htmls: Sequence[str], processes: int = 1) -> list[LaidOut]:
+    """Each of ``htmls`` laid out (``lay_out``), in order. With ``processes`` > 1 the first is
+    laid out here while the others go to that many − 1 fresh processes (``spawn``: nothing
+    of this process, its threads or database connections is copied; each child loads
+    WeasyPrint and the fonts itself, about 1 s). Meant for a background job (docs/decisions.md:
+    the job consumer runs one job at a time, the two cores are its own for those seconds)."""
+    if processes <= 1 or len(htmls) <= 1:
+        return [lay_out(html) for html in htmls]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=min(processes - 1, len(htmls) - 1), mp_context=context
+    ) as pool:
+        others = [pool.submit(lay_out, html) for html in htmls[1:]]
+        first = lay_out(htmls[0])
+        return [first] + [future.result() for future in others]
