@@ -10,7 +10,8 @@ Every participant has a filled-in 資料３; each team uploads ``--pdf-uploads``
 全卓の資料集 job's ``venue_booklets``) are timed before and after in one run, alternating:
 "before" is ``app/groupwork/tables/pdf.py`` of ``--before`` (default: the base of the branch
 that made the booklets parallel) loaded from git, "after" today's, in one process
-(``PDF_PROCESSES`` 1) and in two. CPU includes the child processes' (``RUSAGE_CHILDREN``).
+(``PDF_PROCESSES`` 1) and in two. CPU includes that of the runs laid out in the fork
+server's children (``LaidOut.cpu``, measured in the child) and of any child that ended.
 """
 
 from __future__ import annotations
@@ -150,6 +151,17 @@ def main() -> None:
             UPLOAD_FOLDER=f"{tmp}/uploads",
         )
 
+        children = []  # CPU of the runs laid out in other processes (forked by a server)
+        lay_out_all = pdf.lay_out_all
+
+        def counted(htmls, processes=1):
+            documents = lay_out_all(htmls, processes)
+            if processes > 1:
+                children.extend(d.cpu for d in documents[1:])
+            return documents
+
+        pdf.lay_out_all = counted
+
         def after(processes: int):
             def make():
                 app.config["PDF_PROCESSES"] = processes
@@ -178,9 +190,10 @@ def main() -> None:
                 ]
             for label, make in runs:
                 gc.collect()
+                children.clear()
                 started, cpu = time.perf_counter(), cpu_now()
                 outputs = make()
-                elapsed, cpu = time.perf_counter() - started, cpu_now() - cpu
+                elapsed, cpu = time.perf_counter() - started, cpu_now() - cpu + sum(children)
                 size = sum(len(o) for o in outputs) / 1024
                 print(f"{label:<32} {elapsed:6.2f} s (CPU {cpu:6.2f} s)  {size:8.0f} KiB")
 

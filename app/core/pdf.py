@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -78,33 +79,39 @@ def collector_paused() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class LaidOut:
-    """A lean document as PDF bytes, with the 0-based page each anchor (``id``) is first on."""
+    """A lean document as PDF bytes, with the 0-based page each anchor (``id``) is first on;
+    ``cpu``: seconds of CPU its layout took, in the process that laid it out (bench/pdf.py)."""
 
     data: bytes
     anchors: dict[str, int]
     pages: int
+    cpu: float = 0.0
 
 
 def lay_out(html: str) -> LaidOut:
     """``html`` laid out with the lean stylesheet and written as PDF, the collector paused."""
+    started = time.process_time()
     with collector_paused():
         document = LeanHTML(string=html).render(font_config=font_config())
         anchors: dict[str, int] = {}
         for number, page in enumerate(document.pages):
             for anchor in page.anchors:
                 anchors.setdefault(anchor, number)
-        return LaidOut(document.write_pdf(), anchors, len(document.pages))
+        data = document.write_pdf()
+    return LaidOut(data, anchors, len(document.pages), time.process_time() - started)
 
 
 def lay_out_all(htmls: Sequence[str], processes: int = 1) -> list[LaidOut]:
     """Each of ``htmls`` laid out (``lay_out``), in order. With ``processes`` > 1 the first is
-    laid out here while the others go to that many − 1 fresh processes (``spawn``: nothing
-    of this process, its threads or database connections is copied; each child loads
-    WeasyPrint and the fonts itself, about 1 s). Meant for a background job (docs/decisions.md:
-    the job consumer runs one job at a time, the two cores are its own for those seconds)."""
+    laid out here while the others go to that many − 1 fresh processes, forked from
+    multiprocessing's fork server: a single-threaded process started on first use that has
+    imported this module (WeasyPrint's bindings alone take 0.4 s to load), so nothing of this
+    process — its threads, its database connections — is copied into a child, and a child
+    starts without loading WeasyPrint again. Meant for a background job (docs/decisions.md)."""
     if processes <= 1 or len(htmls) <= 1:
         return [lay_out(html) for html in htmls]
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # read when the server starts, once
     with ProcessPoolExecutor(
         max_workers=min(processes - 1, len(htmls) - 1), mp_context=context
     ) as pool:
