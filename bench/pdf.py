@@ -155,10 +155,10 @@ def main() -> None:
         lay_out_all = pdf.lay_out_all
 
         def counted(htmls, processes=1):
-            documents = lay_out_all(htmls, processes)
-            if processes > 1:
-                children.extend(d.cpu for d in documents[1:])
-            return documents
+            for i, document in enumerate(lay_out_all(htmls, processes)):
+                if processes > 1 and i > 0:
+                    children.append(document.cpu)
+                yield document
 
         pdf.lay_out_all = counted
 

@@ -101,20 +101,25 @@ def lay_out(html: str) -> LaidOut:
     return LaidOut(data, anchors, len(document.pages), time.process_time() - started)
 
 
-def lay_out_all(htmls: Sequence[str], processes: int = 1) -> list[LaidOut]:
-    """Each of ``htmls`` laid out (``lay_out``), in order. With ``processes`` > 1 the first is
-    laid out here while the others go to that many − 1 fresh processes, forked from
+def lay_out_all(htmls: Sequence[str], processes: int = 1) -> Iterator[LaidOut]:
+    """Each of ``htmls`` laid out (``lay_out``), yielded in order. With ``processes`` > 1 the
+    first is laid out here while the others go to that many − 1 fresh processes, forked from
     multiprocessing's fork server: a single-threaded process started on first use that has
     imported this module (WeasyPrint's bindings alone take 0.4 s to load), so nothing of this
     process — its threads, its database connections — is copied into a child, and a child
-    starts without loading WeasyPrint again. Meant for a background job (docs/decisions.md)."""
+    starts without loading WeasyPrint again. The first is yielded as soon as it is laid out:
+    the caller works on it while the children finish. Meant for a background job
+    (docs/decisions.md)."""
     if processes <= 1 or len(htmls) <= 1:
-        return [lay_out(html) for html in htmls]
+        for html in htmls:
+            yield lay_out(html)
+        return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])  # read when the server starts, once
     with ProcessPoolExecutor(
         max_workers=min(processes - 1, len(htmls) - 1), mp_context=context
     ) as pool:
         others = [pool.submit(lay_out, html) for html in htmls[1:]]
-        first = lay_out(htmls[0])
-        return [first] + [future.result() for future in others]
+        yield lay_out(htmls[0])
+        for future in others:
+            yield future.result()

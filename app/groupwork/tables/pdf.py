@@ -219,8 +219,8 @@ def venue_booklets(
     consecutive tables of about equal pages, laid out side by side in processes
     (``app.core.pdf.lay_out_all``). Each document is cut into tables by the page each booklet
     starts on (its anchor) with pypdf, and the venue's 資料４ read once and appended to each
-    table's part in the same writer. ``progress(done, total)`` in tables, after the layout and
-    after each table."""
+    table's part in the same writer, the first run's tables while the others are still laid
+    out. ``progress(done, total)`` in tables, after the first layout and after each table."""
     tables = list(allocation.tables)
     files = _venue_files(allocation)
     pdfs = [team_file_path(f) for f in files if f.extension == ".pdf"]
@@ -229,13 +229,13 @@ def venue_booklets(
         [_booklets_html(allocation, run, files) for run in runs],
         processes=len(runs),
     )
-    if progress:
-        progress(0, len(tables))
     from pypdf import PdfReader, PdfWriter
 
     uploads: dict = {}
     out = []
     for run, document in zip(runs, documents, strict=True):
+        if progress and not out:
+            progress(0, len(tables))
         whole = PdfReader(io.BytesIO(document.data))
         bounds = [document.anchors[f"booklet-{i}"] for i in range(len(run))] + [document.pages]
         for i, table in enumerate(run):
