@@ -21,7 +21,7 @@ import multiprocessing
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,7 +108,8 @@ def lay_out_all(htmls: Sequence[str], processes: int = 1) -> Iterator[LaidOut]:
     imported this module (WeasyPrint's bindings alone take 0.4 s to load), so nothing of this
     process — its threads, its database connections — is copied into a child, and a child
     starts without loading WeasyPrint again. The first is yielded as soon as it is laid out:
-    the caller works on it while the children finish. Meant for a background job
+    the caller works on it while the children finish. A document whose process could not be
+    started or died is laid out here instead (slower, the same). Meant for a background job
     (docs/decisions.md)."""
     if processes <= 1 or len(htmls) <= 1:
         for html in htmls:
@@ -119,7 +120,13 @@ def lay_out_all(htmls: Sequence[str], processes: int = 1) -> Iterator[LaidOut]:
     with ProcessPoolExecutor(
         max_workers=min(processes - 1, len(htmls) - 1), mp_context=context
     ) as pool:
-        others = [pool.submit(lay_out, html) for html in htmls[1:]]
+        try:
+            others = [pool.submit(lay_out, html) for html in htmls[1:]]
+        except (OSError, RuntimeError):  # no process could be started: all of them here
+            others = []
         yield lay_out(htmls[0])
-        for future in others:
-            yield future.result()
+        for i, html in enumerate(htmls[1:]):
+            try:
+                yield others[i].result() if i < len(others) else lay_out(html)
+            except BrokenExecutor:  # the child died (killed, out of memory): laid out here
+                yield lay_out(html)

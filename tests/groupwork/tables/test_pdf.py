@@ -570,3 +570,43 @@ def test_tables_are_cut_into_runs_of_about_equal_pages():
     assert pdf._runs(tables, 1) == [tables]
     assert pdf._runs(tables[:1], 2) == [tables[:1]]
     assert len(pdf._runs(tables[:2], 5)) == 2
+
+
+def test_the_booklets_are_laid_out_here_when_no_process_can_be_started(
+    db, app, allocation, backend, monkeypatch
+):
+    """A host where no child process starts (or the child dies) still gets every booklet: the
+    runs meant for children are laid out in the job's own thread."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from app.core import pdf as core_pdf
+
+    if backend != "sqlite":
+        pytest.skip("rendering does not depend on the database")
+
+    class NoProcesses:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def submit(self, *args):
+            raise OSError("no processes here")
+
+    class DyingChild(NoProcesses):
+        def submit(self, *args):
+            future = Future()
+            future.set_exception(BrokenProcessPool("killed"))
+            return future
+
+    one = [(t.id, len(PdfReader(io.BytesIO(d)).pages)) for t, d in pdf.venue_booklets(allocation)]
+    app.config["PDF_PROCESSES"] = 2
+    for pool in (NoProcesses, DyingChild):
+        monkeypatch.setattr(core_pdf, "ProcessPoolExecutor", pool)
+        parts = pdf.venue_booklets(allocation)
+        assert [(t.id, len(PdfReader(io.BytesIO(d)).pages)) for t, d in parts] == one
