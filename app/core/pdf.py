@@ -65,7 +65,7 @@ def html_to_pdf(html: str, *, lean: bool = False) -> bytes:
 def collector_paused() -> Iterator[None]:
     """Python's cycle collector paused while WeasyPrint lays out and draws a long document:
     its hundreds of thousands of boxes are walked again by every full collection on the way
-    (about 1.5 s of the 7 s of a venue's booklets, docs/performance.md). Memory is still
+    (0.4–1.5 s of the 7 s of a venue's booklets, docs/performance.md). Memory is still
     freed by reference counting meanwhile; the collector runs again afterwards if it was
     enabled (another thread doing the same at once leaves it enabled at worst)."""
     enabled = gc.isenabled()
