@@ -45,6 +45,9 @@ class Config:
     # Reverse proxies in front of the app (nginx: 1): their X-Forwarded-For gives the client.
     TRUSTED_PROXIES = 0
     UPLOAD_FOLDER: str | None = None  # default: instance/uploads
+    # Processes laying out the booklets of a venue side by side in the 全卓の資料集 job
+    # (app.groupwork.tables.pdf.venue_booklets; 1: all in the job's own thread).
+    PDF_PROCESSES = 2
 
 
 class TestConfig(Config):
@@ -54,6 +57,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test-only-secret-key"
     JOBS_IMMEDIATE = True  # background jobs run at once, inside the request (app.core.jobs)
+    PDF_PROCESSES = 1  # one test spawns two (tests/groupwork/tables/test_pdf.py)
     PUBLIC_BASE_URL = "http://localhost"
 
 

@@ -17,7 +17,7 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from app.core import jobs
-from app.core.pdf import LeanHTML, font_config, html_to_pdf
+from app.core.pdf import collector_paused, html_to_pdf, lay_out_all
 from app.extensions import db
 from app.groupwork.assignments import rules
 from app.groupwork.assignments.models import PreAssignment, TeamFile
@@ -212,37 +212,59 @@ def booklet_pdf(table: GroupTable, uploads: dict | None = None) -> bytes:
 def venue_booklets(
     allocation: TableAllocation, progress: Callable[[int, int], None] | None = None
 ) -> list[tuple[GroupTable, bytes]]:
-    """Every table's booklet of an allocation, each the same as ``booklet_pdf`` gives, laid
-    out as ONE WeasyPrint document (one stylesheet, one font subset, one PDF written) and cut
-    into tables by the page each booklet starts on (its anchor), with pypdf; the venue's 資料４
-    read once. ``progress(done, total)`` in tables, after the layout and after each table."""
+    """Every table's booklet of an allocation, each the same as ``booklet_pdf`` gives.
+
+    The tables are laid out as few WeasyPrint documents (one stylesheet, one font subset, one
+    PDF written each): one, or with ``PDF_PROCESSES`` (config) > 1 that many runs of
+    consecutive tables of about equal pages, laid out side by side in processes
+    (``app.core.pdf.lay_out_all``). Each document is cut into tables by the page each booklet
+    starts on (its anchor) with pypdf, and the venue's 資料４ read once and appended to each
+    table's part in the same writer, the first run's tables while the others are still laid
+    out. ``progress(done, total)`` in tables, after the first layout and after each table."""
     tables = list(allocation.tables)
     files = _venue_files(allocation)
     pdfs = [team_file_path(f) for f in files if f.extension == ".pdf"]
-    document = LeanHTML(string=_booklets_html(allocation, tables, files)).render(
-        font_config=font_config()
+    runs = _runs(tables, current_app.config.get("PDF_PROCESSES", 1))
+    documents = lay_out_all(
+        [_booklets_html(allocation, run, files) for run in runs],
+        processes=len(runs),
     )
-    starts = {}
-    for number, page in enumerate(document.pages):
-        for anchor in page.anchors:
-            if anchor.startswith("booklet-"):
-                starts.setdefault(int(anchor.removeprefix("booklet-")), number)
-    bounds = [starts[i] for i in range(len(tables))] + [len(document.pages)]
-    if progress:
-        progress(0, len(tables))
     from pypdf import PdfReader, PdfWriter
 
-    whole = PdfReader(io.BytesIO(document.write_pdf()))
     uploads: dict = {}
     out = []
-    for i, table in enumerate(tables):
-        writer = PdfWriter()
-        writer.append(whole, pages=(bounds[i], bounds[i + 1]))
-        writer.add_metadata({"/Title": f"{table.number}卓 資料集（{allocation.venue.name}）"})
-        out.append((table, _append_files(writer, pdfs, uploads)))
-        if progress:
-            progress(i + 1, len(tables))
+    for run, document in zip(runs, documents, strict=True):
+        if progress and not out:
+            progress(0, len(tables))
+        whole = PdfReader(io.BytesIO(document.data))
+        bounds = [document.anchors[f"booklet-{i}"] for i in range(len(run))] + [document.pages]
+        for i, table in enumerate(run):
+            writer = PdfWriter()
+            writer.append(whole, pages=(bounds[i], bounds[i + 1]))
+            writer.add_metadata({"/Title": f"{table.number}卓 資料集（{allocation.venue.name}）"})
+            with collector_paused():
+                out.append((table, _append_files(writer, pdfs, uploads)))
+            if progress:
+                progress(len(out), len(tables))
     return out
+
+
+def _runs(tables: list[GroupTable], count: int) -> list[list[GroupTable]]:
+    """``tables`` in at most ``count`` runs of consecutive tables with about the same number
+    of pages each (a booklet is about 3 pages and 2 per member): a table opens the next run
+    when more than half of it would lie beyond the current run's share."""
+    if count <= 1 or len(tables) < 2:
+        return [tables]
+    weights = [3 + 2 * len(t.members) for t in tables]
+    share = sum(weights) / min(count, len(tables))
+    runs: list[list[GroupTable]] = [[]]
+    done = 0
+    for table, weight in zip(tables, weights, strict=True):
+        if runs[-1] and done + weight / 2 >= share * len(runs) and len(runs) < count:
+            runs.append([])
+        runs[-1].append(table)
+        done += weight
+    return runs
 
 
 @dataclass

@@ -500,3 +500,113 @@ def _boxes(page) -> list[tuple]:
         (type(box).__name__, getattr(box, "text", ""), box.position_x, box.position_y, box.width)
         for box in page.descendants()
     ]
+
+
+def test_the_zip_gives_each_table_its_members_and_every_teams_overview_pages(
+    db, client, staff, allocation, backend
+):
+    """The 全卓の資料集 ZIP read back: each table's PDF names its own members (and no member of
+    another table), and ends with the venue's 資料４ uploads, one page per uploaded PDF, each
+    team's own, in team order: the pages printed on the day."""
+    import zipfile
+
+    if backend != "sqlite":
+        pytest.skip("rendering does not depend on the database")
+    teams = sorted({s.team for t in allocation.tables for s in t.seats}, key=lambda t: t.id)
+    for team in teams:
+        text = f"資料四の頁{team.id}番"
+        store_team_file(team, "overview", "概要.pdf", _tiny_pdf(text), staff=True)
+    staff(client)
+    response = client.post("/console/groupwork/tables/tokyo/booklets")
+    job_id = response.headers["Location"].rsplit("/", 1)[1]
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/console/jobs/{job_id}/download").data))
+    assert all(i.compress_type == zipfile.ZIP_STORED for i in archive.infolist())
+    for table in allocation.tables:
+        (name,) = [n for n in archive.namelist() if f"_{table.number:02d}卓_" in n]
+        reader = PdfReader(io.BytesIO(archive.read(name)))
+        pages = [compact(p.extract_text()) for p in reader.pages]
+        booklet = "".join(pages[: -len(teams)])
+        names = [compact(m.name) for m in table.members]
+        assert all(n in booklet for n in names), table.number
+        for other in allocation.tables:
+            for member in other.members:
+                if other.id != table.id and not any(compact(member.name) in n for n in names):
+                    assert compact(member.name) not in booklet, (table.number, member.name)
+        assert pages[-len(teams) :] == [f"資料四の頁{team.id}番" for team in teams]
+        assert not any("資料四の頁" in page for page in pages[: -len(teams)])
+
+
+def test_the_booklets_laid_out_in_two_processes_are_the_same(db, app, allocation, backend):
+    """With ``PDF_PROCESSES`` 2 the tables are laid out in two runs, one in a child process:
+    the same tables in the same order, each with the pages and lines of its own booklet."""
+    if backend != "sqlite":
+        pytest.skip("rendering does not depend on the database")
+    team = allocation.tables[-1].seats[0].team
+    store_team_file(team, "overview", "概要.pdf", _tiny_pdf("全卓に収録される概要"), staff=True)
+    assert len(pdf._runs(list(allocation.tables), 2)) == 2
+    one = pdf.venue_booklets(allocation)
+    app.config["PDF_PROCESSES"] = 2
+    two = pdf.venue_booklets(allocation)
+    assert [t.id for t, _d in two] == [t.id for t, _d in one]
+    for (table, a), (_t, b) in zip(one, two, strict=True):
+        pages_a = [p.extract_text() for p in PdfReader(io.BytesIO(a)).pages]
+        pages_b = [p.extract_text() for p in PdfReader(io.BytesIO(b)).pages]
+        assert pages_b == pages_a, table.number
+        assert f"{table.number}卓" in pages_b[0] and "全卓に収録される概要" in pages_b[-1]
+
+
+def test_tables_are_cut_into_runs_of_about_equal_pages():
+    """``_runs``: consecutive tables, every table once, as many runs as asked (at most one per
+    table), the heavier tables not all in one run."""
+
+    class T:
+        def __init__(self, n):
+            self.members = [object()] * n
+
+    tables = [T(n) for n in (6, 6, 6, 1, 1, 1, 1, 1, 1)]
+    runs = pdf._runs(tables, 2)
+    assert [t for run in runs for t in run] == tables
+    assert [len(r) for r in runs] == [2, 7]
+    assert pdf._runs(tables, 1) == [tables]
+    assert pdf._runs(tables[:1], 2) == [tables[:1]]
+    assert len(pdf._runs(tables[:2], 5)) == 2
+
+
+def test_the_booklets_are_laid_out_here_when_no_process_can_be_started(
+    db, app, allocation, backend, monkeypatch
+):
+    """A host where no child process starts (or the child dies) still gets every booklet: the
+    runs meant for children are laid out in the job's own thread."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from app.core import pdf as core_pdf
+
+    if backend != "sqlite":
+        pytest.skip("rendering does not depend on the database")
+
+    class NoProcesses:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def submit(self, *args):
+            raise OSError("no processes here")
+
+    class DyingChild(NoProcesses):
+        def submit(self, *args):
+            future = Future()
+            future.set_exception(BrokenProcessPool("killed"))
+            return future
+
+    one = [(t.id, len(PdfReader(io.BytesIO(d)).pages)) for t, d in pdf.venue_booklets(allocation)]
+    app.config["PDF_PROCESSES"] = 2
+    for pool in (NoProcesses, DyingChild):
+        monkeypatch.setattr(core_pdf, "ProcessPoolExecutor", pool)
+        parts = pdf.venue_booklets(allocation)
+        assert [(t.id, len(PdfReader(io.BytesIO(d)).pages)) for t, d in parts] == one
