@@ -45,3 +45,15 @@ def test_the_static_page_nginx_shows_is_japanese_and_has_no_inline_script_or_sty
     assert "<script" not in page and "<style" not in page and " style=" not in page
     deploy = (STATIC_PAGE.parents[3] / "docs" / "deploy.md").read_text(encoding="utf-8")
     assert "error_page 502 503 504 /errors/50x.html" in deploy
+
+
+def test_a_console_error_page_leads_back_to_the_console_and_a_public_one_to_the_site(
+    client, staff, event
+):
+    staff(client)
+    console = client.get("/console/registrations/999999")
+    assert console.status_code == 404
+    assert "事務局コンソールのトップへ" in console.text and "トップページへ" not in console.text
+    public = client.get("/no-such-page")
+    assert public.status_code == 404
+    assert "トップページへ" in public.text and "事務局コンソール" not in public.text

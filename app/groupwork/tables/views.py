@@ -279,6 +279,8 @@ def _publish_page(code: str):
         missing=services.publish_gaps(allocation),
         back_url=url_for("groupwork_tables.venue", code=code),
         button="確定して公開する",
+        # An admin may reopen it (with a reason and a mail), but the mails are sent at once.
+        warning="公開すると、各代表者へのメールはすぐに送られます（公開の取消しは管理者が理由を付けて行います）。",
         explanation=(
             f"{allocation.venue.name}の卓と座席を確定し、変更できなくします。"
             f"各代表者（{len(services.venue_teams(allocation.venue))}団体）にメールでお知らせし、"

@@ -53,7 +53,8 @@ def test_a_plain_publish_shows_what_is_missing_and_changes_nothing(
     assert "資料２ 未提出 1/8団体" in page and teams[-1].municipality.full_name in page
     assert venue_of(event).scene_deadline > now_utc()
     assert "資料２の提出期限" in page and "まだ来ていません" in page
-    assert 'name="confirmed"' in page and "この操作は取り消せません" in page
+    assert 'name="confirmed"' in page and "各代表者へのメールはすぐに送られます" in page
+    assert "この操作は取り消せません" not in page  # an admin may reopen it
     # the box left empty on the confirmation page: asked again, still nothing changed
     page = client.post(f"{BASE}/tokyo/publish", data={"confirm_seen": "1"}).get_data(as_text=True)
     assert "確認欄にチェックを入れてください" in page
