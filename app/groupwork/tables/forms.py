@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import DataRequired, InputRequired
 
 from app.core.forms import BaseForm, max_length, number_range
 from app.groupwork.scenes import SCENES
@@ -23,7 +23,7 @@ class ReopenForm(BaseForm):
 
     reason = TextAreaField(
         "取り消す理由",
-        validators=[InputRequired("理由を入力してください。"), max_length(500, "理由")],
+        validators=[DataRequired("理由を入力してください。"), max_length(500, "理由")],
     )
 
 

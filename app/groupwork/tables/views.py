@@ -28,6 +28,7 @@ from app.events.models import (
     current_event_or_404,
     current_upload_limit_mb,
 )
+from app.extensions import db
 from app.groupwork.scenes import SCENE_LABELS
 from app.groupwork.tables import pdf, services
 from app.groupwork.tables.forms import (
@@ -109,7 +110,9 @@ def index():
 
 @bp.route(f"{BASE}/<code>")
 @staff_required(*STAFF)
-def venue(code: str):
+def venue(code: str, reopen_form: ReopenForm | None = None, status: int = 200):
+    """The venue's allocation page; ``reopen_form`` is a refused 公開の取消し, shown again with its
+    message next to the reason (HTTP 422)."""
     venue = _venue(code)
     allocation = services.allocation_for(venue)
     review = services.review_allocation(allocation) if allocation else None
@@ -130,14 +133,14 @@ def venue(code: str):
         move=move,
         scene_form=SceneForm(),
         action=ActionForm(),
-        reopen=ReopenForm(),
+        reopen=reopen_form or ReopenForm(formdata=None),
         gaps=services.publish_gaps(allocation)
         if allocation and not allocation.is_published
         else [],
         scene_labels=SCENE_LABELS,
         member_roles=services.member_roles,
         booklets_job=pdf.latest_booklets(allocation) if allocation else None,
-    )
+    ), status
 
 
 @bp.route(f"{BASE}/<code>/allocate", methods=["POST"])
@@ -311,11 +314,10 @@ def publish(code: str):
 def _reopen_page(code: str):
     allocation = _allocation(code)
     form = ReopenForm()
-    if not allocation.is_published or not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
+    if not allocation.is_published:
         return redirect(url_for("groupwork_tables.venue", code=code))
+    if not form.validate_on_submit():
+        return venue(code, reopen_form=form, status=422)
     return confirmation_page(
         REOPEN,
         back_url=url_for("groupwork_tables.venue", code=code),
@@ -337,13 +339,14 @@ def reopen(code: str):
     allocation = _allocation(code)
     form = ReopenForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
-        return redirect(url_for("groupwork_tables.venue", code=code))
+        return venue(code, reopen_form=form, status=422)
     try:
         sent = services.reopen_allocation(allocation, form.reason.data, current_user.name)
     except TableError as exc:
+        db.session.rollback()
+        if getattr(exc, "field", None) == "reason":
+            show_error(form, exc)
+            return venue(code, reopen_form=form, status=422)
         flash(exc.message, "error")
     else:
         flash(f"公開を取り消して案に戻しました。代表者{sent}名にメールを送ります。", "success")

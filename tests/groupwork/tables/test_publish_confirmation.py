@@ -4,6 +4,8 @@ published plan back with a reason, each 代表者 being told."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from app.core.jpdates import now_utc
@@ -103,10 +105,14 @@ def test_only_an_admin_reopens_with_a_reason_and_every_representative_is_told(
     admin = staff(client.application.test_client(), role="admin")
     assert "公開の取消し（管理者）" in admin.get(f"{BASE}/tokyo").text
     # no reason: refused with the message, still published, nobody mailed
-    page = admin.post(
-        f"{BASE}/tokyo/reopen", data={"reason": " ", "confirmed": "1"}, follow_redirects=True
-    ).text
-    assert "理由を入力してください" in page
+    for blank in ({"reason": " ", "confirmed": "1"}, {"reason": " "}):
+        response = admin.post(f"{BASE}/tokyo/reopen", data=blank)
+        assert response.status_code == 422
+        # the message is next to the reason, on the venue's page
+        assert re.search(
+            r'<p class="error" id="reopen-reason-error" role="alert">[^<]*理由を入力してください',
+            response.text,
+        )
     # a reason but no confirmation: the confirmation page, still published
     page = admin.post(f"{BASE}/tokyo/reopen", data={"reason": "多人数の自治体の辞退"}).text
     assert "確認：グループ・座席の公開の取消し" in page and "多人数の自治体の辞退" in page
