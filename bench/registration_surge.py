@@ -176,8 +176,9 @@ def new_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-def registration_form(n: int) -> dict[str, str]:
-    email = f"surge{n}@city.example.jp"
+def registration_form(n: int, prefix: str = "surge") -> dict[str, str]:
+    """The /register form of a municipal officer for the webinar; ``n`` makes the address unique."""
+    email = f"{prefix}{n}@city.example.jp"
     return {
         "channel": "webinar",
         "name": f"試験 太郎{n}",

@@ -30,26 +30,10 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from registration_surge import registration_form  # bench/ is on sys.path when run
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-
-
-def registration_form(n: int, run: str) -> dict[str, str]:
-    email = f"cpu{run}{n}@city.example.jp"
-    return {
-        "channel": "webinar",
-        "name": f"試験 太郎{n}",
-        "kana": "しけん たろう",
-        "email": email,
-        "email_confirm": email,
-        "phone": "03-1234-5678",
-        "category": "muni",
-        "municipality": "131016",
-        "organisation": "",
-        "department": "高齢福祉課",
-        "occupation": "保健師",
-        "consent": "y",
-    }
 
 
 def child(requests: int, profile: bool) -> None:
@@ -79,7 +63,7 @@ def child(requests: int, profile: bool) -> None:
     key_match = key_re.search(page)
 
     def post_form():
-        data = dict(registration_form(next(counter), run), csrf_token=token)
+        data = dict(registration_form(next(counter), f"cpu{run}"), csrf_token=token)
         if key_match:
             data["_submission"] = secrets.token_urlsafe(24)
         response = post_client.post("/register", data=data)
