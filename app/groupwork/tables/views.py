@@ -300,14 +300,24 @@ PUBLISH = "グループ・座席の確定と公開"
 @irreversible(PUBLISH, page=_publish_page)
 def publish(code: str):
     allocation = _allocation(code)
+    return _mail_representatives(
+        code,
+        lambda: services.publish_allocation(allocation),
+        "確定・公開しました。代表者{sent}名にメールを送ります。",
+    )
+
+
+def _mail_representatives(code: str, run, done: str):
+    """A venue action that mails the 代表者 (publish, まとめ): ``run()`` returns how many;
+    its refusal is flashed; back to the venue's page either way."""
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        sent = services.publish_allocation(allocation)
+        sent = run()
     except TableError as exc:
         flash(exc.message, "error")
     else:
-        flash(f"確定・公開しました。代表者{sent}名にメールを送ります。", "success")
+        flash(done.format(sent=sent), "success")
     return redirect(url_for("groupwork_tables.venue", code=code))
 
 
@@ -375,15 +385,11 @@ MATOME = "まとめの送付"
 @irreversible(MATOME, page=_matome_page)
 def send_matome(code: str):
     allocation = _allocation(code)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        sent = services.send_matome(allocation, pdf.matome_pdf(allocation))
-    except TableError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(f"まとめを代表者{sent}名に送ります。", "success")
-    return redirect(url_for("groupwork_tables.venue", code=code))
+    return _mail_representatives(
+        code,
+        lambda: services.send_matome(allocation, pdf.matome_pdf(allocation)),
+        "まとめを代表者{sent}名に送ります。",
+    )
 
 
 PRINTS = {
