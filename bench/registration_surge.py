@@ -269,13 +269,38 @@ BARE = Form("bare GET + insert", "/bench/form", lambda n: {"note": "bench"}, lam
 # ---------------------------------------------------------------- clients
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds (user + system) so far of the gunicorn processes, of PostgreSQL's and of
+    this process (the load generator), read from /proc; empty where /proc is missing."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {"app": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if b"gunicorn" in cmdline:
+            totals["app"] += used
+        elif stat[stat.index("(") + 1 : stat.rindex(")")] == "postgres":
+            totals["postgres"] += used
+    totals["client"] = time.process_time()
+    return totals
+
+
 @dataclass
 class Phase:
-    """One timed phase: per attempt (GET seconds or None, POST seconds, outcome)."""
+    """One timed phase: per attempt (GET seconds or None, POST seconds, outcome), and the CPU
+    seconds each side spent during it (``cpu_seconds`` differences)."""
 
     name: str
     samples: list[tuple[float | None, float, str]] = field(default_factory=list)
     wall: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)
 
     def count(self, outcome: str) -> int:
         return sum(1 for *_, o in self.samples if o == outcome)
@@ -305,7 +330,8 @@ def run_phase(
 ) -> Phase:
     """``clients`` threads share ``total`` attempts. Browser-like: a fresh cookie jar per
     attempt, GET the page, POST what it carries. POST-only: one session per client that got
-    the page once; each POST a new submission key. Timing starts when all are ready."""
+    the page once, each POST with the cookies of that page and a new submission key. Timing
+    starts when all are ready."""
     phase = Phase(name)
     numbers = iter(range(total))
     numbers_lock = threading.Lock()
@@ -327,6 +353,10 @@ def run_phase(
             token = "" if browser else fetch(session)[1]
         except requests.RequestException:
             token = ""  # counted as errors below
+        # POST-only: every POST carries the cookies the form page gave. A browser follows the
+        # redirect, whose page takes the answer's flash message out of the session cookie;
+        # without it the cookie would grow by a message per POST (the team application's).
+        page_cookies = session.cookies.copy()
         local: list[tuple[float | None, float, str]] = []
         ready.wait()
         while time.perf_counter() < deadline[0]:
@@ -340,6 +370,8 @@ def run_phase(
                     session.close()
                     session = requests.Session()
                     get_time, token = fetch(session)
+                else:
+                    session.cookies = page_cookies.copy()
                 data = dict(form.data(n), csrf_token=token, _submission=new_key())
                 started = time.perf_counter()
                 response = session.post(post_url, data=data, allow_redirects=False, timeout=60)
@@ -355,11 +387,14 @@ def run_phase(
     for thread in threads:
         thread.start()
     ready.wait()
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     deadline[0] = started + max_seconds
     for thread in threads:
         thread.join()
     phase.wall = time.perf_counter() - started
+    cpu_after = cpu_seconds()
+    phase.cpu = {k: cpu_after[k] - cpu_before[k] for k in cpu_after}
     return phase
 
 
@@ -438,6 +473,9 @@ def describe(phase: Phase, capacity_note: str = "") -> str:
         line += f"  refused {refused} (p95 {ms(percentile(phase.posts('refused'), 95))})"
     if errors:
         line += f"  ERRORS {errors}"
+    if phase.cpu and phase.samples:
+        per = {k: v * 1000 / len(phase.samples) for k, v in phase.cpu.items()}
+        line += "  CPU per attempt " + ", ".join(f"{k} {v:.1f} ms" for k, v in per.items())
     return line + capacity_note
 
 

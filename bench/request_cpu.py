@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
-def child(requests: int, profile: bool) -> None:
+def child(requests: int, profile: bool, teams: bool = False) -> None:
     """Runs in the source tree under test (cwd): prints one JSON line of ms CPU per request."""
     import cProfile
     import logging
@@ -77,7 +77,37 @@ def child(requests: int, profile: bool) -> None:
     def bare_post():
         assert bare_client.post("/bench/insert", data={"note": "x"}).status_code == 201
 
+    import registration_surge
+
+    with app.app_context():
+        from sqlalchemy import text
+
+        from app.extensions import db
+
+        registration_surge.MUNICIPALITIES[:] = db.session.scalars(
+            text("SELECT code FROM municipality WHERE city IS NOT NULL ORDER BY code")
+        ).all()
+        first_team = db.session.scalar(text("SELECT count(*) FROM team"))
+        db.session.remove()
+    team_client = app.test_client()
+    team_page = team_client.get("/team/apply").get_data(as_text=True)
+    team_token = csrf_re.search(team_page).group(1)
+    team_cookie = team_client.get_cookie("session").value
+    team_numbers = iter(range(first_team, 10**9))  # one team per 自治体, a new one each
+
+    def get_team():
+        assert app.test_client().get("/team/apply").status_code == 200
+
+    def post_team():
+        data = dict(registration_surge.team_form(next(team_numbers)), csrf_token=team_token)
+        data["_submission"] = secrets.token_urlsafe(24)
+        team_client.set_cookie("session", team_cookie)  # as the form page left it (no flashes)
+        response = team_client.post("/team/apply", data=data)
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
+
     cases = {"GET /register": get_form, "POST /register": post_form}
+    if teams:
+        cases.update({"GET /team/apply": get_team, "POST /team/apply": post_team})
     cases.update({"bare GET /bench/form": bare_get, "bare POST /bench/insert": bare_post})
     result = {}
     with app.app_context():
@@ -118,10 +148,13 @@ def export(rev: str, into: Path) -> Path:
     return path
 
 
-def run_child(tree: Path, env: dict, requests: int, profile: bool) -> dict[str, float]:
+def run_child(
+    tree: Path, env: dict, requests: int, profile: bool, teams: bool = False
+) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--child", "--requests", str(requests)]
-        + (["--profile"] if profile else []),
+        + (["--profile"] if profile else [])
+        + (["--teams"] if teams else []),
         cwd=tree,
         env=dict(env, PYTHONPATH=str(tree)),
         check=True,
@@ -138,10 +171,13 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=300, help="per case")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--teams", action="store_true", help="also GET and POST /team/apply (a team of two)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.requests, args.profile)
+        child(args.requests, args.profile, args.teams)
         return 0
 
     import psycopg
@@ -171,14 +207,14 @@ def main() -> int:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute("UPDATE channel SET capacity = 1000000 WHERE code = 'webinar'")
         if args.profile:
-            print(json.dumps(run_child(ROOT, env, args.requests, True), indent=1))
+            print(json.dumps(run_child(ROOT, env, args.requests, True, args.teams), indent=1))
             return 0
         with tempfile.TemporaryDirectory() as tmp:
             before_tree = export(args.before, Path(tmp))
             runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
             for _ in range(args.rounds):
-                runs["before"].append(run_child(before_tree, env, args.requests, False))
-                runs["after"].append(run_child(ROOT, env, args.requests, False))
+                runs["before"].append(run_child(before_tree, env, args.requests, False, args.teams))
+                runs["after"].append(run_child(ROOT, env, args.requests, False, args.teams))
         print(f"CPU per request, ms (smallest of {args.rounds} rounds of {args.requests}):")
         print(f"{'':26} {'before':>8} {'after':>8}")
         for case in runs["after"][0]:

@@ -15,8 +15,9 @@ from wtforms import DateField, Form, PasswordField, SelectField, StringField, Te
 from wtforms.fields import Field, FieldList, FormField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import HiddenInput
 
-from app.core import idempotency
+from app.core import fields, idempotency
 from app.core.csrf_recovery import in_recovery
 from app.core.models import StaffUser
 
@@ -129,7 +130,10 @@ class BaseForm(FlaskForm):
         super().__init__(*args, **kwargs)
         token = getattr(self, "csrf_token", None)
         if token is not None and not isinstance(token.widget, _WithSubmissionKey):
-            token.widget = _WithSubmissionKey(token.widget)
+            widget = token.widget
+            if type(widget) is HiddenInput:  # the same HTML, written plainer (core.fields)
+                widget = fields.HiddenInput()
+            token.widget = _WithSubmissionKey(widget)
 
     def validate(self, extra_validators=None) -> bool:
         if in_recovery():

@@ -4,6 +4,7 @@ public materials. Every date, capacity and text a participant reads comes from t
 from __future__ import annotations
 
 import functools
+import uuid
 from datetime import datetime
 
 from sqlalchemy import (
@@ -58,6 +59,11 @@ class Event(db.Model):
     survey_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # A new random token whenever this event, its channels, venues or trainings change
+    # (``app.events.snapshot``): a worker's kept copy of the event is current while it matches.
+    revision: Mapped[str] = mapped_column(
+        String(32), default=lambda: uuid.uuid4().hex, server_default=""
+    )
 
     @property
     def notice_list(self) -> list[str]:
@@ -268,7 +274,7 @@ def _current_event_query():
     return db.select(Event).order_by(Event.is_current.desc(), Event.id.desc())
 
 
-def _previewed() -> Event | None:
+def previewed_event() -> Event | None:
     """On a participant page in preview mode, the event the staff member chose to preview
     (next year's, before the 特設サイト shows it: issue 10 §2)."""
     if not preview.is_on():
@@ -280,9 +286,9 @@ def _previewed() -> Event | None:
 def current_event() -> Event | None:
     """The event the public site shows: the one marked current, else the newest; on a
     participant page in preview mode, the event being previewed."""
-    return _previewed() or db.session.scalars(_current_event_query()).first()
+    return previewed_event() or db.session.scalars(_current_event_query()).first()
 
 
 def current_event_or_404() -> Event:
     """current_event() for a page that needs one: HTTP 404 when there is no event yet."""
-    return _previewed() or db.first_or_404(_current_event_query())
+    return previewed_event() or db.first_or_404(_current_event_query())

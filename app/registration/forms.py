@@ -4,27 +4,26 @@ from __future__ import annotations
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from markupsafe import Markup, escape
-from wtforms import (
-    BooleanField,
-    DateField,
-    EmailField,
-    FieldList,
-    FormField,
-    HiddenField,
-    IntegerField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import DateField, FieldList, FormField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
     Optional,
     ValidationError,
 )
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import Select
 
+from app.core.fields import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    html_attributes,
+)
 from app.core.forms import (
     BaseForm,
     MailAddress,
@@ -79,7 +78,7 @@ class CachedOptionsSelect(Select):
         if field.data is not None:
             plain = f'<option value="{escape(field.data)}">'
             options = options.replace(plain, f'<option selected value="{escape(field.data)}">', 1)
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+        return Markup(f"<select {html_attributes(name=field.name, **kwargs)}>{options}</select>")
 
     def _options(self, field) -> str:
         kept = self._kept.get(id(field.choices))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from io import BytesIO
 
 from flask import (
@@ -16,14 +15,14 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from wtforms import RadioField, SelectField
 
 from app.core import idempotency
 from app.core.forms import ActionForm, show_error, to_choices
 from app.core.jpdates import now_utc
 from app.core.municipalities import grouped_choices, prefecture_choices
-from app.events.models import Channel, Event, Material, current_event_or_404
+from app.events.models import Event, Material, current_event_or_404
+from app.events.snapshot import current_event_with_channels
 from app.extensions import db
 from app.registration.forms import (
     RegistrationEditForm,
@@ -43,31 +42,6 @@ from app.registration.services import teams as teams_service
 from app.registration.services import waitlist as waitlist_service
 
 bp = Blueprint("registration", __name__)
-
-
-@functools.cache
-def _event_with_channels_query():
-    return (
-        select(Event)
-        .options(
-            # A channel's training is one of ``Event.trainings``: its many-to-one load finds it
-            # in the session's identity map, without SQL (issue 12: one table fewer to join).
-            joinedload(Event.channels).joinedload(Channel.venue),
-            joinedload(Event.trainings),
-        )
-        .order_by(Event.is_current.desc(), Event.id.desc())
-        .limit(1)
-    )
-
-
-def _event_with_channels() -> Event:
-    """``current_event_or_404()`` with its channels (their trainings, venues) and trainings in
-    one SELECT (built once per process): the forms that take a seat need them on every POST
-    (issue 12: one round trip less)."""
-    event = db.session.scalars(_event_with_channels_query()).unique().first()
-    if event is None:
-        abort(404)
-    return event
 
 
 def _form_error(form, exc: RegistrationError) -> None:
@@ -96,7 +70,7 @@ def register():
     """The 研修会議Ⅰ form. An accepted POST is one transaction with the submission key in it
     and answers with the redirect computed before the commit (no reload after it); a refusal
     has rolled back (no seat lock) before the page is written (issue 12)."""
-    event = _event_with_channels()
+    event = current_event_with_channels()
     form = RegistrationForm()
     full = None
     if request.method == "GET" and request.args.get("channel") in ("webinar", "youtube"):
@@ -295,7 +269,7 @@ def _team_form(form_class, event: Event, shown: int = 1):
 def apply_team():
     """The 研修会議Ⅱ application; the submission key is stored in the application's own
     transaction, a refusal (and the repeat of a stored one) answered without the venue lock."""
-    event = _event_with_channels()
+    event = current_event_with_channels()
     form = _team_form(TeamForm, event)
     if request.method == "POST" and any(b in request.form for b in RESIZE):
         return render_template("registration/team_form.html", event=event, form=form, adding=True)

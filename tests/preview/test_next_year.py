@@ -46,3 +46,41 @@ def test_next_years_event_can_be_previewed_before_it_is_on_the_site(app, db, eve
     # A test registration goes to FY2024, and the public still sees FY2023.
     public = _text(app.test_client().get("/"))
     assert fy2024.theme not in public and event.name in public
+
+
+def test_a_test_registration_in_next_years_preview_goes_to_next_years_event(
+    app, db, event, previewing
+):
+    """The 研修会議Ⅰ form in preview of FY2024 shows FY2024's deadline and stores the test
+    registration in FY2024 (it took FY2023's channels before the event kept per worker,
+    app.events.snapshot, went through ``previewed_event``)."""
+    from app.core import preview
+    from app.core.jpdates import format_datetime as jdatetime
+    from app.registration.models import Registration
+    from tests.preview.conftest import TEST_NAME, person_form
+
+    client = previewing()
+    day = training1_day(event) + timedelta(weeks=52)
+    client.post(
+        "/console/events/clone",
+        data={
+            "source": event.id,
+            "fiscal_year": 2024,
+            "slug": "fy2024",
+            "training1_date": day.isoformat(),
+        },
+    )
+    fy2024 = db.session.scalar(select(Event).where(Event.slug == "fy2024"))
+    deadline = jdatetime(fy2024.channel("webinar").closes_at)
+    fy2024_id = fy2024.id
+    assert client.post("/console/preview/on", data={"event_id": fy2024_id}).status_code == 302
+    assert deadline in _text(client.get("/register"))
+    response = client.post("/register", data=person_form(TEST_NAME, "next@example.jp"))
+    assert response.status_code == 302, _text(response)[:300]
+    db.session.remove()
+    stored = db.session.scalar(
+        select(Registration)
+        .where(Registration.name == TEST_NAME)
+        .execution_options(**{preview.INCLUDE_TESTS: True})
+    )
+    assert stored.event_id == fy2024_id and stored.is_test is True

@@ -1,0 +1,112 @@
+"""The current event as the public forms need it, kept by each worker process (issue 12).
+
+The 研修会議Ⅰ form and the 研修会議Ⅱ application read the event with its channels, their venues
+and the trainings on every request. Loading that graph was the largest single cost of an
+accepted registration (a joined SELECT of one row per channel × training, every column of the
+event, channel, venue and training on each: about a fifth of the request's CPU).
+
+Each process keeps the loaded graph, detached, under the event's ``(id, revision)``. A request
+asks the database for the current event's id and revision only (one small row, in the round
+trip that loaded the graph before) and, while they match, copies the kept graph into its own
+session with ``Session.merge(load=False)`` (no SQL). ``Event.revision`` is a new random token
+whenever the event, one of its channels, venues or trainings is changed through the ORM
+(``_renew_revisions``, a ``before_flush`` listener), in the same transaction as the change, so
+a worker serves what it served before (the event as the request began) and never a setting
+older than the request. A change made with hand-written SQL must set a new ``revision``
+itself (migrations and the benches do theirs before any worker starts).
+
+In preview mode a participant page shows the previewed event, loaded as before (no cache).
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from itertools import chain
+
+from flask import abort, current_app
+from sqlalchemy import bindparam, select
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, joinedload
+
+from app.events.models import Channel, Event, Training, Venue, previewed_event
+from app.extensions import db
+
+# What the graph holds; a change to any of these rows gives its event a new revision.
+WATCHED = (Event, Channel, Venue, Training)
+_STORE = "event_snapshots"
+
+
+@functools.cache
+def _key_query():
+    """The current event's id and revision (``models.current_event``'s order), one row."""
+    return (
+        select(Event.id, Event.revision).order_by(Event.is_current.desc(), Event.id.desc()).limit(1)
+    )
+
+
+@functools.cache
+def _graph_query():
+    return (
+        select(Event)
+        .where(Event.id == bindparam("event_id"))
+        .options(
+            # A channel's training is one of ``Event.trainings``: its many-to-one load finds it
+            # in the session's identity map, without SQL.
+            joinedload(Event.channels).joinedload(Channel.venue),
+            joinedload(Event.trainings),
+        )
+    )
+
+
+def current_event_with_channels() -> Event:
+    """The current event (``models.current_event_or_404``) in the request's session, with
+    ``channels`` (each with ``venue`` and ``training``) and ``trainings`` loaded.
+
+    One small SELECT while this process's kept copy is current; the joined SELECT, and a new
+    kept copy, after any change. Raises 404 when there is no event.
+    """
+    previewed = previewed_event()
+    if previewed is not None:
+        return previewed
+    row = db.session.execute(_key_query()).first()
+    if row is None:
+        abort(404)
+    store = current_app.extensions.setdefault(_STORE, {})
+    kept = store.get(tuple(row))
+    if kept is not None:
+        return db.session.merge(kept, load=False)
+    event = db.session.scalars(_graph_query(), {"event_id": row.id}).unique().one()
+    store.clear()  # only the current event is kept
+    store[tuple(row)] = _detached_copy(event)
+    return event
+
+
+def _detached_copy(event: Event) -> Event:
+    """A copy of the loaded graph that belongs to no session (merged into a session of its
+    own without SQL, which is then closed)."""
+    holder = Session()
+    try:
+        copy = holder.merge(event, load=False)
+    finally:
+        holder.close()
+    return copy
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _renew_revisions(session: Session, _context, _instances) -> None:
+    """Give a new ``revision`` to every event whose own row, or one of whose channels, venues
+    or trainings, this flush inserts, changes or deletes."""
+    events: set[Event] = set()
+    with session.no_autoflush:
+        for obj in chain(session.new, session.dirty, session.deleted):
+            if not isinstance(obj, WATCHED):
+                continue
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            owner = obj if isinstance(obj, Event) else obj.event
+            if owner is not None and owner not in session.deleted:
+                events.add(owner)
+    for owner in events:
+        if owner not in session.new:  # a new event has a new token already
+            owner.revision = uuid.uuid4().hex

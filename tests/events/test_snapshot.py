@@ -1,0 +1,166 @@
+"""The event kept by each worker for the public forms (app.events.snapshot, issue 12): a change
+saved anywhere — in this process or by another worker — is what the next form shows and
+decides by; only the small id-and-revision SELECT runs while nothing changed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
+
+from app import create_app
+from app.config import TestConfig
+from app.events.models import Channel, Event, Training, Venue
+from app.extensions import db as _db
+from app.registration.models import Registration
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def _form(n: int, **changes) -> dict:
+    email = f"snap{n}@pref.example.jp"
+    data = {
+        "channel": "webinar",
+        "name": f"佐藤　花子{n}",
+        "kana": "さとう はなこ",
+        "email": email,
+        "email_confirm": email,
+        "phone": "",
+        "category": "pref",
+        "municipality": "130001",
+        "organisation": "",
+        "department": "高齢社会対策部",
+        "occupation": "行政職",
+        "consent": "y",
+    }
+    data.update(changes)
+    return data
+
+
+class Statements:
+    """The SQL one request sends (engine events), for asserting what was not asked."""
+
+    def __init__(self, engine):
+        self.engine, self.sql = engine, []
+
+    def _record(self, conn, cursor, statement, *args):
+        self.sql.append(" ".join(statement.split()))
+
+    def __enter__(self):
+        sa_event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        sa_event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+@pytest.fixture
+def other_worker(database_url):
+    """other_worker(change) runs ``change(session)`` in another app on the same database and
+    commits: what a second gunicorn worker, or the console served by one, does."""
+
+    def run(change) -> None:
+        other = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url)
+        with other.app_context():
+            change(_db.session)
+            _db.session.commit()
+            _db.session.remove()
+            _db.engine.dispose()
+        # The test client's requests share the test's app context, and so its session: end it
+        # as every served request ends its own, so that only this worker's kept copy remains.
+        _db.session.remove()
+
+    return run
+
+
+def test_while_nothing_changes_the_form_reads_only_the_events_id_and_revision(client, db, event):
+    client.get("/register")  # this worker keeps the event
+    db.session.remove()
+    with Statements(db.engine) as seen:
+        page = client.get("/register")
+    assert page.status_code == 200
+    joined = [s for s in seen.sql if "JOIN channel" in s or "JOIN training" in s]
+    assert joined == [], seen.sql
+    assert any("event.revision" in s for s in seen.sql), seen.sql
+    # The kept event renders the same page as a freshly loaded one.
+    assert _text(page) == _text(client.get("/register"))
+
+
+def test_texts_changed_by_another_worker_show_on_the_next_form(client, event, other_worker):
+    page = _text(client.get("/register"))
+    assert "オンライン開催（試行）" not in page and "定員377名" not in page
+
+    def edit(session):
+        session.scalar(
+            select(Training).where(Training.code == "t1")
+        ).format_label = "オンライン開催（試行）"
+        session.scalar(select(Channel).where(Channel.code == "webinar")).capacity = 377
+
+    other_worker(edit)
+    page = _text(client.get("/register"))
+    assert "研修会議Ⅰ（オンライン開催（試行））" in page and "定員377名" in page
+
+
+def test_seats_cut_by_another_worker_refuse_the_next_registration(client, db, event, other_worker):
+    assert client.post("/register", data=_form(1)).status_code == 302
+
+    def cut(session):
+        session.scalar(select(Channel).where(Channel.code == "webinar")).capacity = 1
+
+    other_worker(cut)
+    refused = client.post("/register", data=_form(2))
+    assert refused.status_code == 200
+    assert "定員（1名）に達しました" in _text(refused)
+    assert db.session.scalar(select(func.count()).select_from(Registration)) == 1
+
+
+def test_a_deadline_moved_by_another_worker_closes_the_form(client, db, event, other_worker):
+    from datetime import timedelta
+
+    from app.core.jpdates import now_utc
+
+    client.get("/register")
+
+    def close(session):
+        channel = session.scalar(select(Channel).where(Channel.code == "webinar"))
+        channel.closes_at = now_utc() - timedelta(minutes=1)
+
+    other_worker(close)
+    refused = client.post("/register", data=_form(3))
+    assert refused.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda e: setattr(e, "theme", "新しいテーマ"),
+        lambda e: setattr(e.channel("youtube"), "capacity", 99),
+        lambda e: setattr(e.venues[0], "room", "大会議室Ｂ"),
+        lambda e: setattr(e.training("t2"), "focus", "演習を中心"),
+    ],
+    ids=["event", "channel", "venue", "training"],
+)
+def test_every_change_to_the_graph_renews_the_revision(db, event, change):
+    before = event.revision
+    change(event)
+    db.session.commit()
+    assert db.session.get(Event, event.id).revision != before
+
+
+def test_a_registration_or_an_unchanged_save_keeps_the_revision(
+    client, db, event, make_registration
+):
+    before = event.revision
+    make_registration()
+    assert client.post("/register", data=_form(4)).status_code == 302
+    event = db.session.get(Event, event.id)
+    event.theme = event.theme  # set, not changed
+    db.session.get(Venue, event.venues[0].id)
+    db.session.get(Training, event.trainings[0].id)
+    db.session.commit()
+    assert db.session.get(Event, event.id).revision == before
