@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.core import audit
 from app.core.jpdates import now_utc
 from app.core.text import normalise_email
+from app.core.tokens import new_token
 from app.events.models import Channel, Event
 from app.extensions import db
 from app.registration import lifecycle, rules
@@ -110,15 +111,20 @@ def apply_team(
     for position, (data, member_municipality) in enumerate(
         zip(members, member_municipalities, strict=True)
     ):
-        member = TeamMember(position=position, is_representative=position == 0)
+        # The token and state a flush would give, given now: the mails below are written
+        # before anything is flushed, so the team, its members, their mails and the
+        # submission key go to the database in one flush (issue 12).
+        member = TeamMember(
+            position=position, is_representative=position == 0, status="active", token=new_token()
+        )
         apply_person(member, data, member_municipality)
         team.members.append(member)
     db.session.add(team)
-    flush_or_duplicate()
-    for member in team.members:
-        mail_member(team, member, "team_received.txt")
-    if before_commit is not None:
-        before_commit(team)
+    with db.session.no_autoflush:
+        for member in team.members:
+            mail_member(team, member, "team_received.txt")
+        if before_commit is not None:
+            before_commit(team)
     flush_or_duplicate()
     db.session.commit()
     return team
