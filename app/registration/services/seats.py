@@ -166,23 +166,36 @@ def insert_with_seat(channel: Channel, now: datetime, row, together: list) -> in
     (the caller expunges them before the lock, so that no autoflush writes them apart).
     """
     values = _insert_values(row)
+    if values.get("channel_id") != channel.id:
+        raise ValueError("the row takes a seat of another channel")
     together_values = [_insert_values(other) for other in together]
+    # A value a together row shares with the row (same column, same value: the event, the
+    # time, is_test) is bound once: the statement stays within psycopg's cache of converted
+    # queries (50 parameters, 4,096 characters; tests/registration/test_round_trips.py).
+    shared = tuple(
+        frozenset(k for k, v in other.items() if k in values and _same(v, values[k]))
+        for other in together_values
+    )
     shape = (
         (row.__table__.name, tuple(values)),
         *((o.__table__.name, tuple(v)) for o, v in zip(together, together_values, strict=True)),
+        shared,
     )
     statement = _seat_statements.get(shape)
     if statement is None:
         statement = _seat_statement(
             row.__table__,
             list(values),
-            [(o.__table__, list(v)) for o, v in zip(together, together_values, strict=True)],
+            [
+                (o.__table__, list(v), same)
+                for o, v, same in zip(together, together_values, shared, strict=True)
+            ],
         )
         _seat_statements[shape] = statement
     params = {"channel_id": channel.id, "now": now, "capacity": channel.capacity}
-    params.update({f"r_{k}": v for k, v in values.items()})
-    for index, other_values in enumerate(together_values):
-        params.update({f"o{index}_{k}": v for k, v in other_values.items()})
+    params.update({f"r_{k}": v for k, v in values.items() if k != "channel_id"})
+    for index, (other_values, same) in enumerate(zip(together_values, shared, strict=True)):
+        params.update({f"o{index}_{k}": v for k, v in other_values.items() if k not in same})
     new_id, _ = db.session.execute(statement, params).one()
     if _after_count_hook is not None:  # the window a race needs: counted, not yet committed
         _after_count_hook()
@@ -220,10 +233,12 @@ def _insert_values(obj) -> dict:
 _seat_statements: dict[tuple, object] = {}
 
 
-def _seat_statement(table, keys: list[str], others: list[tuple[object, list[str]]]):
+def _seat_statement(table, keys: list[str], others: list[tuple[object, list[str], frozenset]]):
     """``WITH seat AS (the count), taken_seat AS (INSERT … WHERE taken < :capacity RETURNING
     id), together_N AS (INSERT … SELECT … FROM taken_seat) SELECT id, taken``, with bound
-    parameters ``channel_id``, ``now``, ``capacity``, ``r_<column>`` and ``o<N>_<column>``."""
+    parameters ``channel_id``, ``now``, ``capacity``, ``r_<column>`` and ``o<N>_<column>``
+    (a column of a together row in its ``shared`` set reads ``r_<column>``; the row's
+    ``channel_id`` reads ``channel_id``)."""
     channel_id = bindparam("channel_id", type_=Registration.__table__.c.channel_id.type)
     taken = (
         select(func.count())
@@ -249,15 +264,23 @@ def _seat_statement(table, keys: list[str], others: list[tuple[object, list[str]
     capacity = bindparam("capacity", type_=Integer())
     inserted = (
         insert(table)
-        .from_select(keys, _bound(table, keys, "r_").where(seat.c.taken < capacity))
+        .from_select(
+            keys,
+            _bound(table, keys, "r_", {"channel_id": "channel_id"}).where(seat.c.taken < capacity),
+        )
         .returning(table.c.id)
         .cte("taken_seat")
     )
     ctes = [
         insert(other)
-        .from_select(other_keys, _bound(other, other_keys, f"o{index}_").select_from(inserted))
+        .from_select(
+            other_keys,
+            _bound(
+                other, other_keys, f"o{index}_", {k: f"r_{k}" for k in same if k != "channel_id"}
+            ).select_from(inserted),
+        )
         .cte(f"together_{index}")
-        for index, (other, other_keys) in enumerate(others)
+        for index, (other, other_keys, same) in enumerate(others)
     ]
     return (
         select(inserted.c.id, seat.c.taken)
@@ -267,5 +290,13 @@ def _seat_statement(table, keys: list[str], others: list[tuple[object, list[str]
     )
 
 
-def _bound(table, keys: list[str], prefix: str):
-    return select(*[bindparam(prefix + k, type_=table.c[k].type).label(k) for k in keys])
+def _bound(table, keys: list[str], prefix: str, shared: dict[str, str]):
+    """``SELECT :<prefix><column> AS <column>, …``; a column in ``shared`` reads the named
+    parameter instead (bound once for the statement)."""
+    return select(
+        *[bindparam(shared.get(k, prefix + k), type_=table.c[k].type).label(k) for k in keys]
+    )
+
+
+def _same(a, b) -> bool:
+    return type(a) is type(b) and a == b
