@@ -304,8 +304,21 @@ def test_an_accepted_team_application_and_a_questionnaire_answer_are_short(clien
         db, lambda: client.post("/team/apply", data=_team_form(members, _submission=KEY))
     )
     assert response.status_code == 302, str(trips)
-    assert len(trips) <= 10, str(trips)
+    assert len(trips) <= 7, str(trips)
+    # The team, its members, their mails and the submission key in the last statement.
+    assert trips.calls[-1] == "COMMIT", str(trips)
+    for table in ("team", "team_member", "outbox_message", "submission_key"):
+        assert f"INSERT INTO {table} " in trips.calls[-2], str(trips)
     assert db.session.scalar(select(func.count()).select_from(Team)) == 1
+    team = db.session.scalars(select(Team)).one()
+    tokens = sorted(m.token for m in team.members)
+    mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "team")).all()
+    assert sorted(m.to_addr for m in mails) == sorted(m.email for m in team.members)
+    for member in team.members:  # each member's mail carries that member's own link
+        mail = next(m for m in mails if m.to_addr == member.email)
+        assert f"/t/{member.token}" in mail.body and member.team_id == team.id
+    assert len(set(tokens)) == 2 and team.representative.position == 0
+    assert db.session.get(SubmissionKey, KEY).location.endswith(f"/t/{team.representative.token}")
 
     event = db.session.get(type(event), event_id)
     event.survey_opens_at = now_utc() - timedelta(days=1)

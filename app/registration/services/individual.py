@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from app.core import audit, preview
+from app.core import audit
 from app.core.jpdates import now_utc
 from app.core.tokens import new_token
 from app.events.models import Channel, Event
@@ -28,7 +28,13 @@ from app.registration.services.people import (
     refuse_duplicate_and_count,
     refuse_duplicate_email,
 )
-from app.registration.services.seats import facts, insert_with_seat, seats_taken, take_seat
+from app.registration.services.seats import (
+    facts,
+    insert_with_seat,
+    one_statement,
+    seats_taken,
+    take_seat,
+)
 from app.registration.services.waitlist import (
     offer_freed_seats,
     queue_for_webinar,
@@ -165,7 +171,7 @@ def _register(
     if before_commit is not None:
         before_commit(registration)
     db.session.info["registration_wrote"] = True  # a refusal from here on rolls back
-    if capped and not over_capacity_reason and not queue and _one_statement_seat():
+    if capped and not over_capacity_reason and not queue and one_statement():
         # PostgreSQL: the lock, then one statement counts and inserts the row, the mail and
         # the key; the COMMIT follows (seats.insert_with_seat).
         together = list(db.session.new)
@@ -196,13 +202,6 @@ def _register(
         offer_freed_seats(entry.channel, now)
     db.session.info.pop("registration_wrote", None)
     return registration
-
-
-def _one_statement_seat() -> bool:
-    """True on PostgreSQL: a data-modifying WITH takes the seat in one statement. Not in
-    preview mode: its rows are marked as tests when the ORM flushes them (``core.preview``),
-    which a hand-built INSERT would bypass."""
-    return db.session.get_bind().dialect.name == "postgresql" and not preview.is_on()
 
 
 def _individual_channel(event: Event, code: str) -> Channel:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 
-from sqlalchemy import Integer, bindparam, func, insert, literal, select
+from sqlalchemy import Integer, bindparam, func, insert, literal, select, union_all
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import MANYTOONE, make_transient_to_detached
 
 from app.core import preview
 from app.core.jpdates import now_utc
@@ -213,8 +213,18 @@ def _insert_values(obj) -> dict:
     default, left out. A column with both (``is_test``) is written with the Python one: left
     out, SQLAlchemy would add its default as a bind of the same name to each INSERT of the
     statement, and two such binds collide."""
+    mapper = sa_inspect(obj).mapper
+    for rel in mapper.relationships:  # a many-to-one set as an object: its key, as a flush
+        target = obj.__dict__.get(rel.key)
+        if rel.direction is not MANYTOONE or target is None:
+            continue
+        target_mapper = sa_inspect(target).mapper
+        for local, remote in rel.local_remote_pairs:
+            key = mapper.get_property_by_column(local).key
+            if getattr(obj, key) is None:
+                setattr(obj, key, getattr(target, target_mapper.get_property_by_column(remote).key))
     values = {}
-    for attr in sa_inspect(obj).mapper.column_attrs:
+    for attr in mapper.column_attrs:
         column = attr.columns[0]
         value = getattr(obj, attr.key)
         if value is None:
@@ -300,3 +310,106 @@ def _bound(table, keys: list[str], prefix: str, shared: dict[str, str]):
 
 def _same(a, b) -> bool:
     return type(a) is type(b) and a == b
+
+
+def one_statement() -> bool:
+    """True on PostgreSQL: a data-modifying WITH inserts a registration with its seat, or a
+    team with its members, in one statement. Not in preview mode: its rows are marked as tests
+    when the ORM flushes them (``core.preview``), which a hand-built INSERT would bypass."""
+    return db.session.get_bind().dialect.name == "postgresql" and not preview.is_on()
+
+
+def insert_team(team, members: list, together: list) -> int:
+    """PostgreSQL: insert a new team, its members and the pending ``together`` rows (their
+    mails, the submission key) in ONE statement, the venue's lock held by the caller (issue 12,
+    docs/performance.md: The team application).
+
+    ``WITH team_row AS (INSERT INTO team … RETURNING id), member_N AS (INSERT INTO team_member
+    (team_id, …) SELECT id, … FROM team_row), together_N AS (INSERT … SELECT … FROM team_row)
+    SELECT id FROM team_row``: the unit of work of a flush (about a quarter of the application's
+    CPU) and three round trips fewer. Each object needs every value a flush would give it
+    (``_insert_values`` fills Python defaults); the members' ``team_id`` comes from the team's
+    INSERT. ``team`` and ``members`` become persistent objects of the session with their ids
+    unknown to it (nothing reads them back); ``together`` and the members must be outside the
+    session, as for ``insert_with_seat``. Raises IntegrityError as a flush would (the unique
+    indexes: one team per municipality, an address twice).
+    """
+    team_values = _insert_values(team)
+    member_values = [_insert_values(member) for member in members]
+    for values in member_values:
+        values.pop("team_id", None)
+    together_values = [_insert_values(other) for other in together]
+    shape = (
+        "team",
+        tuple(team_values),
+        tuple(tuple(v) for v in member_values),
+        tuple((o.__table__.name, tuple(v)) for o, v in zip(together, together_values, strict=True)),
+    )
+    statement = _team_statements.get(shape)
+    if statement is None:
+        statement = _team_statement(
+            team.__table__,
+            list(team_values),
+            [list(v) for v in member_values],
+            [(o.__table__, list(v)) for o, v in zip(together, together_values, strict=True)],
+        )
+        _team_statements[shape] = statement
+    params = {f"t_{k}": v for k, v in team_values.items()}
+    for index, values in enumerate(member_values):
+        params.update({f"m{index}_{k}": v for k, v in values.items()})
+    for index, values in enumerate(together_values):
+        params.update({f"o{index}_{k}": v for k, v in values.items()})
+    rows = db.session.execute(statement, params).all()
+    team.id = rows[0].team_id
+    member_ids = {row.position: row.member_id for row in rows}
+    for member in members:
+        member.id = member_ids[member.position]
+        member.team_id = team.id
+        make_transient_to_detached(member)
+    make_transient_to_detached(team)
+    db.session.add(team)  # with its members: persistent, nothing left to flush
+    return team.id
+
+
+_team_statements: dict[tuple, object] = {}
+
+
+def _team_statement(table, keys: list[str], members: list[list[str]], others: list):
+    member_table = TeamMember.__table__
+    team_row = (
+        insert(table)
+        .from_select(keys, _bound(table, keys, "t_", {}))
+        .returning(table.c.id)
+        .cte("team_row")
+    )
+    member_rows = [
+        insert(member_table)
+        .from_select(
+            ["team_id", *member_keys],
+            select(
+                team_row.c.id,
+                *_bound(member_table, member_keys, f"m{index}_", {}).selected_columns,
+            ),
+        )
+        .returning(member_table.c.id, member_table.c.position)
+        .cte(f"member_{index}")
+        for index, member_keys in enumerate(members)
+    ]
+    selects = [select(m.c.id, m.c.position) for m in member_rows]
+    inserted = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery()
+    ctes = [
+        insert(other)
+        .from_select(other_keys, _bound(other, other_keys, f"o{index}_", {}).select_from(team_row))
+        .cte(f"together_{index}")
+        for index, (other, other_keys) in enumerate(others)
+    ]
+    return (
+        select(
+            team_row.c.id.label("team_id"),
+            inserted.c.id.label("member_id"),
+            inserted.c.position,
+        )
+        .select_from(team_row.join(inserted, literal(True)))
+        .add_cte(*member_rows, *ctes)
+        .execution_options(**{preview.INCLUDE_TESTS: True})  # not used in preview mode
+    )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
 from app.core.jpdates import now_utc
@@ -26,8 +27,9 @@ from app.registration.services.people import (
     check_person,
     flush_or_duplicate,
     municipality_by_code,
+    raise_duplicate,
 )
-from app.registration.services.seats import facts
+from app.registration.services.seats import facts, insert_team, one_statement
 
 AUDIT_ACTIONS = audit.actions({"decide_team": "研修会議Ⅱの選定", "cancel_team": "団体申込の取消"})
 
@@ -125,7 +127,21 @@ def apply_team(
             mail_member(team, member, "team_received.txt")
         if before_commit is not None:
             before_commit(team)
-    flush_or_duplicate()
+    if one_statement():
+        # PostgreSQL: the team, its members, their mails and the key in one statement
+        # (seats.insert_team); the COMMIT follows.
+        pending = list(db.session.new)
+        for obj in pending:
+            if obj in db.session:  # a team's expunge takes its members along
+                db.session.expunge(obj)
+        members_now = list(team.members)
+        together = [obj for obj in pending if obj is not team and obj not in members_now]
+        try:
+            insert_team(team, members_now, together)
+        except IntegrityError as exc:
+            raise_duplicate(exc)
+    else:
+        flush_or_duplicate()
     db.session.commit()
     return team
 
