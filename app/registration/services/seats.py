@@ -214,15 +214,12 @@ def _insert_values(obj) -> dict:
     out, SQLAlchemy would add its default as a bind of the same name to each INSERT of the
     statement, and two such binds collide."""
     mapper = sa_inspect(obj).mapper
-    for rel in mapper.relationships:  # a many-to-one set as an object: its key, as a flush
-        target = obj.__dict__.get(rel.key)
-        if rel.direction is not MANYTOONE or target is None:
-            continue
-        target_mapper = sa_inspect(target).mapper
-        for local, remote in rel.local_remote_pairs:
-            key = mapper.get_property_by_column(local).key
-            if getattr(obj, key) is None:
-                setattr(obj, key, getattr(target, target_mapper.get_property_by_column(remote).key))
+    for relationship, pairs in _many_to_ones(mapper):  # set as an object: its key, as a flush
+        target = obj.__dict__.get(relationship)
+        if target is not None:
+            for local, remote in pairs:
+                if getattr(obj, local) is None:
+                    setattr(obj, local, getattr(target, remote))
     values = {}
     for attr in mapper.column_attrs:
         column = attr.columns[0]
@@ -236,6 +233,26 @@ def _insert_values(obj) -> dict:
                 setattr(obj, attr.key, value)
         values[column.key] = value
     return values
+
+
+@functools.cache
+def _many_to_ones(mapper) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """(relationship, ((foreign key attribute, the target's key attribute), …)) of each
+    many-to-one of a mapper."""
+    return tuple(
+        (
+            rel.key,
+            tuple(
+                (
+                    mapper.get_property_by_column(local).key,
+                    rel.mapper.get_property_by_column(remote).key,
+                )
+                for local, remote in rel.local_remote_pairs
+            ),
+        )
+        for rel in mapper.relationships
+        if rel.direction is MANYTOONE
+    )
 
 
 # The statement per shape (tables and columns written), built once per process: building the
