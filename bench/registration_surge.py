@@ -14,8 +14,12 @@ What it does, all on loopback, against one PostgreSQL:
 4. counts the database round trips of one accepted registration, team application and answer
    in this process (the app on the same database, counted at the engine: tests/roundtrips.py);
 5. prints per phase attempts/s, accepted/s, p50/p95 of GET and POST, the refusals' p95, the
-   oversold seats counted in the database, and the ratios to the bare pair; the last line
-   starts with ``ratio to bare:``.
+   pace at which the seats went (accepted per second until the last acceptance, when some
+   were refused), the CPU per attempt of the gunicorn processes, PostgreSQL and this load
+   generator (from /proc), the oversold seats counted in the database, and the ratios to the
+   bare pair; the last line starts with ``ratio to bare:``. The registration's throughput
+   ratio is of accepted registrations over the whole phase, refusals' time included (the
+   issue's yardstick); the seats' pace ratio follows it in brackets.
 
     .venv/bin/python bench/registration_surge.py [--attempts 700] [--capacity 450] [--clients 32]
     .venv/bin/python bench/registration_surge.py --quick      # 300 attempts, 200 seats: < 2 min
@@ -301,6 +305,12 @@ class Phase:
     samples: list[tuple[float | None, float, str]] = field(default_factory=list)
     wall: float = 0.0
     cpu: dict[str, float] = field(default_factory=dict)
+    accepted_at: list[float] = field(default_factory=list)  # seconds from the start
+
+    def fill_rate(self) -> float:
+        """Accepted per second until the last acceptance: the pace at which the seats went,
+        without the refusals that follow once they are gone."""
+        return len(self.accepted_at) / max(self.accepted_at) if self.accepted_at else float("nan")
 
     def count(self, outcome: str) -> int:
         return sum(1 for *_, o in self.samples if o == outcome)
@@ -338,6 +348,7 @@ def run_phase(
     ready = threading.Barrier(clients + 1)
     lock = threading.Lock()
     deadline = [float("inf")]
+    phase_start = [0.0]
     post_url = base + ("/bench/insert" if form is BARE else form.page)
 
     def fetch(session: requests.Session) -> tuple[float, str]:
@@ -358,6 +369,7 @@ def run_phase(
         # without it the cookie would grow by a message per POST (the team application's).
         page_cookies = session.cookies.copy()
         local: list[tuple[float | None, float, str]] = []
+        accepted_at: list[float] = []
         ready.wait()
         while time.perf_counter() < deadline[0]:
             with numbers_lock:
@@ -379,8 +391,11 @@ def run_phase(
             except requests.RequestException as exc:
                 started, outcome = time.perf_counter(), f"error {type(exc).__name__}"
             local.append((get_time, time.perf_counter() - started, outcome))
+            if outcome == "accepted":
+                accepted_at.append(time.perf_counter())
         with lock:
             phase.samples.extend(local)
+            phase.accepted_at.extend(t - phase_start[0] for t in accepted_at)
         session.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -389,6 +404,7 @@ def run_phase(
     ready.wait()
     cpu_before = cpu_seconds()
     started = time.perf_counter()
+    phase_start[0] = started
     deadline[0] = started + max_seconds
     for thread in threads:
         thread.join()
@@ -471,6 +487,7 @@ def describe(phase: Phase, capacity_note: str = "") -> str:
         line += f"  GET p50 {ms(percentile(gets, 50))} p95 {ms(percentile(gets, 95))}"
     if refused:
         line += f"  refused {refused} (p95 {ms(percentile(phase.posts('refused'), 95))})"
+        line += f"  seats went at {phase.fill_rate():.1f}/s"
     if errors:
         line += f"  ERRORS {errors}"
     if phase.cpu and phase.samples:
@@ -592,6 +609,8 @@ def main() -> int:
             throughput = (len(product.samples) / product.wall) / bare.rate("accepted")
         p95 = percentile(product.posts(), 95) / percentile(bare.posts(), 95)
         part = f"{key} {label} {throughput:.2f}× throughput, POST p95 {p95:.1f}×"
+        if product.count("refused"):
+            part += f" (seats went at {product.fill_rate() / bare.rate('accepted'):.2f}×)"
         if product.gets():
             part += f", GET p95 {percentile(product.gets(), 95) / percentile(bare.gets(), 95):.1f}×"
         ratios.append(part)
