@@ -38,6 +38,15 @@ def html_attributes(**kwargs) -> Markup:
     return Markup(" ".join(parts))
 
 
+def validation_attributes(widget, field, kwargs: dict) -> None:
+    """Add the field's flags that the widget writes as attributes (``required``, ``disabled``
+    …, WTForms' ``validation_attrs``) to ``kwargs``, unless given."""
+    flags = getattr(field, "flags", {})
+    for k in dir(flags):
+        if k in widget.validation_attrs and k not in kwargs:
+            kwargs[k] = getattr(flags, k)
+
+
 class TextInput(widgets.TextInput):
     html_params = staticmethod(html_attributes)
 
@@ -67,10 +76,7 @@ class TextArea(widgets.TextArea):
 
     def __call__(self, field, **kwargs) -> Markup:
         kwargs.setdefault("id", field.id)
-        flags = getattr(field, "flags", {})
-        for k in dir(flags):
-            if k in self.validation_attrs and k not in kwargs:
-                kwargs[k] = getattr(flags, k)
+        validation_attributes(self, field, kwargs)
         params = html_attributes(name=field.name, **kwargs)
         return Markup(f"<textarea {params}>\r\n{escape(field._value())}</textarea>")
 
@@ -82,10 +88,7 @@ class Select(widgets.Select):
         kwargs.setdefault("id", field.id)
         if self.multiple:
             kwargs["multiple"] = True
-        flags = getattr(field, "flags", {})
-        for k in dir(flags):
-            if k in self.validation_attrs and k not in kwargs:
-                kwargs[k] = getattr(flags, k)
+        validation_attributes(self, field, kwargs)
         html = [f"<select {html_attributes(name=field.name, **kwargs)}>"]
         if field.has_groups():
             for group, choices in field._iter_groups_normalized():

@@ -23,6 +23,7 @@ from app.core.fields import (
     StringField,
     TextAreaField,
     html_attributes,
+    validation_attributes,
 )
 from app.core.forms import (
     BaseForm,
@@ -70,10 +71,7 @@ class CachedOptionsSelect(Select):
 
     def __call__(self, field, **kwargs) -> Markup:
         kwargs.setdefault("id", field.id)
-        flags = getattr(field, "flags", {})
-        for k in dir(flags):
-            if k in self.validation_attrs and k not in kwargs:
-                kwargs[k] = getattr(flags, k)
+        validation_attributes(self, field, kwargs)
         options = self._options(field)
         if field.data is not None:
             plain = f'<option value="{escape(field.data)}">'

@@ -15,30 +15,15 @@ from app.config import TestConfig
 from app.events.models import Channel, Event, Training, Venue
 from app.extensions import db as _db
 from app.registration.models import Registration
+from tests.preview.conftest import person_form
 
 
 def _text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
-def _form(n: int, **changes) -> dict:
-    email = f"snap{n}@pref.example.jp"
-    data = {
-        "channel": "webinar",
-        "name": f"佐藤　花子{n}",
-        "kana": "さとう はなこ",
-        "email": email,
-        "email_confirm": email,
-        "phone": "",
-        "category": "pref",
-        "municipality": "130001",
-        "organisation": "",
-        "department": "高齢社会対策部",
-        "occupation": "行政職",
-        "consent": "y",
-    }
-    data.update(changes)
-    return data
+def _form(n: int) -> dict:
+    return person_form(f"佐藤　花子{n}", f"snap{n}@pref.example.jp")
 
 
 class Statements:

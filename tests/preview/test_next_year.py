@@ -17,10 +17,10 @@ def _text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
-def test_next_years_event_can_be_previewed_before_it_is_on_the_site(app, db, event, previewing):
-    client = previewing()
+def _clone_fy2024(client, event):
+    """「前年度から作成」: FY2024 from FY2023, its 研修会議Ⅰ a year later."""
     day = training1_day(event) + timedelta(weeks=52)
-    response = client.post(
+    return client.post(
         "/console/events/clone",
         data={
             "source": event.id,
@@ -29,7 +29,11 @@ def test_next_years_event_can_be_previewed_before_it_is_on_the_site(app, db, eve
             "training1_date": day.isoformat(),
         },
     )
-    assert response.status_code == 302
+
+
+def test_next_years_event_can_be_previewed_before_it_is_on_the_site(app, db, event, previewing):
+    client = previewing()
+    assert _clone_fy2024(client, event).status_code == 302
     fy2024 = db.session.scalar(select(Event).where(Event.slug == "fy2024"))
     fy2024.theme = "令和６年度のテーマ（プレビューで確認）"
     db.session.commit()
@@ -60,16 +64,7 @@ def test_a_test_registration_in_next_years_preview_goes_to_next_years_event(
     from tests.preview.conftest import TEST_NAME, person_form
 
     client = previewing()
-    day = training1_day(event) + timedelta(weeks=52)
-    client.post(
-        "/console/events/clone",
-        data={
-            "source": event.id,
-            "fiscal_year": 2024,
-            "slug": "fy2024",
-            "training1_date": day.isoformat(),
-        },
-    )
+    _clone_fy2024(client, event)
     fy2024 = db.session.scalar(select(Event).where(Event.slug == "fy2024"))
     deadline = jdatetime(fy2024.channel("webinar").closes_at)
     fy2024_id = fy2024.id
