@@ -18,8 +18,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("event") as batch:
-        batch.add_column(sa.Column("revision", sa.String(32), nullable=False, server_default=""))
+    # Plain ALTER TABLE, no batch copy: on SQLite a copy of the event table would drop the
+    # original and, by ON DELETE CASCADE, every venue and channel with it (as in 0011).
+    op.add_column("event", sa.Column("revision", sa.String(32), nullable=False, server_default=""))
     bind = op.get_bind()
     event = sa.table("event", sa.column("id"), sa.column("revision"))
     for (event_id,) in bind.execute(sa.select(event.c.id)).all():
@@ -27,5 +28,4 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("event") as batch:
-        batch.drop_column("revision")
+    op.drop_column("event", "revision")  # in place (SQLite ≥ 3.35), for the reason above
