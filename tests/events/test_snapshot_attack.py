@@ -280,6 +280,25 @@ def test_programme_rows_added_on_the_console_show_on_the_next_form(worker, conso
     assert "攻撃の時間" in page
 
 
+def test_a_capacity_raised_on_the_registrations_console_opens_seats_on_the_next_form(
+    worker, console, event
+):
+    webinar_id = event.channel("webinar").id
+    webinar = _fresh(Channel, webinar_id)
+    webinar.capacity = 1
+    _db.session.commit()
+    assert worker.post("/register", data=_form()).status_code == 302
+    assert worker.post("/register", data=_form()).status_code == 200  # full
+    response = console.post(
+        f"/console/channels/{webinar_id}/capacity", data={"capacity": "2", "reason": "増席"}
+    )
+    assert response.status_code == 302
+    assert _fresh(Channel, webinar_id).capacity == 2
+    assert worker.post("/register", data=_form()).status_code == 302
+    assert worker.post("/register", data=_form()).status_code == 200
+    assert _registrations() == 2
+
+
 # ---------------------------------------------------------------- which event is on the site
 
 
@@ -390,22 +409,49 @@ def test_threads_of_one_worker_merge_the_kept_event_at_once(app, worker, event):
     assert len(set(map(repr, seen))) == 1 and len(seen) == 400
 
 
-# ---------------------------------------------------------------- what the request holds
+def test_threads_of_one_worker_while_another_worker_changes_the_event(
+    app, worker, event, database_url
+):
+    """gthread: threads keep reading the event while another worker changes a capacity
+    eleven times; no thread fails, and every read after the last change sees it."""
+    import threading
 
-
-def test_a_request_that_mutates_a_json_list_in_place_changes_the_workers_kept_event(app, worker):
-    """The merge copies a JSON column's list by reference: the request's channel and the kept
-    copy hold the same list. Nothing on the public pages mutates one today; this records that
-    an in-place change would outlive its request (every later request of the worker)."""
     from app.events.snapshot import current_event_with_channels
 
+    webinar_id = event.channel("webinar").id
+    other = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    errors, stop = [], threading.Event()
+
+    def read():
+        try:
+            with app.test_request_context("/register"):
+                while not stop.is_set():
+                    e = current_event_with_channels()
+                    assert e.channel("webinar").training.code == "t1"
+                    assert all(c.venue is not None for c in e.venue_channels)
+                    _db.session.remove()
+        except Exception as exc:
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for capacity in range(100, 111):
+            with other.app_context():
+                _db.session.get(Channel, webinar_id).capacity = capacity
+                _db.session.commit()
+                _db.session.remove()
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        with other.app_context():
+            _db.engine.dispose()
+    assert errors == []
     with app.test_request_context("/register"):
-        first = current_event_with_channels()
         _db.session.remove()
-        second = current_event_with_channels()
-        shared = first.channel("webinar").eligible_categories
-        assert shared is not None
-        assert shared is second.channel("webinar").eligible_categories
+        assert current_event_with_channels().channel("webinar").capacity == 110
         _db.session.remove()
 
 
@@ -475,3 +521,67 @@ def _person_data(email: str):
         department="福祉保健局",
         occupation="保健師",
     )
+
+
+@pytest.mark.postgres_only
+@pytest.mark.xfail(
+    strict=True,
+    reason="Deadlock brought by the revision listener: 「定員変更」 on the registrations' "
+    "dashboard (individual.raise_capacity) takes the channel's row lock first (Channel.lock) "
+    "and then its flush updates event.revision; the channel page of 「研修会議の設定」 "
+    "(services.update_channel) flushes event.revision first and then the channel. Two staff "
+    "saving the same channel at once lock event and channel in opposite orders: PostgreSQL "
+    "aborts one (DeadlockDetected, a 500). Before the listener both only updated the channel.",
+)
+def test_two_console_pages_saving_one_channel_at_once_both_succeed(
+    app, db, event, staff, console, database_url, monkeypatch
+):
+    import threading
+    import time
+
+    from app.registration.services import individual
+
+    event_id, webinar_id = event.id, event.channel("webinar").id
+    dashboard = staff(app.test_client(), "secretariat")
+    locked, go = threading.Event(), threading.Event()
+    real_seats_taken = individual.seats_taken
+
+    def paused(channel, now=None):  # raise_capacity, the channel's lock held
+        locked.set()
+        go.wait(10)
+        return real_seats_taken(channel, now)
+
+    monkeypatch.setattr(individual, "seats_taken", paused)
+    webinar = _fresh(Channel, webinar_id)
+    settings_data = _channel_data(webinar, capacity=700, reason="会場変更")
+    _db.session.remove()
+    answers = {}
+
+    def raise_on_dashboard():
+        try:
+            answers["dashboard"] = dashboard.post(
+                f"/console/channels/{webinar_id}/capacity",
+                data={"capacity": "600", "reason": "増席"},
+            ).status_code
+        except Exception as exc:  # the test client re-raises what a server answers with 500
+            answers["dashboard"] = repr(exc)[:300]
+
+    def save_on_settings():
+        try:
+            answers["settings"] = console.post(
+                f"/console/events/{event_id}/channels/{webinar_id}", data=settings_data
+            ).status_code
+        except Exception as exc:
+            answers["settings"] = repr(exc)[:300]
+
+    first = threading.Thread(target=raise_on_dashboard)
+    first.start()
+    assert locked.wait(10)
+    second = threading.Thread(target=save_on_settings)
+    second.start()
+    time.sleep(0.5)  # the settings page's flush waits for the channel's lock
+    go.set()
+    first.join(30)
+    second.join(30)
+    assert answers == {"dashboard": 302, "settings": 302}
+    assert _fresh(Channel, webinar_id).capacity in (600, 700)
