@@ -183,8 +183,12 @@ def _register(
         except IntegrityError as exc:
             raise_duplicate(exc)
         if new_id is None:
+            # Full by the capacity the statement counted against: taken before the rollback,
+            # which expires the channel (re-read, a capacity changed meanwhile would not raise,
+            # and a registration never inserted would be answered as accepted).
+            counted = facts(channel)
             db.session.rollback()
-            rules.check_capacity(facts(channel), channel.capacity)  # raises: full
+            rules.check_capacity(counted, counted.capacity)  # raises: full
         db.session.info.pop("registration_wrote", None)
         return registration
     flush_or_duplicate()
