@@ -4,15 +4,16 @@ public materials. Every date, capacity and text a participant reads comes from t
 from __future__ import annotations
 
 import functools
-import uuid
 from datetime import datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     ForeignKey,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
     bindparam,
@@ -59,11 +60,6 @@ class Event(db.Model):
     survey_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    # A new random token whenever this event, its channels, venues or trainings change
-    # (``app.events.snapshot``): a worker's kept copy of the event is current while it matches.
-    revision: Mapped[str] = mapped_column(
-        String(32), default=lambda: uuid.uuid4().hex, server_default=""
-    )
 
     @property
     def notice_list(self) -> list[str]:
@@ -262,6 +258,19 @@ class Material(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
     event: Mapped[Event] = relationship(back_populates="materials")
+
+
+# The current revision of each event: a new random token whenever the event, one of its
+# channels, venues or trainings changes (``app.events.snapshot``), so that a worker's kept copy
+# of the event is known current while its token matches. A table of its own, written last in
+# the flush that changes the event: the event row itself is never locked for it (a console
+# page locking a channel, then the event, and another the event, then the channel, deadlocked).
+event_revision = Table(
+    "event_revision",
+    db.metadata,
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    Column("token", String(32), nullable=False),
+)
 
 
 def current_upload_limit_mb() -> int:

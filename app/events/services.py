@@ -118,9 +118,7 @@ def clone_event(
 def _copy_event(source: Event, fiscal_year: int, slug: str, weeks: int) -> Event:
     """The copy of ``clone_event``, every date moved by ``weeks`` (OverflowError when a date
     leaves the calendar)."""
-    # Not the revision: the copy is another event, with a token of its own (events.snapshot).
-    own = ("id", "slug", "created_at", "revision")
-    columns = [c.key for c in Event.__table__.columns if c.key not in own]
+    columns = [c.key for c in Event.__table__.columns if c.key not in ("id", "slug", "created_at")]
     clone = Event(**{c: getattr(source, c) for c in columns})
     for column in Event.__table__.columns:
         value = getattr(clone, column.key)

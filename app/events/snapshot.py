@@ -8,12 +8,15 @@ event, channel, venue and training on each: about a fifth of the request's CPU).
 Each process keeps the loaded graph, detached, under the event's ``(id, revision)``. A request
 asks the database for the current event's id and revision only (one small row, in the round
 trip that loaded the graph before) and, while they match, copies the kept graph into its own
-session with ``Session.merge(load=False)`` (no SQL). ``Event.revision`` is a new random token
-whenever the event, one of its channels, venues or trainings is changed through the ORM
-(``_renew_revisions``, a ``before_flush`` listener), in the same transaction as the change, so
-a worker serves what it served before (the event as the request began) and never a setting
-older than the request. A change made with hand-written SQL must set a new ``revision``
-itself (migrations and the benches do theirs before any worker starts).
+session with ``Session.merge(load=False)`` (no SQL). The revision (``models.event_revision``,
+a row per event) is a new random token whenever the event, one of its channels, venues or
+trainings is inserted, changed or deleted through the ORM: ``_note_changes`` (before the
+flush) notes the events, ``_renew_revisions`` (after the flush's own statements, so that the
+revision row is always the last row the transaction locks) writes their new tokens, in the
+same transaction as the change. So a worker decides with the event as the request began, as
+before, and never by a setting older than the request. A change made with hand-written SQL
+must renew the token itself (docs/deploy.md; migrations and the benches change events before
+any worker starts).
 
 In preview mode a participant page shows the previewed event, loaded as before (no cache).
 """
@@ -29,7 +32,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, joinedload
 
-from app.events.models import Channel, Event, Training, Venue, previewed_event
+from app.events.models import Channel, Event, Training, Venue, event_revision, previewed_event
 from app.extensions import db
 
 # What the graph holds; a change to any of these rows gives its event a new revision.
@@ -41,7 +44,17 @@ _STORE = "event_snapshots"
 def _key_query():
     """The current event's id and revision (``models.current_event``'s order), one row."""
     return (
-        select(Event.id, Event.revision).order_by(Event.is_current.desc(), Event.id.desc()).limit(1)
+        select(Event.id, event_revision.c.token)
+        .outerjoin(event_revision, event_revision.c.event_id == Event.id)
+        .order_by(Event.is_current.desc(), Event.id.desc())
+        .limit(1)
+    )
+
+
+def revision(event_id: int) -> str | None:
+    """The event's current revision token (None before its first flush)."""
+    return db.session.scalar(
+        select(event_revision.c.token).where(event_revision.c.event_id == event_id)
     )
 
 
@@ -77,8 +90,9 @@ def current_event_with_channels() -> Event:
     if kept is not None:
         return db.session.merge(kept, load=False)
     event = db.session.scalars(_graph_query(), {"event_id": row.id}).unique().one()
-    store.clear()  # only the current event is kept
-    store[tuple(row)] = _detached_copy(event)
+    if row.token is not None:  # an event without a revision row is never kept
+        store.clear()  # only the current event is kept
+        store[tuple(row)] = _detached_copy(event)
     return event
 
 
@@ -93,11 +107,14 @@ def _detached_copy(event: Event) -> Event:
     return copy
 
 
+_CHANGED = "event_snapshot_changed"
+
+
 @sa_event.listens_for(Session, "before_flush")
-def _renew_revisions(session: Session, _context, _instances) -> None:
-    """Give a new ``revision`` to every event whose own row, or one of whose channels, venues
-    or trainings, this flush inserts, changes or deletes."""
-    events: set[Event] = set()
+def _note_changes(session: Session, _context, _instances) -> None:
+    """Note every event whose own row, or one of whose channels, venues or trainings, this
+    flush inserts, changes or deletes."""
+    events: set[Event] = session.info.setdefault(_CHANGED, set())
     with session.no_autoflush:
         for obj in chain(session.new, session.dirty, session.deleted):
             if not isinstance(obj, WATCHED):
@@ -107,6 +124,32 @@ def _renew_revisions(session: Session, _context, _instances) -> None:
             owner = obj if isinstance(obj, Event) else obj.event
             if owner is not None and owner not in session.deleted:
                 events.add(owner)
-    for owner in events:
-        if owner not in session.new:  # a new event has a new token already
-            owner.revision = uuid.uuid4().hex
+
+
+@sa_event.listens_for(Session, "after_flush")
+def _renew_revisions(session: Session, _context) -> None:
+    """A new token for each noted event, written after the flush's own statements."""
+    events = session.info.pop(_CHANGED, None)
+    ids = sorted({e.id for e in events or () if e.id is not None})
+    if not ids:
+        return
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(event_revision).values(
+        [{"event_id": event_id, "token": uuid.uuid4().hex} for event_id in ids]
+    )
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[event_revision.c.event_id], set_={"token": statement.excluded.token}
+        )
+    )
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    """A rolled-back flush changed nothing: nothing to renew."""
+    session.info.pop(_CHANGED, None)

@@ -1,6 +1,7 @@
-"""event.revision: a token that changes with every change to an event, its channels, venues or
-trainings, so a worker can keep the event it serves on the public forms and know, with one
-small SELECT, whether it is still current (issue 12, docs/performance.md: The event snapshot)
+"""event_revision: a token per event that changes with every change to the event, its channels,
+venues or trainings, so a worker can keep the event it serves on the public forms and know, with
+one small SELECT, whether it is still current (issue 12, docs/performance.md: The event each
+worker keeps)
 
 Revision ID: 0015
 Revises: 0014
@@ -18,14 +19,21 @@ depends_on = None
 
 
 def upgrade():
-    # Plain ALTER TABLE, no batch copy: on SQLite a copy of the event table would drop the
-    # original and, by ON DELETE CASCADE, every venue and channel with it (as in 0011).
-    op.add_column("event", sa.Column("revision", sa.String(32), nullable=False, server_default=""))
+    table = op.create_table(
+        "event_revision",
+        sa.Column(
+            "event_id",
+            sa.Integer(),
+            sa.ForeignKey("event.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("token", sa.String(32), nullable=False),
+    )
     bind = op.get_bind()
-    event = sa.table("event", sa.column("id"), sa.column("revision"))
-    for (event_id,) in bind.execute(sa.select(event.c.id)).all():
-        bind.execute(event.update().where(event.c.id == event_id).values(revision=uuid.uuid4().hex))
+    events = bind.execute(sa.text("SELECT id FROM event")).scalars().all()
+    if events:
+        op.bulk_insert(table, [{"event_id": e, "token": uuid.uuid4().hex} for e in events])
 
 
 def downgrade():
-    op.drop_column("event", "revision")  # in place (SQLite ≥ 3.35), for the reason above
+    op.drop_table("event_revision")

@@ -12,6 +12,8 @@ migrations run and checks them afterwards.
 
 from __future__ import annotations
 
+import itertools
+
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
@@ -44,7 +46,7 @@ def test_each_downgrade_keeps_the_rows_of_the_tables_it_leaves(tmp_path):
         chain = [rev.revision for rev in script.walk_revisions()]  # head first
         before = _counts(db)
         assert before["venue"] and before["channel"] and before["registration"]
-        for revision, below in zip(chain, chain[1:], strict=False):
+        for revision, below in itertools.pairwise(chain):
             downgrade(revision=below)
             after = _counts(db)
             for table, rows in after.items():
