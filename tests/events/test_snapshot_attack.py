@@ -20,6 +20,7 @@ from app.events.snapshot import revision
 from app.extensions import db as _db
 from app.registration.models import Registration, Team
 from app.registration.rules import CATEGORY_LABELS
+from tests.events.test_console import _channel_data, _venue_data
 from tests.preview.conftest import person_form
 from tests.registration.test_views import _member, _team_form
 
@@ -90,48 +91,6 @@ def _fresh(model, row_id):
 def _current(event) -> Event:
     """The event (as the test fixture had it) loaded afresh."""
     return _fresh(Event, event.id)
-
-
-def _channel_data(channel, **changes):
-    data = {
-        "capacity": channel.capacity if channel.capacity is not None else "",
-        "opens_at": _local(channel.opens_at),
-        "closes_at": _local(channel.closes_at),
-        "eligibility_note": channel.eligibility_note,
-        "reason": "",
-    }
-    if channel.kind == "venue" and channel.capacity_is_target:
-        data["capacity_is_target"] = "y"
-    if channel.kind != "venue":
-        data["eligible_categories"] = channel.eligible_categories or list(CATEGORY_LABELS)
-    data.update(changes)
-    return data
-
-
-def _venue_data(venue, **changes):
-    keys = (
-        "name",
-        "facility",
-        "room",
-        "postal_code",
-        "address",
-        "address_note",
-        "url",
-        "emergency_contact",
-        "emergency_hours",
-        "room_rows",
-        "room_cols",
-        "table_count",
-        "table_min",
-        "table_max",
-        "large_team_threshold",
-    )
-    data = {key: getattr(venue, key) for key in keys}
-    data["access"] = "\n".join(venue.access)
-    for key in ("scene_deadline", "assignment_deadline"):
-        data[key] = _local(getattr(venue, key)) if getattr(venue, key) else ""
-    data.update(changes)
-    return data
 
 
 def _registrations() -> int:
