@@ -224,8 +224,10 @@ def tabulation(definition, n: int, rev: str) -> None:
                 recs.append(a)
         return old.tabulate(definition, old.answers_frame(recs), {"t1": 1533})
 
+    from app.core import collector
+
     def after_db():  # as surveys.services.answers_frame
-        with new.cycle_collection_paused(), engine.connect() as conn:
+        with collector.paused(), engine.connect() as conn:
             rows = conn.execute(
                 sa.select(table.c.id, table.c.channel, table.c.codes, table.c.texts).order_by(
                     table.c.id

@@ -34,22 +34,14 @@ from bench.registration_surge import (
     percentile,
     start_gunicorn,
     stop,
+    survey_form,
 )
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def answer(token: str, n: int) -> dict:
-    data = {"csrf_token": token, "ch": "qr", "F1": str(n % 23 + 1), "F3": "4", "F2": ["4", "5"]}
-    for r in range(1, 10):
-        data[f"Q1_1_{r}_c"] = str((n + r) % 5 + 1)
-        data[f"Q1_1_{r}_t"] = "3"
-    for r in range(1, 7):
-        data[f"Q1_2_{r}_c"] = str((n + r) % 3 + 1)
-        data[f"Q1_2_{r}_t"] = str((n + r) % 5 + 1)
-    data.update({"Q2_months": ["9", "10"], "Q3_1": "2", "Q3_2": "1", "Q4": "2", "Q5": "2"})
-    data["Q8"] = "ベンチマークの回答です。"
-    return data
+    return dict(survey_form(n), csrf_token=token)
 
 
 def main() -> int:

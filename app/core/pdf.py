@@ -16,18 +16,18 @@ to the same pages and lines.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
+
+from app.core import collector
 
 _local = threading.local()
 LEAN_UA = Path(__file__).with_name("pdf_ua.css")
@@ -61,22 +61,6 @@ def html_to_pdf(html: str, *, lean: bool = False) -> bytes:
     return document.write_pdf(font_config=font_config())
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while WeasyPrint lays out and draws a long document:
-    its hundreds of thousands of boxes are walked again by every full collection on the way
-    (0.4–1.5 s of the 7 s of a venue's booklets, docs/performance.md). Memory is still
-    freed by reference counting meanwhile; the collector runs again afterwards if it was
-    enabled (another thread doing the same at once leaves it enabled at worst)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 @dataclass(frozen=True)
 class LaidOut:
     """A lean document as PDF bytes, with the 0-based page each anchor (``id``) is first on;
@@ -91,7 +75,7 @@ class LaidOut:
 def lay_out(html: str) -> LaidOut:
     """``html`` laid out with the lean stylesheet and written as PDF, the collector paused."""
     started = time.process_time()
-    with collector_paused():
+    with collector.paused():
         document = LeanHTML(string=html).render(font_config=font_config())
         anchors: dict[str, int] = {}
         for number, page in enumerate(document.pages):

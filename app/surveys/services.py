@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.core import audit, preview
+from app.core import audit, collector, preview
 from app.core.jpdates import format_datetime, now_utc
 from app.core.mail import queue_mail, render_mail
 from app.core.models import OutboxMessage, StaffUser
@@ -450,7 +450,7 @@ def answers_frame(event: Event, definition: Definition):
     """The tabulation frame of the event's answers, from their stored codes (one query, no JSON
     read but the free text; ``tabulation.frame_from_codes``); from the JSON of every answer when
     one has no codes (stored before they existed and not encodable)."""
-    with tabulation.cycle_collection_paused():
+    with collector.paused():
         rows = db.session.execute(
             select(
                 SurveyResponse.id,

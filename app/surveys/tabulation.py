@@ -17,11 +17,9 @@ Rules (seed-spec.md §6.5, decisions.md: Questionnaire):
 
 from __future__ import annotations
 
-import gc
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -224,22 +222,6 @@ def encode_answers(definition: Definition, answers: Mapping) -> tuple[str | None
             chars.extend(bits)
     rest = {key: value for key, value in answers.items() if key not in keys}
     return "".join(chars), rest or None
-
-
-@contextmanager
-def cycle_collection_paused():
-    """Python's cycle collector paused while a bulk of rows is read: reading 100,000 rows makes
-    some 200,000 container objects, and each generation's collection on the way walks them
-    again (about half of the read's CPU time, docs/performance.md). Memory is still freed by
-    reference counting meanwhile; the collector is enabled again afterwards if it was (another
-    thread doing the same at once leaves it enabled at worst)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def frame_from_codes(

@@ -16,8 +16,8 @@ from pathlib import Path
 from flask import current_app, render_template
 from sqlalchemy import select
 
-from app.core import jobs
-from app.core.pdf import collector_paused, html_to_pdf, lay_out_all
+from app.core import collector, jobs
+from app.core.pdf import html_to_pdf, lay_out_all
 from app.extensions import db
 from app.groupwork.assignments import rules
 from app.groupwork.assignments.models import PreAssignment, TeamFile
@@ -242,7 +242,7 @@ def venue_booklets(
             writer = PdfWriter()
             writer.append(whole, pages=(bounds[i], bounds[i + 1]))
             writer.add_metadata({"/Title": f"{table.number}卓 資料集（{allocation.venue.name}）"})
-            with collector_paused():
+            with collector.paused():
                 out.append((table, _append_files(writer, pdfs, uploads)))
             if progress:
                 progress(len(out), len(tables))
