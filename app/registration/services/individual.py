@@ -33,6 +33,7 @@ from app.registration.services.seats import (
     insert_with_seat,
     one_statement,
     seats_taken,
+    take_pending,
     take_seat,
 )
 from app.registration.services.waitlist import (
@@ -174,9 +175,7 @@ def _register(
     if capped and not over_capacity_reason and not queue and one_statement():
         # PostgreSQL: the lock, then one statement counts and inserts the row, the mail and
         # the key; the COMMIT follows (seats.insert_with_seat).
-        together = list(db.session.new)
-        for pending in together:
-            db.session.expunge(pending)
+        together = take_pending()
         channel.lock()
         try:
             new_id = insert_with_seat(channel, now, registration, together)

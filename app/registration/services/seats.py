@@ -336,6 +336,16 @@ def one_statement() -> bool:
     return db.session.get_bind().dialect.name == "postgresql" and not preview.is_on()
 
 
+def take_pending() -> list:
+    """The session's pending new objects, taken out of it (so that no autoflush writes them
+    apart from the one statement that will insert them)."""
+    pending = list(db.session.new)
+    for obj in pending:
+        if obj in db.session:  # an object's expunge takes its cascaded children along
+            db.session.expunge(obj)
+    return pending
+
+
 def insert_team(team, members: list, together: list) -> int:
     """PostgreSQL: insert a new team, its members and the pending ``together`` rows (their
     mails, the submission key) in ONE statement, the venue's lock held by the caller (issue 12,

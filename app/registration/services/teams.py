@@ -29,7 +29,7 @@ from app.registration.services.people import (
     municipality_by_code,
     raise_duplicate,
 )
-from app.registration.services.seats import facts, insert_team, one_statement
+from app.registration.services.seats import facts, insert_team, one_statement, take_pending
 
 AUDIT_ACTIONS = audit.actions({"decide_team": "研修会議Ⅱの選定", "cancel_team": "団体申込の取消"})
 
@@ -130,10 +130,7 @@ def apply_team(
     if one_statement():
         # PostgreSQL: the team, its members, their mails and the key in one statement
         # (seats.insert_team); the COMMIT follows.
-        pending = list(db.session.new)
-        for obj in pending:
-            if obj in db.session:  # a team's expunge takes its members along
-                db.session.expunge(obj)
+        pending = take_pending()
         members_now = list(team.members)
         together = [obj for obj in pending if obj is not team and obj not in members_now]
         try:
