@@ -4,20 +4,22 @@
 extra routes on the same Flask + SQLAlchemy + PostgreSQL stack: ``GET /bench/form`` (a small
 page with a CSRF token in the session, as a form page is) and ``POST /bench/insert`` (one row
 into ``bench_insert``, a table this module creates itself). Their throughput is the yardstick
-the registration figures are compared with (bench/registration_surge.py).
+the registration figures are compared with (bench/registration_surge.py). ``/bench/floor``
+is the product's 研修会議Ⅰ form page and form validation with that same one-row insert: the
+least any handler of the spec's form costs with the fixed choices (Flask-WTF, Jinja).
 """
 
 from __future__ import annotations
 
-import functools
-import os
-
-from flask import render_template_string
+from flask import redirect, render_template, render_template_string
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app import create_app
+from app.core.municipalities import grouped_choices
+from app.events.snapshot import current_event_with_channels
 from app.extensions import csrf, db
+from app.registration.forms import RegistrationForm, set_municipality_choices
 
 BENCH_TABLE = (
     "CREATE TABLE IF NOT EXISTS bench_insert ("
@@ -27,26 +29,6 @@ BENCH_TABLE = (
 )
 
 app = create_app()
-
-if os.environ.get("BENCH_CACHED_CHOICES") == "1":
-    # What-if run (bench/registration_surge.py --cached-choices): the municipality picker's
-    # 1,788 choices built once per process instead of loaded from the database and rebuilt on
-    # every request. Shows what that change to the app would buy; off by default.
-    from app.registration import forms as registration_forms
-    from app.registration import views as registration_views
-
-    _groups = functools.cache(registration_views.grouped_choices)
-    _choices: dict[str, list] = {}
-    _set_choices = registration_forms.set_municipality_choices
-
-    def _cached_set_municipality_choices(field, groups) -> None:
-        if "all" not in _choices:
-            _set_choices(field, groups)
-            _choices["all"] = field.choices
-        field.choices = _choices["all"]
-
-    registration_views.grouped_choices = _groups
-    registration_views.set_municipality_choices = _cached_set_municipality_choices
 
 with app.app_context():
     try:  # created by bench/registration_surge.py before the workers start; kept for direct use
@@ -73,4 +55,27 @@ def bench_form():
         '<!doctype html><form method="post" action="/bench/insert">'
         '<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">'
         '<input name="note"><button>送信</button></form>'
+    )
+
+
+@app.route("/bench/floor", methods=["GET", "POST"])
+def bench_floor():
+    """The floor of the 研修会議Ⅰ form on this stack: the product's own form and page, without
+    the registration. GET renders ``registration/register.html`` with the kept event (as
+    ``/register`` does, without the seat counts); POST validates ``RegistrationForm`` (CSRF
+    on) and, when valid, inserts one row as ``/bench/insert`` does and redirects. No seat, no
+    duplicate check, no mail, no submission key: what any handler of the spec's form pays
+    before doing its own work (bench/registration_surge.py prints it as the form floor)."""
+    event = current_event_with_channels()
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        db.session.execute(
+            text("INSERT INTO bench_insert (note) VALUES (:note)"), {"note": form.name.data[:100]}
+        )
+        db.session.commit()
+        return redirect("/r/floor", code=303)
+    set_municipality_choices(form.municipality, grouped_choices())
+    overview = {c.code: {"channel": c, "state": "受付中"} for c in event.individual_channels}
+    return render_template(
+        "registration/register.html", event=event, form=form, full=None, overview=overview
     )

@@ -10,7 +10,9 @@ What it does, all on loopback, against one PostgreSQL:
    questionnaire — runs, interleaved: the bare pair browser-like, the form browser-like (a fresh
    cookie jar per attempt: GET the form, POST it with its CSRF token and submission key), the
    bare insert POST-only, the form POST-only (one session per client, a new submission key per
-   POST); the data of the forms is emptied between phases, so each starts from 0 seats;
+   POST); for the registration, the form floor between the two (``/bench/floor``: the
+   product's form page and ``RegistrationForm`` validation with the bare insert, no seat); the
+   data of the forms is emptied between phases, so each starts from 0 seats;
 4. counts the database round trips of one accepted registration, team application and answer
    in this process (the app on the same database, counted at the engine: tests/roundtrips.py);
 5. prints per phase attempts/s, accepted/s, p50/p95 of GET and POST, the refusals' p95, the
@@ -19,7 +21,10 @@ What it does, all on loopback, against one PostgreSQL:
    generator (from /proc), the oversold seats counted in the database, and the ratios to the
    bare pair; the last line starts with ``ratio to bare:``. The registration's throughput
    ratio is of accepted registrations over the whole phase, refusals' time included (the
-   issue's yardstick); the seats' pace ratio follows it in brackets.
+   issue's yardstick); the seats' pace ratio follows it in brackets. The ``form floor:`` line
+   before it gives the floor's ratio to bare, also scaled by the seats' share of the attempts
+   (what even a registration costing no more than its form would reach by that yardstick),
+   and the registration's ratio to the floor.
 
     .venv/bin/python bench/registration_surge.py [--attempts 700] [--capacity 450] [--clients 32]
     .venv/bin/python bench/registration_surge.py --quick      # 300 attempts, 200 seats: < 2 min
@@ -254,6 +259,7 @@ class Form:
     data: object  # n → dict
     accepted: object  # response → bool
     refused_text: str | None = None
+    keyed: bool = True  # posts a one-time submission key, as the product's forms do
 
 
 def _redirected_to(fragment: str):
@@ -268,6 +274,9 @@ FORMS = {
     "survey": Form("questionnaire", "", survey_form, _redirected_to("/thanks")),
 }
 BARE = Form("bare GET + insert", "/bench/form", lambda n: {"note": "bench"}, lambda r: True)
+# The 研修会議Ⅰ form's own page and validation with the bare insert (bench_app.bench_floor):
+# the least a handler of the spec's form costs on this stack, so no submission key either.
+FLOOR = Form("form floor", "/bench/floor", registration_form, _redirected_to("/r/"), keyed=False)
 
 
 # ---------------------------------------------------------------- clients
@@ -384,7 +393,9 @@ def run_phase(
                     get_time, token = fetch(session)
                 else:
                     session.cookies = page_cookies.copy()
-                data = dict(form.data(n), csrf_token=token, _submission=new_key())
+                data = dict(form.data(n), csrf_token=token)
+                if form.keyed:
+                    data["_submission"] = new_key()
                 started = time.perf_counter()
                 response = session.post(post_url, data=data, allow_redirects=False, timeout=60)
                 outcome = classify(form, response)
@@ -570,6 +581,18 @@ def main() -> int:
                     args.max_seconds,
                 )
                 print(describe(bare), flush=True)
+                floor = None
+                if key == "registration":
+                    floor = run_phase(
+                        f"form floor ({label})",
+                        base,
+                        FLOOR,
+                        args.clients,
+                        args.attempts,
+                        browser,
+                        args.max_seconds,
+                    )
+                    print(describe(floor), flush=True)
                 product = run_phase(
                     f"{key} ({label})",
                     base,
@@ -584,7 +607,7 @@ def main() -> int:
                     taken, over = oversold(conninfo, channel_id, capacity)
                     note = f"  seats {taken}/{capacity} oversold {over}"
                 print(describe(product, note), flush=True)
-                results.append((key, label, product, bare, note))
+                results.append((key, label, product, bare, floor))
                 if process.poll() is not None:
                     raise SystemExit("gunicorn stopped during the run")
     finally:
@@ -603,7 +626,8 @@ def main() -> int:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"  load average at the end {load} (other processes on the machine skew every figure)")
     ratios = []
-    for key, label, product, bare, _ in results:
+    floors = []
+    for key, label, product, bare, floor in results:
         throughput = product.rate("accepted") / bare.rate("accepted")
         if key != "registration":
             throughput = (len(product.samples) / product.wall) / bare.rate("accepted")
@@ -614,6 +638,23 @@ def main() -> int:
         if product.gets():
             part += f", GET p95 {percentile(product.gets(), 95) / percentile(bare.gets(), 95):.1f}×"
         ratios.append(part)
+        if floor is not None:
+            # The floor takes every attempt; the registration's yardstick counts only the seats.
+            seats = capacity / args.attempts
+            floor_ratio = floor.rate("accepted") / bare.rate("accepted")
+            floors.append(
+                f"{label} {floor_ratio:.2f}× bare ({floor_ratio * seats:.2f}× with"
+                f" {capacity} of {args.attempts} accepted), the registration"
+                f" {product.rate('accepted') / floor.rate('accepted'):.2f}× the floor,"
+                f" POST p95 {percentile(floor.posts(), 95) / percentile(bare.posts(), 95):.1f}×"
+                + (
+                    f", GET p95 {percentile(floor.gets(), 95) / percentile(bare.gets(), 95):.1f}×"
+                    if floor.gets()
+                    else ""
+                )
+            )
+    if floors:
+        print("  form floor: " + "; ".join(floors))
     print("ratio to bare: " + "; ".join(ratios))
     return 0
 
