@@ -27,11 +27,12 @@ import functools
 import uuid
 from itertools import chain
 
-from flask import abort, current_app
+from flask import abort, current_app, has_request_context, request
 from sqlalchemy import bindparam, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, joinedload
 
+from app.core.blank_page import EVENT_KEY
 from app.events.models import Channel, Event, Training, Venue, event_revision, previewed_event
 from app.extensions import db
 
@@ -87,6 +88,8 @@ def current_event_with_channels() -> Event:
     row = db.session.connection().execute(_key_query()).first()
     if row is None:
         abort(404)
+    if row.token is not None and has_request_context():  # the page's key (core.blank_page)
+        setattr(request, EVENT_KEY, tuple(row))
     store = current_app.extensions.setdefault(_STORE, {})
     kept = store.get(tuple(row))
     if kept is not None:

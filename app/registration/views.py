@@ -17,7 +17,7 @@ from flask import (
 from sqlalchemy import select
 from wtforms import RadioField, SelectField
 
-from app.core import idempotency
+from app.core import blank_page, idempotency
 from app.core.forms import ActionForm, show_error, to_choices
 from app.core.jpdates import now_utc
 from app.core.municipalities import grouped_choices, prefecture_choices
@@ -66,15 +66,25 @@ def privacy():
 
 @bp.route("/register", methods=["GET", "POST"])
 @idempotency.folded
+@blank_page.uses_blank_page
 def register():
     """The 研修会議Ⅰ form. An accepted POST is one transaction with the submission key in it
     and answers with the redirect computed before the commit (no reload after it); a refusal
     has rolled back (no seat lock) before the page is written (issue 12)."""
     event = current_event_with_channels()
+    if request.method == "GET":
+        chosen = request.args.get("channel")
+        chosen = chosen if chosen in ("webinar", "youtube") else None
+        overview = _channel_overview(event)
+
+        def blank() -> str:
+            form = RegistrationForm()
+            form.channel.data = chosen
+            return _register_page(event, form, None, overview)
+
+        return blank_page.serve((chosen, _states(overview)), blank, objects=(grouped_choices(),))
     form = RegistrationForm()
     full = None
-    if request.method == "GET" and request.args.get("channel") in ("webinar", "youtube"):
-        form.channel.data = request.args["channel"]
     if form.validate_on_submit():
         done: list[str] = []
 
@@ -100,7 +110,20 @@ def register():
             _form_error(form, exc)
         else:
             return redirect(done[0])
-    overview = {row["channel"].code: row for row in seats_service.channel_overview(event)}
+    return _register_page(event, form, full, _channel_overview(event))
+
+
+def _channel_overview(event: Event) -> dict[str, dict]:
+    """``seats.channel_overview`` by channel code."""
+    return {row["channel"].code: row for row in seats_service.channel_overview(event)}
+
+
+def _states(overview: dict[str, dict]) -> tuple[tuple[str, str], ...]:
+    """What a blank form shows of the seats: each channel's state (受付中, 満席, …)."""
+    return tuple((code, row["state"]) for code, row in overview.items())
+
+
+def _register_page(event: Event, form, full: str | None, overview: dict[str, dict]) -> str:
     # Choices only for display: validation does not need the 1,788 options (validate_choice off).
     set_municipality_choices(form.municipality, grouped_choices())
     return render_template(
@@ -266,12 +289,21 @@ def _team_form(form_class, event: Event, shown: int = 1):
 
 @bp.route("/team/apply", methods=["GET", "POST"])
 @idempotency.folded
+@blank_page.uses_blank_page
 def apply_team():
     """The 研修会議Ⅱ application; the submission key is stored in the application's own
     transaction, a refusal (and the repeat of a stored one) answered without the venue lock."""
     event = current_event_with_channels()
+    if request.method == "GET":
+        # The page shows no seats (the venues' 50名程度 are the secretariat's to decide): the
+        # event's revision and the master's lists are all it is made of.
+        def blank() -> str:
+            form = _team_form(TeamForm, event)
+            return render_template("registration/team_form.html", event=event, form=form)
+
+        return blank_page.serve((), blank, objects=(grouped_choices(), prefecture_choices()))
     form = _team_form(TeamForm, event)
-    if request.method == "POST" and any(b in request.form for b in RESIZE):
+    if any(b in request.form for b in RESIZE):
         return render_template("registration/team_form.html", event=event, form=form, adding=True)
     if form.validate_on_submit():
         done: list[str] = []
@@ -299,8 +331,7 @@ def apply_team():
         else:
             flash(message, "success")
             return redirect(done[0])
-    overview = {row["channel"].code: row for row in seats_service.channel_overview(event)}
-    return render_template("registration/team_form.html", event=event, form=form, overview=overview)
+    return render_template("registration/team_form.html", event=event, form=form)
 
 
 def _member_or_404(token: str) -> TeamMember:

@@ -1,0 +1,127 @@
+"""A public form's page as a fresh visitor gets it, written once per process and state (issue 12).
+
+When registration opens, most requests are the first GET of the 研修会議Ⅰ form or of the
+研修会議Ⅱ application: the same blank form, to every visitor, but for the CSRF token (one per
+session) and the one-time submission key (one per form). Writing it — the form's fields, the
+template, 100 KB of HTML — was about half of that request's CPU.
+
+``serve`` keeps such a page per process under a key that names everything the page is made
+of: the event's revision (``events.snapshot``: any change of the event, its channels, venues
+or trainings), what the view passes (the channels' states, a preselected channel), the
+master's lists it shows (``objects``), and the request's own root and host (``url_for``). The
+kept copy is the page split at its tokens; each request gets the copy with its own CSRF token
+(``generate_csrf``: the session gets its token as before) and a fresh key per form.
+
+It is never used for a page that depends on more than that: a POST (the form with what was
+typed, or its errors), a session holding flashed messages, preview mode (the banner and the
+previewed event), an event read without a revision, or a rendering whose tokens cannot be
+found. ``tests/core/test_blank_page.py`` compares the kept and the fresh page of every view
+that uses it, across changes of each of those.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable, Iterable
+
+from flask import current_app, request, session
+from flask_wtf.csrf import generate_csrf
+
+from app.core import idempotency, preview
+
+_STORE = "blank_pages"
+_KEEP_AT_MOST = 64  # states × views × channels preselected: a few dozen at most
+_KEY_INPUT = re.compile(rf'name="{idempotency.FIELD}" value="([A-Za-z0-9_-]+)"')
+
+# The current event's (id, revision), set on the request by events.snapshot (on the request,
+# not ``g``: the test client shares one app context between requests).
+EVENT_KEY = "_event_snapshot_key"
+
+
+def uses_blank_page(view: Callable) -> Callable:
+    """Mark a view that serves its GET through ``serve`` (the test sweep finds it by this)."""
+    view._blank_page = True
+    return view
+
+
+def serve(key: Hashable, render: Callable[[], str], *, objects: Iterable[object] = ()) -> str:
+    """The page ``render()`` writes, kept for this process under ``key``.
+
+    ``key``: what the view's page depends on beyond the event's revision (hashable values).
+    ``objects``: lists the page shows that are not data of the event (the master's choices),
+    kept by identity: a new list (a master loaded again) gives a new page.
+    Returns HTML (str). Falls back to ``render()`` whenever the page may depend on more.
+    """
+    event_key = getattr(request, EVENT_KEY, None)
+    if request.method != "GET" or event_key is None or session.get("_flashes"):
+        return render()
+    if preview.is_on():
+        return render()
+    objects = tuple(objects)
+    full_key = (
+        request.endpoint,
+        request.script_root,
+        request.host,
+        event_key,
+        key,
+        tuple(id(o) for o in objects),
+    )
+    store: dict = current_app.extensions.setdefault(_STORE, {})
+    kept = store.get(full_key)
+    if kept is not None and all(a is b for a, b in zip(kept[0], objects, strict=True)):
+        return _fill(kept[1])
+    html = render()
+    parts = _split(html)
+    if parts is not None:
+        if len(store) >= _KEEP_AT_MOST:
+            store.clear()
+        store[full_key] = (objects, parts)
+    return html
+
+
+def forget() -> None:
+    """Drop this process's kept pages (tests; the next request writes them again)."""
+    current_app.extensions.pop(_STORE, None)
+
+
+def _csrf_on() -> bool:
+    return current_app.config.get("WTF_CSRF_ENABLED", True)
+
+
+def _split(html: str) -> list[str] | None:
+    """The page cut before and after each token: [text, slot, text, slot, …, text], where a
+    slot is "csrf" or "key". None when the page has no submission key, or CSRF is on and the
+    request's token is missing from it (then it is not kept)."""
+    token = generate_csrf() if _csrf_on() else None
+    pattern = _KEY_INPUT.pattern
+    if token is not None:
+        pattern = f"{pattern}|({re.escape(token)})"
+    parts: list[str] = []
+    at = 0
+    keys = tokens = 0
+    for match in re.finditer(pattern, html):
+        if match.group(1) is not None:
+            start, end, slot = match.start(1), match.end(1), "key"
+            keys += 1
+        else:
+            start, end, slot = match.start(2), match.end(2), "csrf"
+            tokens += 1
+        parts += [html[at:start], slot]
+        at = end
+    parts.append(html[at:])
+    if keys == 0 or (token is not None and tokens == 0):
+        return None
+    return parts
+
+
+def _fill(parts: list[str]) -> str:
+    token = generate_csrf() if _csrf_on() else ""
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            out.append(part)
+        elif part == "csrf":
+            out.append(token)
+        else:
+            out.append(idempotency.new_key())
+    return "".join(out)
