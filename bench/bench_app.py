@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app import create_app
+from app.core import blank_page
 from app.core.municipalities import grouped_choices
 from app.events.snapshot import current_event_with_channels
 from app.extensions import csrf, db
@@ -61,8 +62,8 @@ def bench_form():
 @app.route("/bench/floor", methods=["GET", "POST"])
 def bench_floor():
     """The floor of the 研修会議Ⅰ form on this stack: the product's own form and page, without
-    the registration. GET renders ``registration/register.html`` with the kept event (as
-    ``/register`` does, without the seat counts); POST validates ``RegistrationForm`` (CSRF
+    the registration. GET answers ``registration/register.html`` with the kept event, kept as a
+    blank page (as ``/register`` does, without the seat counts); POST validates ``RegistrationForm`` (CSRF
     on) and, when valid, inserts one row as ``/bench/insert`` does and redirects. No seat, no
     duplicate check, no mail, no submission key: what any handler of the spec's form pays
     before doing its own work (bench/registration_surge.py prints it as the form floor)."""
@@ -74,8 +75,12 @@ def bench_floor():
         )
         db.session.commit()
         return redirect("/r/floor", code=303)
-    set_municipality_choices(form.municipality, grouped_choices())
     overview = {c.code: {"channel": c, "state": "受付中"} for c in event.individual_channels}
-    return render_template(
-        "registration/register.html", event=event, form=form, full=None, overview=overview
-    )
+
+    def page() -> str:
+        set_municipality_choices(form.municipality, grouped_choices())
+        return render_template(
+            "registration/register.html", event=event, form=form, full=None, overview=overview
+        )
+
+    return blank_page.serve((), page, objects=(grouped_choices(),))  # kept, as /register's
