@@ -8,15 +8,16 @@ template, 100 KB of HTML — was about half of that request's CPU.
 ``serve`` keeps such a page per process under a key that names everything the page is made
 of: the event's revision (``events.snapshot``: any change of the event, its channels, venues
 or trainings), what the view passes (the channels' states, a preselected channel), the
-master's lists it shows (``objects``), and the request's own root and host (``url_for``). The
-kept copy is the page split at its tokens; each request gets the copy with its own CSRF token
-(``generate_csrf``: the session gets its token as before) and a fresh key per form.
+master's lists it shows (``objects``), and the application's root (``url_for``; the pages'
+links are relative, so not the host, which anyone can make up). The kept copy is the page split
+at its tokens; each request gets the copy with its own CSRF token (``generate_csrf``: the
+session gets its token as before) and a fresh key per form.
 
-It is never used for a page that depends on more than that: a POST (the form with what was
-typed, or its errors), a session holding flashed messages, preview mode (the banner and the
-previewed event), an event read without a revision, or a rendering whose tokens cannot be
-found. ``tests/core/test_blank_page.py`` compares the kept and the fresh page of every view
-that uses it, across changes of each of those.
+It serves GET and HEAD (the same headers), never a page that depends on more than that: a POST
+(the form with what was typed, or its errors), a session holding flashed messages, preview
+mode (the banner and the previewed event), an event read without a revision, or a rendering
+whose tokens cannot be found. ``tests/core/test_blank_page.py`` compares the kept and the
+fresh page of every view that uses it, across changes of each of those.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from flask_wtf.csrf import generate_csrf
 from app.core import idempotency, preview
 
 _STORE = "blank_pages"
+METHODS = ("GET", "HEAD")  # a HEAD answers with the GET's headers (its Content-Length)
 _KEEP_AT_MOST = 64  # states × views × channels preselected: a few dozen at most
 _KEY_INPUT = re.compile(rf'name="{idempotency.FIELD}" value="([A-Za-z0-9_-]+)"')
 
@@ -53,15 +55,16 @@ def serve(key: Hashable, render: Callable[[], str], *, objects: Iterable[object]
     Returns HTML (str). Falls back to ``render()`` whenever the page may depend on more.
     """
     event_key = getattr(request, EVENT_KEY, None)
-    if request.method != "GET" or event_key is None or session.get("_flashes"):
+    if request.method not in METHODS or event_key is None or session.get("_flashes"):
         return render()
     if preview.is_on():
         return render()
     objects = tuple(objects)
+    # Not the Host header: the pages' links are relative, and anyone can send any host (a key
+    # per made-up host would fill the store and empty it for every visitor).
     full_key = (
         request.endpoint,
         request.script_root,
-        request.host,
         event_key,
         key,
         tuple(id(o) for o in objects),

@@ -72,7 +72,7 @@ def register():
     and answers with the redirect computed before the commit (no reload after it); a refusal
     has rolled back (no seat lock) before the page is written (issue 12)."""
     event = current_event_with_channels()
-    if request.method == "GET":
+    if request.method in blank_page.METHODS:
         chosen = request.args.get("channel")
         chosen = chosen if chosen in ("webinar", "youtube") else None
         overview = _channel_overview(event)
@@ -294,7 +294,7 @@ def apply_team():
     """The 研修会議Ⅱ application; the submission key is stored in the application's own
     transaction, a refusal (and the repeat of a stored one) answered without the venue lock."""
     event = current_event_with_channels()
-    if request.method == "GET":
+    if request.method in blank_page.METHODS:
         # The page shows no seats (the venues' 50名程度 are the secretariat's to decide): the
         # event's revision and the master's lists are all it is made of.
         def blank() -> str:

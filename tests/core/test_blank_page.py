@@ -208,6 +208,16 @@ def test_each_visitor_gets_tokens_of_their_own_and_the_kept_page_posts(app, even
     assert [r.email for r in db.session.query(Registration)] == ["kept.page@city.example.jp"]
 
 
+def test_another_host_gets_the_page_a_fresh_rendering_gives_it(app, event):
+    """The Host header is not in the key (anyone can make one up): the pages must not show it."""
+    for path in blank_page_paths(app):
+        get(app, path)  # kept for localhost
+        other = app.test_client().get(path, headers={"Host": "other.example.jp"})
+        blank_page.forget()
+        fresh = app.test_client().get(path, headers={"Host": "other.example.jp"})
+        assert masked(other.get_data(as_text=True)) == masked(fresh.get_data(as_text=True))
+
+
 def test_a_new_master_list_gives_a_new_page(app, event, monkeypatch):
     """The pickers' lists are kept by identity: a master loaded again is shown at once."""
     from app.core import municipalities
