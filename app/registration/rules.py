@@ -111,11 +111,19 @@ def check_open(channel: ChannelFacts, now: datetime) -> None:
         raise ClosedError(f"{channel.label}の申込受付は締め切りました。")
 
 
+def category_names(codes) -> str:
+    """参加区分 codes as the documents list them, in ``CATEGORY_LABELS``' order:
+    ["muni", "pref"] → 「都道府県（及び保健所）担当者、市町村担当者」 (the order of 対象,
+    [SRC 000:L8655-8661])."""
+    chosen = set(codes)
+    return "、".join(label for code, label in CATEGORY_LABELS.items() if code in chosen)
+
+
 def check_eligible(channel: ChannelFacts, category: str) -> None:
     """Webinar: 都道府県（及び保健所）担当者 and 市町村担当者 only (as the event's data says)."""
     allowed = channel.eligible_categories
     if allowed is not None and category not in allowed:
-        names = "、".join(CATEGORY_LABELS[c] for c in allowed)
+        names = category_names(allowed)
         raise IneligibleError(
             f"{channel.label}は{names}のみお申込みいただけます。"
             "YouTubeライブ配信による参加をお選びください。",

@@ -24,6 +24,7 @@ from app.core.municipalities import grouped_choices, prefecture_choices
 from app.events.models import Event, Material, current_event_or_404
 from app.events.snapshot import current_event_with_channels
 from app.extensions import db
+from app.registration import rules
 from app.registration.forms import (
     RegistrationEditForm,
     RegistrationForm,
@@ -42,6 +43,7 @@ from app.registration.services import teams as teams_service
 from app.registration.services import waitlist as waitlist_service
 
 bp = Blueprint("registration", __name__)
+bp.add_app_template_filter(rules.category_names, "category_names")
 
 
 def _form_error(form, exc: RegistrationError) -> None:
@@ -299,12 +301,12 @@ def apply_team():
         # event's revision and the master's lists are all it is made of.
         def blank() -> str:
             form = _team_form(TeamForm, event)
-            return render_template("registration/team_form.html", event=event, form=form)
+            return _team_page(event, form)
 
         return blank_page.serve((), blank, objects=(grouped_choices(), prefecture_choices()))
     form = _team_form(TeamForm, event)
     if any(b in request.form for b in RESIZE):
-        return render_template("registration/team_form.html", event=event, form=form, adding=True)
+        return _team_page(event, form, adding=True)
     if form.validate_on_submit():
         done: list[str] = []
         message = "研修会議Ⅱのお申込みを受け付けました。参加者全員に確認のメールをお送りしました。"
@@ -331,7 +333,19 @@ def apply_team():
         else:
             flash(message, "success")
             return redirect(done[0])
-    return render_template("registration/team_form.html", event=event, form=form)
+    return _team_page(event, form)
+
+
+def _team_page(event: Event, form, **extra) -> str:
+    """The application page; its member blocks offer as many people as the venues allow."""
+    limits = [c.max_team_size for c in event.venue_channels if c.max_team_size]
+    return render_template(
+        "registration/team_form.html",
+        event=event,
+        form=form,
+        max_size=max(limits) if limits else None,
+        **extra,
+    )
 
 
 def _member_or_404(token: str) -> TeamMember:
@@ -385,7 +399,13 @@ def edit_team(token: str):
         else:
             flash("参加者を変更しました。参加者全員に確認のメールをお送りしました。", "success")
             return redirect(url_for("registration.team_page", token=team.representative.token))
-    return render_template("registration/team_edit.html", event=team.event, form=form, team=team)
+    return render_template(
+        "registration/team_edit.html",
+        event=team.event,
+        form=form,
+        team=team,
+        max_size=team.channel.max_team_size,
+    )
 
 
 @bp.post("/t/<token>/cancel")
