@@ -34,3 +34,36 @@ def test_register_for_the_webinar_by_the_labels_a_person_reads(
     assert page.get_by_text("東京都稲城市").is_visible()
     registration = db.session.scalars(select(Registration)).one()
     assert (registration.channel.code, registration.kana) == ("webinar", "タカハシ ミサキ")
+
+
+@pytest.mark.csrf
+def test_a_kept_form_page_registers_in_a_real_browser(
+    app, browser_page, live_server, backend, db, event
+):
+    """The second visitor gets the page another visitor's request wrote (app.core.blank_page),
+    with a CSRF token of their own session: the browser's POST is accepted."""
+    from tests.core.test_blank_page import Renders
+
+    if backend != "sqlite":
+        pytest.skip("browser tests run once, on SQLite")
+    assert app.test_client().get("/register").status_code == 200  # the page is kept now
+    page = browser_page
+    with Renders(app) as renders:
+        page.goto(live_server + "/register?channel=webinar")
+        page.goto(live_server + "/register")
+    assert "registration/register.html" not in renders.names[1:], renders.names
+    page.get_by_label("ウェビナー参加").check()
+    page.get_by_label("氏名").fill("保存 花子")
+    page.get_by_label("ふりがな").fill("ほぞん はなこ")
+    page.get_by_label("メールアドレス", exact=True).fill("kept.page@city.example.jp")
+    page.get_by_label("メールアドレス（確認用）").fill("kept.page@city.example.jp")
+    page.get_by_label("参加区分").select_option(label="市町村担当者")
+    page.get_by_role("searchbox", name="自治体を検索").fill("稲城")
+    page.get_by_label("所属（自治体）").select_option(label="東京都 稲城市")
+    page.get_by_label("部署名").fill("高齢福祉課")
+    page.get_by_label("職種").fill("保健師")
+    page.get_by_label("「個人情報の取扱いについて」に同意します").check()
+    page.get_by_role("button", name="申し込む").click()
+    page.get_by_role("heading", name="お申込みを受け付けました").wait_for()
+    registration = db.session.scalars(select(Registration)).one()
+    assert registration.email == "kept.page@city.example.jp"
