@@ -75,8 +75,9 @@ def register():
     has rolled back (no seat lock) before the page is written (issue 12)."""
     event = current_event_with_channels()
     if request.method in blank_page.METHODS:
-        chosen = request.args.get("channel")
-        chosen = chosen if chosen in ("webinar", "youtube") else None
+        chosen = request.args.get("channel")  # the top page's 「…で申し込む」 links
+        if chosen not in {c.code for c in event.individual_channels}:
+            chosen = None
         overview = _channel_overview(event)
 
         def blank() -> str:
