@@ -8,6 +8,24 @@ from app.registration.models import Registration
 pytestmark = pytest.mark.browser
 
 
+def register_on_the_webinar(page, name: str, kana: str, email: str) -> None:
+    """Fill the open 研修会議Ⅰ form by the labels a person reads (a 市町村担当者 of 稲城市) and
+    send it; returns on the page that says it was received."""
+    page.get_by_label("ウェビナー参加").check()
+    page.get_by_label("氏名").fill(name)
+    page.get_by_label("ふりがな").fill(kana)
+    page.get_by_label("メールアドレス", exact=True).fill(email)
+    page.get_by_label("メールアドレス（確認用）").fill(email)
+    page.get_by_label("参加区分").select_option(label="市町村担当者")
+    page.get_by_role("searchbox", name="自治体を検索").fill("稲城")
+    page.get_by_label("所属（自治体）").select_option(label="東京都 稲城市")
+    page.get_by_label("部署名").fill("高齢福祉課")
+    page.get_by_label("職種").fill("保健師")
+    page.get_by_label("「個人情報の取扱いについて」に同意します").check()
+    page.get_by_role("button", name="申し込む").click()
+    page.get_by_role("heading", name="お申込みを受け付けました").wait_for()
+
+
 def test_register_for_the_webinar_by_the_labels_a_person_reads(
     browser_page, live_server, backend, db, event
 ):
@@ -17,19 +35,9 @@ def test_register_for_the_webinar_by_the_labels_a_person_reads(
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto(live_server + "/")
     page.get_by_role("link", name="ウェビナー参加で申し込む").click()
-    page.get_by_label("ウェビナー参加").check()
-    page.get_by_label("氏名").fill("高橋 美咲")
-    page.get_by_label("ふりがな").fill("たかはし みさき")
-    page.get_by_label("メールアドレス", exact=True).fill("misaki.takahashi@city.example.jp")
-    page.get_by_label("メールアドレス（確認用）").fill("misaki.takahashi@city.example.jp")
-    page.get_by_label("参加区分").select_option(label="市町村担当者")
-    page.get_by_role("searchbox", name="自治体を検索").fill("稲城")
-    page.get_by_label("所属（自治体）").select_option(label="東京都 稲城市")
-    page.get_by_label("部署名").fill("高齢福祉課")
-    page.get_by_label("職種").fill("保健師")
-    page.get_by_label("「個人情報の取扱いについて」に同意します").check()
-    page.get_by_role("button", name="申し込む").click()
-    page.get_by_role("heading", name="お申込みを受け付けました").wait_for()
+    register_on_the_webinar(
+        page, "高橋 美咲", "たかはし みさき", "misaki.takahashi@city.example.jp"
+    )
     page.get_by_role("link", name="個人ページを開く").click()
     assert page.get_by_text("東京都稲城市").is_visible()
     registration = db.session.scalars(select(Registration)).one()
@@ -52,18 +60,6 @@ def test_a_kept_form_page_registers_in_a_real_browser(
         page.goto(live_server + "/register?channel=webinar")
         page.goto(live_server + "/register")
     assert "registration/register.html" not in renders.names[1:], renders.names
-    page.get_by_label("ウェビナー参加").check()
-    page.get_by_label("氏名").fill("保存 花子")
-    page.get_by_label("ふりがな").fill("ほぞん はなこ")
-    page.get_by_label("メールアドレス", exact=True).fill("kept.page@city.example.jp")
-    page.get_by_label("メールアドレス（確認用）").fill("kept.page@city.example.jp")
-    page.get_by_label("参加区分").select_option(label="市町村担当者")
-    page.get_by_role("searchbox", name="自治体を検索").fill("稲城")
-    page.get_by_label("所属（自治体）").select_option(label="東京都 稲城市")
-    page.get_by_label("部署名").fill("高齢福祉課")
-    page.get_by_label("職種").fill("保健師")
-    page.get_by_label("「個人情報の取扱いについて」に同意します").check()
-    page.get_by_role("button", name="申し込む").click()
-    page.get_by_role("heading", name="お申込みを受け付けました").wait_for()
+    register_on_the_webinar(page, "保存 花子", "ほぞん はなこ", "kept.page@city.example.jp")
     registration = db.session.scalars(select(Registration)).one()
     assert registration.email == "kept.page@city.example.jp"
