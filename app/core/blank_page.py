@@ -55,9 +55,12 @@ def serve(key: Hashable, render: Callable[[], str], *, objects: Iterable[object]
     Returns HTML (str). Falls back to ``render()`` whenever the page may depend on more.
     """
     event_key = getattr(request, EVENT_KEY, None)
-    if request.method not in METHODS or event_key is None or session.get("_flashes"):
-        return render()
-    if preview.is_on():
+    if (
+        request.method not in METHODS
+        or event_key is None
+        or session.get("_flashes")
+        or preview.is_on()
+    ):
         return render()
     objects = tuple(objects)
     # Not the Host header: the pages' links are relative, and anyone can send any host (a key
