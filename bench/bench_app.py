@@ -84,7 +84,7 @@ def bench_floor():
     def page() -> str:
         set_municipality_choices(form.municipality, grouped_choices())
         return render_template(
-            "registration/register.html", event=event, form=form, full=None, overview=overview
+            "registration/register.html", event=event, form=form, overview=overview
         )
 
     if blank_page is None:

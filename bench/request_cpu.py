@@ -69,6 +69,45 @@ def child(requests: int, profile: bool, teams: bool = False) -> None:
         response = post_client.post("/register", data=data)
         assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
 
+    duplicate: dict[str, str] = {}
+
+    def post_duplicate():
+        """The same e-mail again: refused (「既にお申込み」), the form written back with it."""
+        if not duplicate:
+            duplicate.update(registration_form(0, f"cpudup{run}"))
+            first = post_client.post(
+                "/register",
+                data=dict(duplicate, csrf_token=token, _submission=secrets.token_urlsafe(24)),
+            )
+            assert first.status_code in (302, 303)
+        data = dict(duplicate, csrf_token=token)
+        if key_match:
+            data["_submission"] = secrets.token_urlsafe(24)
+        response = post_client.post("/register", data=data)
+        assert response.status_code == 200, response.status_code
+
+    def post_full():
+        """The webinar full (its capacity set to 0 for this case): refused 満席."""
+        data = dict(registration_form(next(counter), f"cpufull{run}"), csrf_token=token)
+        if key_match:
+            data["_submission"] = secrets.token_urlsafe(24)
+        response = post_client.post("/register", data=data)
+        assert response.status_code == 200, response.status_code
+
+    def webinar_capacity(capacity: int) -> None:
+        """Through the ORM, so that the event's revision changes as a console change does."""
+        from app.events.snapshot import current_event_with_channels
+
+        with app.test_request_context():
+            current_event_with_channels().channel("webinar").capacity = capacity
+            db.session.commit()
+            db.session.remove()
+
+    def post_floor():
+        data = dict(registration_form(next(counter), f"cpufloor{run}"), csrf_token=token)
+        response = post_client.post("/bench/floor", data=data)
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
+
     bare_client = app.test_client()
 
     def bare_get():
@@ -107,13 +146,21 @@ def child(requests: int, profile: bool, teams: bool = False) -> None:
         response = team_client.post("/team/apply", data=data)
         assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
 
-    cases = {"GET /register": get_form, "POST /register": post_form}
+    cases = {
+        "GET /register": get_form,
+        "POST /register": post_form,
+        "duplicate POST /register": post_duplicate,
+        "満席 POST /register": post_full,
+        "floor POST /bench/floor": post_floor,
+    }
     if teams:
         cases.update({"GET /team/apply": get_team, "POST /team/apply": post_team})
     cases.update({"bare GET /bench/form": bare_get, "bare POST /bench/insert": bare_post})
     result = {}
     with app.app_context():
         for name, call in cases.items():
+            if call is post_full:
+                webinar_capacity(0)
             for _ in range(20):  # warm: caches, pool, compiled templates
                 call()
             profiler = cProfile.Profile(time.process_time) if profile else None
@@ -125,11 +172,11 @@ def child(requests: int, profile: bool, teams: bool = False) -> None:
             if profiler:
                 profiler.disable()
             result[name] = (time.process_time() - start) * 1000 / requests
+            if call is post_full:
+                webinar_capacity(1_000_000)
             if profiler:
                 print(f"\n===== {name} (cProfile, {requests} requests) =====", file=sys.stderr)
-                profiler.dump_stats(
-                    f"/tmp/request_cpu_{name.split()[-1].strip('/').replace('/', '_')}_{name.split()[-2]}.prof"
-                )
+                profiler.dump_stats(f"/tmp/request_cpu_{re.sub(r'[^A-Za-z]+', '_', name)}.prof")
                 stats = pstats.Stats(profiler, stream=sys.stderr)
                 stats.sort_stats("cumulative").print_stats(45)
                 stats.sort_stats("tottime").print_stats(25)

@@ -36,11 +36,18 @@ from app.registration.forms import (
     set_team_municipality_choices,
 )
 from app.registration.models import Registration, TeamMember
-from app.registration.rules import CapacityFullError, DuplicateError, RegistrationError
+from app.registration.rules import (
+    CATEGORY_LABELS,
+    CapacityFullError,
+    ClosedError,
+    DuplicateError,
+    RegistrationError,
+)
 from app.registration.services import individual as individual_service
 from app.registration.services import seats as seats_service
 from app.registration.services import teams as teams_service
 from app.registration.services import waitlist as waitlist_service
+from app.registration.services.people import municipality_by_code
 
 bp = Blueprint("registration", __name__)
 bp.add_app_template_filter(rules.category_names, "category_names")
@@ -83,11 +90,12 @@ def register():
         def blank() -> str:
             form = RegistrationForm()
             form.channel.data = chosen
-            return _register_page(event, form, None, overview)
+            return _register_page(event, form, overview)
 
         return blank_page.serve((chosen, _states(overview)), blank, objects=(grouped_choices(),))
     form = RegistrationForm()
-    full = None
+    if request.form.get(CORRECT) == "1":  # 「入力内容を修正する」 from the 満席 page
+        return _register_page(event, form, _channel_overview(event))
     if form.validate_on_submit():
         done: list[str] = []
 
@@ -103,17 +111,55 @@ def register():
                 join_waitlist=form.join_waitlist.data,
                 before_commit=keep_the_answer,
             )
-        except CapacityFullError as exc:
-            full = exc.message  # offer YouTube with the same answers, in one click
         except RegistrationError as exc:
             # A repeat of a stored registration is refused as a duplicate: the first result.
             first = idempotency.replay_if_done() if isinstance(exc, DuplicateError) else None
             if first is not None:
                 return first
+            if isinstance(exc, SHORT_REFUSALS):
+                return _refused_page(event, form, exc)
             _form_error(form, exc)
         else:
             return redirect(done[0])
-    return _register_page(event, form, full, _channel_overview(event))
+    return _register_page(event, form, _channel_overview(event))
+
+
+CORRECT = "_correct"  # the refusal page's 「入力内容を修正する」: the form again, as typed
+# Refusals by the seats, the deadline or an earlier registration, not by what was typed: a
+# short page (``_refused_page``), not the form with a message next to a field.
+SHORT_REFUSALS = (CapacityFullError, ClosedError, DuplicateError)
+
+
+def _refused_page(event: Event, form: RegistrationForm, exc: RegistrationError) -> str:
+    """A refusal in ``SHORT_REFUSALS``: the message, the answers as typed, and
+    - 満席 or 受付終了: one button per channel that can take them now (the same answers in one
+      click; decisions.md), the full webinar's waiting list ticked;
+    - the e-mail already registered: its personal page's links sent again in one click;
+    - 「入力内容を修正する」, which posts the answers back with ``CORRECT`` for the whole form.
+    Not the whole form itself: a surge's refusals are a third of its requests, and the form
+    is 100 KB to write, and to read on a phone (issue 12: a refusal costs no more than an
+    acceptance)."""
+    chosen = event.channel(form.channel.data)
+    full = isinstance(exc, CapacityFullError)
+    duplicate = isinstance(exc, DuplicateError)
+    offers = (
+        []
+        if duplicate
+        else seats_service.open_channels(event, form.category.data, full=chosen if full else None)
+    )
+    return render_template(
+        "registration/register_refused.html",
+        event=event,
+        form=form,
+        message=exc.message,
+        chosen=chosen,
+        full=full,
+        duplicate=duplicate,
+        offers=offers,
+        municipality=municipality_by_code(form.municipality.data),
+        category=CATEGORY_LABELS.get(form.category.data, ""),
+        correct=CORRECT,
+    )
 
 
 def _channel_overview(event: Event) -> dict[str, dict]:
@@ -126,12 +172,10 @@ def _states(overview: dict[str, dict]) -> tuple[tuple[str, str], ...]:
     return tuple((code, row["state"]) for code, row in overview.items())
 
 
-def _register_page(event: Event, form, full: str | None, overview: dict[str, dict]) -> str:
+def _register_page(event: Event, form, overview: dict[str, dict]) -> str:
     # Choices only for display: validation does not need the 1,788 options (validate_choice off).
     set_municipality_choices(form.municipality, grouped_choices())
-    return render_template(
-        "registration/register.html", event=event, form=form, full=full, overview=overview
-    )
+    return render_template("registration/register.html", event=event, form=form, overview=overview)
 
 
 @bp.route("/r/<token>/done")

@@ -21,6 +21,9 @@ from tests.roundtrips import RoundTrips
 from tests.surveys.conftest import web_answer
 
 KEY = "surge-key-0123456789"
+# Round trips of an accepted POST of the public forms a surge sends (PostgreSQL), asserted by
+# the tests of accepted posts below; a refusal of the same form may not cost more (issue 12).
+ACCEPTED_TRIPS = {"registration.register": 6, "registration.apply_team": 7}
 
 
 def counted(db, send) -> tuple[RoundTrips, object]:
@@ -52,7 +55,7 @@ def test_an_accepted_registration_takes_at_most_six_round_trips(client, db, even
     trips, response = counted(db, lambda: client.post("/register", data=_form(_submission=KEY)))
 
     assert response.status_code == 302 and "/done" in response.headers["Location"], str(trips)
-    assert len(trips) <= 6, str(trips)
+    assert len(trips) <= ACCEPTED_TRIPS["registration.register"], str(trips)
     # The seat is taken by the last statement before the COMMIT, which inserts the row, the
     # mail and the submission key together; nothing is read back after the COMMIT.
     assert trips.calls[-1] == "COMMIT", str(trips)
@@ -235,14 +238,15 @@ def refusals(db, event, make_registration, make_team, close_channel):
     )
 
 
-SEAT_FORMS = {
-    "registration.register",
-    "registration.apply_team",
+# The personal page's buttons: not what a surge sends; a refusal is a flash and a redirect, and
+# the submission key is claimed in a transaction of its own as on any unfolded form.
+BUTTONS = {
     "registration.accept_offer",
     "registration.decline_offer",
     "registration.waitlist",
     "registration.switch",
 }
+SEAT_FORMS = set(ACCEPTED_TRIPS) | BUTTONS
 # Public POSTs that take no seat, or give one back only after their checks passed.
 NO_SEAT = {
     "registration.edit_registration": "changes details, no seat",
@@ -279,6 +283,7 @@ def test_a_refused_post_takes_no_lock(
         setup()
     if token_of is not None:
         path = path.format(token=_registrant(make_registration, token_of))
+    client.get("/register")  # the worker keeps the event as changed by the setup, as in a surge
     trips, response = counted(db, lambda: client.post(path, data=dict(data, _submission=KEY)))
 
     assert response.status_code in (200, 302), (endpoint, case)
@@ -288,6 +293,10 @@ def test_a_refused_post_takes_no_lock(
         page = client.get(response.headers["Location"]).get_data(as_text=True)
         assert "flash-error" in page, (endpoint, case)
     assert not trips.takes_a_lock(), f"{endpoint} ({case}) locked a channel:\n{trips}"
+    # A refusal costs no more than an acceptance: no more round trips (PostgreSQL, where the
+    # accepted ones are counted).
+    if endpoint in ACCEPTED_TRIPS and db.engine.dialect.name == "postgresql":
+        assert len(trips) <= ACCEPTED_TRIPS[endpoint], f"{endpoint} ({case}):\n{trips}"
     stored = [s for s in trips.statements() if s.startswith("INSERT") and "submission_key" not in s]
     assert not stored, (endpoint, case, stored)  # (a flashed refusal keeps its key: issue 9)
 
@@ -304,7 +313,7 @@ def test_an_accepted_team_application_and_a_questionnaire_answer_are_short(clien
         db, lambda: client.post("/team/apply", data=_team_form(members, _submission=KEY))
     )
     assert response.status_code == 302, str(trips)
-    assert len(trips) <= 7, str(trips)
+    assert len(trips) <= ACCEPTED_TRIPS["registration.apply_team"], str(trips)
     # The team, its members, their mails and the submission key in the last statement.
     assert trips.calls[-1] == "COMMIT", str(trips)
     for table in ("team", "team_member", "outbox_message", "submission_key"):

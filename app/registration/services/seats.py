@@ -86,6 +86,33 @@ def channel_overview(event: Event, now: datetime | None = None) -> list[dict]:
     return rows
 
 
+def open_channels(
+    event: Event, category: str, full: Channel | None = None, now: datetime | None = None
+) -> list[Channel]:
+    """The event's individual channels that can take a person of ``category`` (a 参加区分
+    code) now, in the event's order: open, eligible, and with a seat left where a hard cap
+    applies; ``full``, a channel just found full, is left out without counting it again.
+    Seats are counted in one SELECT for the other capped ones only: none for FY2023's YouTube
+    (no cap), so a refusal's page reads nothing more (issue 12: a refusal costs no more than
+    an acceptance)."""
+    now = now or now_utc()
+    usable = []
+    for channel in event.individual_channels:
+        if full is not None and channel.id == full.id:
+            continue
+        try:
+            rules.check_open(facts(channel), now)
+            rules.check_eligible(facts(channel), category)
+        except rules.RegistrationError:
+            continue
+        usable.append(channel)
+    capped = [c.id for c in usable if c.capacity is not None and not c.capacity_is_target]
+    counts = channel_seat_counts(capped, now)
+    return [
+        c for c in usable if c.id not in capped or sum(counts.get(c.id, (0, 0, 0))[:2]) < c.capacity
+    ]
+
+
 def channel_seat_counts(channel_ids: list[int], now: datetime) -> dict[int, tuple[int, int, int]]:
     """Per channel: (active registrations, live offers, active members of counted teams), the
     parts of ``models.webinar_seat_counts`` and ``models.venue_headcount`` for many channels in
