@@ -127,11 +127,16 @@ def pages(app, site) -> list[tuple[str, bool]]:
 
 def check(page, url: str, width: int) -> list[str]:
     """Problems of one page at one width."""
-    problems = []
     page.set_viewport_size({"width": width, "height": 800})
     response = page.goto(url)
     if response is None or response.status >= 400:
         return [f"{url} @{width}: HTTP {response.status if response else '?'}"]
+    return problems_of(page, url, width)
+
+
+def problems_of(page, url: str, width: int) -> list[str]:
+    """Problems of the page the browser shows now (a page a POST answered, too), at ``width``."""
+    problems = []
     overflow = page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )

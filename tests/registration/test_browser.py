@@ -8,9 +8,11 @@ from app.registration.models import Registration
 pytestmark = pytest.mark.browser
 
 
-def register_on_the_webinar(page, name: str, kana: str, email: str) -> None:
+def register_on_the_webinar(
+    page, name: str, kana: str, email: str, answer: str = "お申込みを受け付けました"
+) -> None:
     """Fill the open 研修会議Ⅰ form by the labels a person reads (a 市町村担当者 of 稲城市) and
-    send it; returns on the page that says it was received."""
+    send it; returns on the page whose heading is ``answer`` (received, by default)."""
     page.get_by_label("ウェビナー参加").check()
     page.get_by_label("氏名").fill(name)
     page.get_by_label("ふりがな").fill(kana)
@@ -23,7 +25,7 @@ def register_on_the_webinar(page, name: str, kana: str, email: str) -> None:
     page.get_by_label("職種").fill("保健師")
     page.get_by_label("「個人情報の取扱いについて」に同意します").check()
     page.get_by_role("button", name="申し込む").click()
-    page.get_by_role("heading", name="お申込みを受け付けました").wait_for()
+    page.get_by_role("heading", name=answer).wait_for()
 
 
 def test_register_for_the_webinar_by_the_labels_a_person_reads(
@@ -63,3 +65,36 @@ def test_a_kept_form_page_registers_in_a_real_browser(
     register_on_the_webinar(page, "保存 花子", "ほぞん はなこ", "kept.page@city.example.jp")
     registration = db.session.scalars(select(Registration)).one()
     assert registration.email == "kept.page@city.example.jp"
+
+
+def test_a_full_webinar_answers_a_short_page_that_registers_on_youtube_in_one_click(
+    browser_page, live_server, backend, db, event, make_registration
+):
+    """At 360 px and 1280 px the refusal page fits, passes axe, and its button registers."""
+    from tests.browser.test_pages_sweep import problems_of
+
+    if backend != "sqlite":
+        pytest.skip("browser tests run once, on SQLite")
+    make_registration("webinar")
+    event.channel("webinar").capacity = 1
+    db.session.commit()
+    page = browser_page
+    problems = []
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(live_server + "/register")
+        full = "ウェビナー参加は定員（1名）に達しました。"
+        register_on_the_webinar(page, "満席 花子", "まんせき はなこ", "full@city.example.jp", full)
+        assert page.get_by_text("東京都稲城市").is_visible()  # the answers as typed
+        assert page.locator("select").count() == 0
+        problems += problems_of(page, "満席", width)
+        page.screenshot(path=f"/tmp/refused_full_{width}.png", full_page=True)
+    assert problems == [], problems
+    assert page.get_by_label("ウェビナー参加のキャンセル待ちに登録する").is_checked()
+    page.get_by_role("button", name="YouTubeライブ配信による参加で申し込む").click()
+    page.get_by_role("heading", name="お申込みを受け付けました").wait_for()
+    registration = db.session.scalars(
+        select(Registration).where(Registration.email == "full@city.example.jp")
+    ).one()
+    assert registration.channel.code == "youtube"
+    assert registration.open_waitlist_entry.status == "waiting"
