@@ -173,9 +173,26 @@ def _states(overview: dict[str, dict]) -> tuple[tuple[str, str], ...]:
 
 
 def _register_page(event: Event, form, overview: dict[str, dict]) -> str:
+    """The whole form. While the webinar is full it also shows 「…キャンセル待ちに登録する」,
+    so a tick sent from the 満席 page survives the form shown again (a session lost,
+    「入力内容を修正する」) and one can queue from the form itself."""
     # Choices only for display: validation does not need the 1,788 options (validate_choice off).
     set_municipality_choices(form.municipality, grouped_choices())
-    return render_template("registration/register.html", event=event, form=form, overview=overview)
+    full_webinar = next(
+        (
+            r["channel"]
+            for r in overview.values()
+            if r["channel"].kind == "webinar" and r["state"] == "満席"
+        ),
+        None,
+    )
+    return render_template(
+        "registration/register.html",
+        event=event,
+        form=form,
+        overview=overview,
+        full_webinar=full_webinar,
+    )
 
 
 @bp.route("/r/<token>/done")

@@ -13,7 +13,7 @@ def register_on_the_webinar(
 ) -> None:
     """Fill the open 研修会議Ⅰ form by the labels a person reads (a 市町村担当者 of 稲城市) and
     send it; returns on the page whose heading is ``answer`` (received, by default)."""
-    page.get_by_label("ウェビナー参加").check()
+    page.get_by_role("radio", name="ウェビナー参加").check()
     page.get_by_label("氏名").fill(name)
     page.get_by_label("ふりがな").fill(kana)
     page.get_by_label("メールアドレス", exact=True).fill(email)

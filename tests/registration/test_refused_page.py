@@ -201,3 +201,20 @@ def test_a_refusal_by_what_was_typed_still_shows_the_form_with_the_message_at_it
     assert "ウェビナー参加は" in html and "のみお申込みいただけます" in html
     assert "<select" in html and "入力内容を確認してください" in html
     assert _registrations(db) == 0
+
+
+def test_while_the_webinar_is_full_the_form_itself_offers_its_waiting_list(
+    client, db, event, make_registration
+):
+    """The box is on the whole form only while the webinar is full; ticked with YouTube it
+    queues the person, so a tick sent from the 満席 page survives the form shown again."""
+    assert "join_waitlist" not in client.get("/register").get_data(as_text=True)
+    _full(db, event, make_registration)
+    page = client.get("/register").get_data(as_text=True)
+    assert "ウェビナー参加が満席のため、YouTubeライブ配信による参加でお申し込みの方" in page
+    response = client.post("/register", data=_form(channel="youtube", join_waitlist="y"))
+    assert response.status_code == 302
+    registration = db.session.scalars(
+        select(Registration).where(Registration.name == "佐藤 花子")
+    ).one()
+    assert registration.open_waitlist_entry.status == "waiting"

@@ -138,12 +138,16 @@ def _register(
     channel = _individual_channel(event, channel_code)
     action = "register_webinar" if channel.kind == "webinar" else "register_youtube"
     lifecycle.registration_step("new", "admit_over_capacity" if over_capacity_reason else action)
-    if source == "web":
-        rules.check_open(facts(channel), now)
+    # What was typed first (shown at its field), then an earlier registration (a repeat of an
+    # accepted form is a duplicate, answered with its first result, even after the deadline),
+    # then the channel's state: a person told 受付終了 or 満席 and offered another channel in
+    # one click has answers that another channel accepts (docs/decisions.md).
     rules.check_eligible(facts(channel), data.category)
     municipality = check_person(data)
     capped = channel.capacity is not None
     taken = refuse_duplicate_and_count(event, data.email, channel.id if capped else None, now)
+    if source == "web":
+        rules.check_open(facts(channel), now)
     if capped and not over_capacity_reason:
         rules.check_capacity(facts(channel), taken)  # full: refused without the lock
     registration = Registration(
