@@ -94,7 +94,7 @@ def register():
 
         return blank_page.serve((chosen, _states(overview)), blank, objects=(grouped_choices(),))
     form = RegistrationForm()
-    if request.form.get(CORRECT) == "1":  # 「入力内容を修正する」 from the 満席 page
+    if request.form.get(CORRECT) == "1":  # 「入力内容を修正する」 from a refusal page
         return _register_page(event, form, _channel_overview(event))
     if form.validate_on_submit():
         done: list[str] = []
