@@ -7,7 +7,11 @@ What it measures, with the Flask test client against PostgreSQL (a database of i
 
 - ``GET /register`` as a browser makes it (a fresh cookie jar: no session cookie);
 - an accepted ``POST /register`` with its CSRF token and a new submission key (one session, as
-  the surge bench's POST-only clients);
+  the surge bench's POST-only clients), and two refused ones: the same e-mail again, and the
+  webinar full (its capacity set to 0 for that case through the ORM, then put back);
+- the form floor's ``POST /bench/floor`` (bench/bench_app.py);
+- with ``--teams``: ``GET /team/apply``, an accepted team of two, and one refused
+  (１自治体１団体);
 - the bare pair of bench/bench_app.py (``GET /bench/form``, ``POST /bench/insert``) for scale.
 
 CPU is ``time.process_time()`` of the process per request (the test client runs the whole WSGI
@@ -15,7 +19,7 @@ app in process; the database's own work is not counted). The code of ``--before`
 revision, default the branch's base ``main``) and of the working tree are run alternately in
 child processes, ``--rounds`` times each; the smallest figure of each is printed. ``--profile``
 prints the cProfile (CPU timer) of the working tree's requests instead, top functions by
-cumulative and own time, and keeps each in ``/tmp/request_cpu_<path>_<method>.prof`` (pstats).
+cumulative and own time, and keeps each in ``/tmp/request_cpu_<case>.prof`` (pstats).
 """
 
 from __future__ import annotations
@@ -146,6 +150,27 @@ def child(requests: int, profile: bool, teams: bool = False) -> None:
         response = team_client.post("/team/apply", data=data)
         assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
 
+    team_duplicate: list[dict] = []
+
+    def post_team_duplicate():
+        """A team from a 自治体 that has one (１自治体１団体): refused, the form written back."""
+        if not team_duplicate:
+            team_duplicate.append(
+                registration_surge.team_form(len(registration_surge.MUNICIPALITIES) - 1)
+            )
+            team_client.set_cookie("session", team_cookie)
+            first = team_client.post(
+                "/team/apply",
+                data=dict(
+                    team_duplicate[0], csrf_token=team_token, _submission=secrets.token_urlsafe(24)
+                ),
+            )
+            assert first.status_code in (302, 303)
+        data = dict(team_duplicate[0], csrf_token=team_token, _submission=secrets.token_urlsafe(24))
+        team_client.set_cookie("session", team_cookie)
+        response = team_client.post("/team/apply", data=data)
+        assert response.status_code == 200, response.status_code
+
     cases = {
         "GET /register": get_form,
         "POST /register": post_form,
@@ -154,7 +179,13 @@ def child(requests: int, profile: bool, teams: bool = False) -> None:
         "floor POST /bench/floor": post_floor,
     }
     if teams:
-        cases.update({"GET /team/apply": get_team, "POST /team/apply": post_team})
+        cases.update(
+            {
+                "GET /team/apply": get_team,
+                "POST /team/apply": post_team,
+                "duplicate POST /team/apply": post_team_duplicate,
+            }
+        )
     cases.update({"bare GET /bench/form": bare_get, "bare POST /bench/insert": bare_post})
     result = {}
     with app.app_context():

@@ -70,7 +70,9 @@ def test_a_kept_form_page_registers_in_a_real_browser(
 def test_a_full_webinar_answers_a_short_page_that_registers_on_youtube_in_one_click(
     browser_page, live_server, backend, db, event, make_registration
 ):
-    """At 360 px and 1280 px the refusal page fits, passes axe, and its button registers."""
+    """At 360 px and 1280 px the form (with its キャンセル待ち box while the webinar is full),
+    the 満席 page and the page of an address already registered fit and pass axe; the 満席
+    page's button registers."""
     from tests.browser.test_pages_sweep import problems_of
 
     if backend != "sqlite":
@@ -83,6 +85,12 @@ def test_a_full_webinar_answers_a_short_page_that_registers_on_youtube_in_one_cl
     for width in (1280, 360):
         page.set_viewport_size({"width": width, "height": 800})
         page.goto(live_server + "/register")
+        assert page.get_by_label("ウェビナー参加のキャンセル待ちに登録する").is_visible()
+        problems += problems_of(page, "/register, the webinar full", width)
+        box = page.get_by_label("ウェビナー参加のキャンセル待ちに登録する")
+        page.locator("fieldset, .field", has=box).last.screenshot(
+            path=f"/tmp/register_waitlist_{width}.png"
+        )
         full = "ウェビナー参加は定員（1名）に達しました。"
         register_on_the_webinar(page, "満席 花子", "まんせき はなこ", "full@city.example.jp", full)
         assert page.get_by_text("東京都稲城市").is_visible()  # the answers as typed
@@ -98,3 +106,14 @@ def test_a_full_webinar_answers_a_short_page_that_registers_on_youtube_in_one_cl
     ).one()
     assert registration.channel.code == "youtube"
     assert registration.open_waitlist_entry.status == "waiting"
+    for width in (1280, 360):  # the same address again: its links, not a form
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(live_server + "/register")
+        already = "このメールアドレスでは既に研修会議Ⅰにお申込みいただいています。"
+        register_on_the_webinar(
+            page, "満席 花子", "まんせき はなこ", "full@city.example.jp", already
+        )
+        assert page.get_by_role("button", name="個人ページのURLを再送する").is_visible()
+        problems += problems_of(page, "already registered", width)
+        page.screenshot(path=f"/tmp/refused_duplicate_{width}.png", full_page=True)
+    assert problems == [], problems

@@ -6,6 +6,7 @@ registered); and 「入力内容を修正する」 for the whole form."""
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -23,18 +24,60 @@ def _full(db, event, make_registration):
     db.session.commit()
 
 
-def _forms(html: str) -> list[dict[str, str]]:
-    """Each <form> of the page as the fields a browser would post (ticked boxes included)."""
-    found = []
-    for block in re.findall(r"<form\b.*?</form>", html, flags=re.S):
-        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', block))
-        for name, value in re.findall(
-            r'<input type="checkbox" name="([^"]+)" value="([^"]*)" checked', block
-        ):
-            fields[name] = value
-        fields["_button"] = re.search(r"<button[^>]*>([^<]+)</button>", block).group(1)
-        found.append(fields)
-    return found
+class _Page(HTMLParser):
+    """What a browser would post from each <form> of a page: hidden inputs, text inputs, the
+    checked radios and boxes, the selected options; and the text of the form's button."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self._form: dict | None = None
+        self._select: str | None = None
+        self._in_button = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self._form = {"action": a.get("action"), "fields": [], "button": ""}
+            self.forms.append(self._form)
+        if self._form is None:
+            return
+        if tag == "input":
+            kind = a.get("type", "text")
+            if kind in ("radio", "checkbox"):
+                if "checked" in a:
+                    self._form["fields"].append((a["name"], a.get("value", "on")))
+            elif kind != "submit" and a.get("name"):
+                self._form["fields"].append((a["name"], a.get("value") or ""))
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and "selected" in a:
+            self._form["fields"].append((self._select, a.get("value", "")))
+        elif tag == "button":
+            self._in_button = True
+
+    def handle_endtag(self, tag):
+        if tag == "button":
+            self._in_button = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "form":
+            self._form = None
+
+    def handle_data(self, data):
+        if self._in_button and self._form is not None:
+            self._form["button"] += data.strip()
+
+
+def _forms(html: str) -> list[dict]:
+    page = _Page()
+    page.feed(html)
+    return page.forms
+
+
+def _data(form: dict) -> dict[str, str]:
+    """What one form of ``_forms`` posts, by name (each name once on these pages)."""
+    return dict(form["fields"])
 
 
 def _registrations(db) -> int:
@@ -60,7 +103,7 @@ def test_the_full_page_is_short_and_shows_what_was_typed(client, db, event, make
     # Not the 100 KB form: no 所属 picker, a few kilobytes to read on a phone.
     assert "<select" not in html and "<option" not in html
     assert len(html.encode()) < 12_000, len(html.encode())
-    buttons = [f["_button"] for f in _forms(html)]
+    buttons = [f["button"] for f in _forms(html)]
     assert buttons == ["YouTubeライブ配信による参加で申し込む", "入力内容を修正する"]
     assert _registrations(db) == 1
 
@@ -69,7 +112,7 @@ def test_one_click_registers_on_youtube_with_the_answers_and_the_waiting_list(
     client, db, event, make_registration
 ):
     _full(db, event, make_registration)
-    offer = _forms(client.post("/register", data=_form()).get_data(as_text=True))[0]
+    offer = _data(_forms(client.post("/register", data=_form()).get_data(as_text=True))[0])
     assert offer["channel"] == "youtube" and offer["join_waitlist"] == "y"
     response = client.post("/register", data=offer)
 
@@ -88,8 +131,8 @@ def test_correcting_shows_the_whole_form_as_typed_and_changes_nothing(
     _full(db, event, make_registration)
     typed = _form(municipality="011002", occupation="社会福祉士")
     correct = _forms(client.post("/register", data=typed).get_data(as_text=True))[-1]
-    assert correct["_button"] == "入力内容を修正する"
-    html = client.post("/register", data=correct).get_data(as_text=True)
+    assert correct["button"] == "入力内容を修正する"
+    html = client.post("/register", data=_data(correct)).get_data(as_text=True)
 
     assert '<option selected value="011002">北海道 札幌市</option>' in html
     assert 'value="社会福祉士"' in html and 'value="佐藤 花子"' in html
@@ -126,7 +169,7 @@ def test_only_a_channel_that_can_take_the_person_is_offered(
     html = client.post("/register", data=_form()).get_data(as_text=True)
 
     assert NONE_LEFT in html and "で申し込む" not in html
-    assert [f["_button"] for f in _forms(html)] == ["入力内容を修正する"]
+    assert [f["button"] for f in _forms(html)] == ["入力内容を修正する"]
 
 
 def test_a_capped_channel_with_a_seat_left_is_offered(client, db, event, make_registration):
@@ -146,8 +189,8 @@ def test_a_closed_webinar_offers_youtube_without_the_waiting_list(client, db, ev
     assert "YouTubeライブ配信による参加でしたら、入力いただいた内容のまま" in html
     assert "<select" not in html and "キャンセル待ち" not in html
     offer = _forms(html)[0]
-    assert offer["_button"] == "YouTubeライブ配信による参加で申し込む"
-    assert client.post("/register", data=offer).status_code == 302
+    assert offer["button"] == "YouTubeライブ配信による参加で申し込む"
+    assert client.post("/register", data=_data(offer)).status_code == 302
     registration = db.session.scalars(select(Registration)).one()
     assert registration.channel.code == "youtube" and registration.open_waitlist_entry is None
 
@@ -161,7 +204,7 @@ def test_youtube_with_the_waiting_list_of_a_closed_webinar_is_offered_youtube_al
         as_text=True
     )
     assert "ウェビナー参加の申込受付は締め切りました。" in html
-    [offer, _correct] = _forms(html)
+    offer, _correct = (_data(f) for f in _forms(html))
     assert offer["channel"] == "youtube" and "join_waitlist" not in offer
     assert client.post("/register", data=offer).status_code == 302
     assert _registrations(db) == 1
@@ -176,17 +219,16 @@ def test_an_address_already_registered_gets_its_links_again_in_one_click(
     assert "このメールアドレスでは既に研修会議Ⅰにお申込みいただいています。" in html
     assert "<select" not in html and "で申し込む" not in html
     resend, correct = _forms(html)
-    assert resend["email"] == "hanako.sato@pref.example.jp"  # and nothing else typed
-    assert set(resend) - {"csrf_token", "_submission"} == {"email", "_button"}
-    assert resend["_button"] == "個人ページのURLを再送する"
-    assert 'action="/resend-link"' in html
-    assert client.post("/resend-link", data=resend).status_code == 302
+    assert resend["button"] == "個人ページのURLを再送する" and resend["action"] == "/resend-link"
+    assert _data(resend)["email"] == "hanako.sato@pref.example.jp"  # and nothing else typed
+    assert set(_data(resend)) - {"csrf_token", "_submission"} == {"email"}
+    assert client.post("/resend-link", data=_data(resend)).status_code == 302
     mail = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     registration = db.session.scalars(select(Registration)).one()
     assert mail.to_addr == "hanako.sato@pref.example.jp" and f"/r/{registration.token}" in mail.body
     # A typo in the address: 「入力内容を修正する」 gives the whole form to change it.
-    assert correct["_button"] == "入力内容を修正する"
-    page = client.post("/register", data=correct).get_data(as_text=True)
+    assert correct["button"] == "入力内容を修正する"
+    page = client.post("/register", data=_data(correct)).get_data(as_text=True)
     assert 'value="hanako.sato@pref.example.jp"' in page and "<select" in page
     assert _registrations(db) == 1
 

@@ -4,75 +4,14 @@ each test here fails now and states what a participant would notice."""
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.registration.models import Registration
+from tests.registration.test_refused_page import _forms, _full, _registrations
 from tests.registration.test_views import _form
-
-
-class _Page(HTMLParser):
-    """What a browser would post from each <form> of a page: hidden inputs, text inputs, the
-    checked radios and boxes, the selected options; and the text of the form's button."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms: list[dict] = []
-        self._form: dict | None = None
-        self._select: str | None = None
-        self._in_button = False
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self._form = {"action": a.get("action"), "fields": [], "button": ""}
-            self.forms.append(self._form)
-        if self._form is None:
-            return
-        if tag == "input":
-            kind = a.get("type", "text")
-            if kind in ("radio", "checkbox"):
-                if "checked" in a:
-                    self._form["fields"].append((a["name"], a.get("value", "on")))
-            elif kind != "submit" and a.get("name"):
-                self._form["fields"].append((a["name"], a.get("value") or ""))
-        elif tag == "select":
-            self._select = a.get("name")
-        elif tag == "option" and self._select and "selected" in a:
-            self._form["fields"].append((self._select, a.get("value", "")))
-        elif tag == "button":
-            self._in_button = True
-
-    def handle_endtag(self, tag):
-        if tag == "button":
-            self._in_button = False
-        elif tag == "select":
-            self._select = None
-        elif tag == "form":
-            self._form = None
-
-    def handle_data(self, data):
-        if self._in_button and self._form is not None:
-            self._form["button"] += data.strip()
-
-
-def _forms(html: str) -> list[dict]:
-    page = _Page()
-    page.feed(html)
-    return page.forms
-
-
-def _registrations(db) -> int:
-    return db.session.scalar(select(func.count()).select_from(Registration))
-
-
-def _full(db, event, make_registration):
-    make_registration("webinar")
-    event.channel("webinar").capacity = 1
-    db.session.commit()
 
 
 def test_sending_again_after_the_deadline_shows_the_first_result_not_a_closed_page(

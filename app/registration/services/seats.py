@@ -100,9 +100,10 @@ def open_channels(
     for channel in event.individual_channels:
         if full is not None and channel.id == full.id:
             continue
+        known = facts(channel)
         try:
-            rules.check_open(facts(channel), now)
-            rules.check_eligible(facts(channel), category)
+            rules.check_open(known, now)
+            rules.check_eligible(known, category)
         except rules.RegistrationError:
             continue
         usable.append(channel)
