@@ -277,6 +277,16 @@ BARE = Form("bare GET + insert", "/bench/form", lambda n: {"note": "bench"}, lam
 # The 研修会議Ⅰ form's own page and validation with the bare insert (bench_app.bench_floor):
 # the least a handler of the spec's form costs on this stack, so no submission key either.
 FLOOR = Form("form floor", "/bench/floor", registration_form, _redirected_to("/r/"), keyed=False)
+# That floor plus what issue 12 asks of a registration (the duplicate check, the seat under a
+# lock, the mail), in hand-written SQL (bench_app.bench_least): a bound no registration passes.
+LEAST = Form(
+    "least registration",
+    "/bench/least",
+    registration_form,
+    _redirected_to("/r/"),
+    FULL_TEXT,
+    keyed=False,
+)
 
 
 # ---------------------------------------------------------------- clients
@@ -425,6 +435,15 @@ def run_phase(
     return phase
 
 
+def warm_up(base: str, forms: list[Form], workers: int) -> None:
+    """Every endpoint of the run, untimed, in every worker: a short browser-like phase of each
+    (GET and POST), so that no timed phase pays a worker's first page, template compilation,
+    master lists or mail templates — the first timed phase of an endpoint did (the floor's
+    first phase cost twice the app CPU per attempt of a later one)."""
+    for form in [BARE, FLOOR, LEAST, *forms] if FORMS["registration"] in forms else [BARE, *forms]:
+        run_phase("warm-up", base, form, 2 * workers, 8 * workers, True, 60.0)
+
+
 # ---------------------------------------------------------------- the database
 
 
@@ -433,7 +452,8 @@ def empty_forms(conninfo: str) -> None:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(
             "TRUNCATE waitlist_entry, registration, team_member, team, outbox_message,"
-            " submission_key, survey_response, bench_insert CASCADE"
+            " submission_key, survey_response, bench_insert, bench_least, bench_least_mail"
+            " CASCADE"
         )
 
 
@@ -538,7 +558,7 @@ def main() -> int:
     }
     env.pop("KENSHU_MAIL_SERVER", None)
     process = None
-    results: list[tuple[str, str, Phase, Phase, str]] = []
+    results: list[tuple[str, str, Phase, Phase, Phase | None, Phase | None]] = []
     try:
         channel_id, capacity = prepare_database(conninfo, env, args.capacity)
         with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -565,6 +585,7 @@ def main() -> int:
             f" webinar capacity {capacity}, CSRF on — {os.cpu_count()} cores",
             flush=True,
         )
+        warm_up(base, [FORMS[key] for key in forms], args.workers)
         for key in forms:
             form = FORMS[key]
             for mode in modes:
@@ -581,7 +602,7 @@ def main() -> int:
                     args.max_seconds,
                 )
                 print(describe(bare), flush=True)
-                floor = None
+                floor = least = None
                 if key == "registration":
                     floor = run_phase(
                         f"form floor ({label})",
@@ -593,6 +614,19 @@ def main() -> int:
                         args.max_seconds,
                     )
                     print(describe(floor), flush=True)
+                    least = run_phase(
+                        f"least registration ({label})",
+                        base,
+                        LEAST,
+                        args.clients,
+                        args.attempts,
+                        browser,
+                        args.max_seconds,
+                    )
+                    with psycopg.connect(conninfo) as conn:
+                        taken = conn.execute("SELECT count(*) FROM bench_least").fetchone()[0]
+                    note = f"  seats {taken}/{capacity} oversold {max(0, taken - capacity)}"
+                    print(describe(least, note), flush=True)
                 product = run_phase(
                     f"{key} ({label})",
                     base,
@@ -607,7 +641,7 @@ def main() -> int:
                     taken, over = oversold(conninfo, channel_id, capacity)
                     note = f"  seats {taken}/{capacity} oversold {over}"
                 print(describe(product, note), flush=True)
-                results.append((key, label, product, bare, floor))
+                results.append((key, label, product, bare, floor, least))
                 if process.poll() is not None:
                     raise SystemExit("gunicorn stopped during the run")
     finally:
@@ -627,7 +661,8 @@ def main() -> int:
     print(f"  load average at the end {load} (other processes on the machine skew every figure)")
     ratios = []
     floors = []
-    for key, label, product, bare, floor in results:
+    leasts = []
+    for key, label, product, bare, floor, least in results:
         throughput = product.rate("accepted") / bare.rate("accepted")
         if key != "registration":
             throughput = (len(product.samples) / product.wall) / bare.rate("accepted")
@@ -653,8 +688,24 @@ def main() -> int:
                     else ""
                 )
             )
+        if least is not None:
+            # Accepts the seats and refuses the rest as the registration does: the same yardstick.
+            leasts.append(
+                f"{label} {least.rate('accepted') / bare.rate('accepted'):.2f}× bare"
+                f" (seats went at {least.fill_rate() / bare.rate('accepted'):.2f}×),"
+                f" the registration {product.rate('accepted') / least.rate('accepted'):.2f}×"
+                f" the least, POST p95"
+                f" {percentile(least.posts(), 95) / percentile(bare.posts(), 95):.1f}×"
+                + (
+                    f", GET p95 {percentile(least.gets(), 95) / percentile(bare.gets(), 95):.1f}×"
+                    if least.gets()
+                    else ""
+                )
+            )
     if floors:
         print("  form floor: " + "; ".join(floors))
+    if leasts:
+        print("  least registration: " + "; ".join(leasts))
     print("ratio to bare: " + "; ".join(ratios))
     return 0
 

@@ -9,7 +9,8 @@ What it measures, with the Flask test client against PostgreSQL (a database of i
 - an accepted ``POST /register`` with its CSRF token and a new submission key (one session, as
   the surge bench's POST-only clients), and two refused ones: the same e-mail again, and the
   webinar full (its capacity set to 0 for that case through the ORM, then put back);
-- the form floor's ``POST /bench/floor`` (bench/bench_app.py);
+- the form floor's ``POST /bench/floor`` and the least registration's ``POST /bench/least``
+  (bench/bench_app.py; the latter where the tree has it);
 - with ``--teams``: ``GET /team/apply``, an accepted team of two, and one refused
   (１自治体１団体);
 - the bare pair of bench/bench_app.py (``GET /bench/form``, ``POST /bench/insert``) for scale.
@@ -112,6 +113,24 @@ def child(requests: int, profile: bool, teams: bool = False) -> None:
         response = post_client.post("/bench/floor", data=data)
         assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
 
+    least_rows: list[bool] = []
+
+    def post_least():
+        """bench_app.bench_least: the floor plus what issue 12 asks of a registration, in SQL."""
+        if not least_rows:  # its own seats: from none in each child
+            least_rows.append(True)
+            with app.app_context():
+                from sqlalchemy import text
+
+                from app.extensions import db
+
+                db.session.execute(text("TRUNCATE bench_least, bench_least_mail"))
+                db.session.commit()
+                db.session.remove()
+        data = dict(registration_form(next(counter), f"cpuleast{run}"), csrf_token=token)
+        response = post_client.post("/bench/least", data=data)
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
+
     bare_client = app.test_client()
 
     def bare_get():
@@ -178,6 +197,8 @@ def child(requests: int, profile: bool, teams: bool = False) -> None:
         "満席 POST /register": post_full,
         "floor POST /bench/floor": post_floor,
     }
+    if any(rule.rule == "/bench/least" for rule in app.url_map.iter_rules()):
+        cases["least POST /bench/least"] = post_least
     if teams:
         cases.update(
             {
@@ -215,7 +236,8 @@ def child(requests: int, profile: bool, teams: bool = False) -> None:
 
 
 def export(rev: str, into: Path) -> Path:
-    """The tree of ``rev`` (git archive) in a temporary directory."""
+    """The tree of ``rev`` (git archive) in a temporary directory, with this tree's
+    bench_app.py (the bare pair, the floor and the least registration as measured now)."""
     archive = subprocess.run(
         ["git", "archive", "--format=tar", rev], cwd=ROOT, check=True, capture_output=True
     ).stdout
@@ -225,6 +247,8 @@ def export(rev: str, into: Path) -> Path:
 
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(path, filter="data")
+    # The bench's own routes as this tree has them: only the app's code differs between sides.
+    (path / "bench" / "bench_app.py").write_bytes((ROOT / "bench" / "bench_app.py").read_bytes())
     return path
 
 
@@ -298,7 +322,7 @@ def main() -> int:
         print(f"CPU per request, ms (smallest of {args.rounds} rounds of {args.requests}):")
         print(f"{'':26} {'before':>8} {'after':>8}")
         for case in runs["after"][0]:
-            before = min(r[case] for r in runs["before"])
+            before = min(r.get(case, float("nan")) for r in runs["before"])
             after = min(r[case] for r in runs["after"])
             print(f"{case:26} {before:8.2f} {after:8.2f}")
     finally:
