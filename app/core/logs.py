@@ -1,4 +1,5 @@
-"""Logging without secrets: personal-link tokens are masked in every request log line.
+"""Logging without secrets, and without chatter: personal-link tokens are masked in every
+request log line; libraries' progress lines are not written.
 
 A personal link (``/r/<token>``, ``/t/<token>``, ``/gw/<token>``, ``/archive/<token>``) opens
 someone's pages, and a staff password-reset link (``/staff/reset/<token>``) an account; access logs (werkzeug's, gunicorn's) would otherwise keep it for anyone who
@@ -14,6 +15,10 @@ TOKEN_IN_PATH = re.compile(r"(/(?:r|t|gw|archive|staff/reset)/)[A-Za-z0-9_-]{16,
 MASK = "***"
 # Loggers that write request lines: Flask's development server and gunicorn.
 REQUEST_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
+# Loggers whose INFO lines are progress, not events: WeasyPrint writes 「Step 1 - Fetching and
+# parsing HTML」… for every PDF (a booklet job wrote hundreds of lines), which the app's INFO
+# level would otherwise keep. Their warnings and errors still come through.
+QUIET_LOGGERS = {"weasyprint.progress": logging.WARNING}
 
 
 def mask_tokens(text: str) -> str:
@@ -38,8 +43,11 @@ class MaskTokens(logging.Filter):
 
 
 def install() -> None:
-    """Attach the filter to every logger that writes request lines (idempotent)."""
+    """Attach the filter to every logger that writes request lines, and raise the level of
+    ``QUIET_LOGGERS`` (idempotent)."""
     for name in REQUEST_LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, MaskTokens) for f in logger.filters):
             logger.addFilter(MaskTokens())
+    for name, level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(level)

@@ -76,6 +76,19 @@ def test_the_development_server_log_masks_tokens(caplog):
     assert token not in caplog.text and "/r/***" in caplog.text
 
 
+def test_a_pdf_writes_no_progress_lines_to_the_log(app, caplog):
+    """WeasyPrint's 「Step 1 - Fetching and parsing HTML」… were written at the app's INFO level
+    for every PDF (the booklet jobs, the surge bench's output); its warnings still are."""
+    from app.core.pdf import html_to_pdf
+
+    caplog.set_level(logging.INFO)  # what the app sets (app/__init__.py)
+    logs.install()
+    assert html_to_pdf('<html lang="ja"><p>座席表</p></html>').startswith(b"%PDF")
+    assert "Step" not in caplog.text
+    logging.getLogger("weasyprint.progress").warning("壊れた画像")
+    assert "壊れた画像" in caplog.text
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
