@@ -227,7 +227,8 @@ class Channel(db.Model):
         An UPDATE of the channel row: PostgreSQL holds the row lock, SQLite its write lock,
         until the transaction ends, so counting and inserting cannot interleave.
         """
-        db.session.execute(_lock_statement(), {"channel_id": self.id})
+        # On the session's connection: a Core UPDATE needs none of the ORM's execution.
+        db.session.connection().execute(_lock_statement(), {"channel_id": self.id})
 
 
 @functools.cache

@@ -160,6 +160,24 @@ def test_a_test_registration_takes_no_real_seat_and_blocks_no_real_address(
     assert real.status_code == 302 and _count(db, Team) == 1
 
 
+def test_tests_that_fill_the_seats_never_refuse_the_next_test_as_full(
+    client, db, event, previewing
+):
+    """A test never takes a real seat, in the first look at the seats too: the staff member
+    trying the form a third time on a webinar of two seats is not told 満席 by the two tests
+    before (the look before the lock counted them while previewing; the count under the lock
+    did not), and the public still sees two seats left."""
+    webinar = event.channel("webinar")
+    webinar.capacity = 2
+    db.session.commit()
+    staff = previewing()
+    for n in range(3):
+        response = staff.post("/register", data=person_form(TEST_NAME, f"t{n}@example.jp"))
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert _count(db, Registration, True) == 3 and _count(db, Registration) == 0
+    assert "（残り2名）" in client.get("/").get_data(as_text=True)
+
+
 def test_mails_of_test_submissions_are_held_and_shown_on_the_test_page(db, event, previewing):
     staff = previewing()
     assert staff.post("/register", data=person_form(TEST_NAME, "t1@example.jp")).status_code == 302

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
+from app.core import preview
 from app.core.models import Municipality
 from app.core.municipalities import grouped_choices
 from app.core.text import (
@@ -138,18 +139,18 @@ def refuse_duplicate_email(event: Event, email: str, exclude_id: int | None = No
 
 
 @functools.cache
-def _duplicate_and_seats(with_seats: bool):
-    """The statement of ``refuse_duplicate_and_count``, built once per process (bound values)."""
-    duplicate = (
-        select(Registration.id)
-        .where(
-            Registration.event_id == bindparam("event_id"),
-            Registration.email_normalized == bindparam("email"),
-            Registration.status == "active",
-        )
-        .limit(1)
-        .scalar_subquery()
+def _duplicate_and_seats(with_seats: bool, with_tests: bool):
+    """The statement of ``refuse_duplicate_and_count``, built once per process (bound values).
+    Test rows are written out of it: a test is never a duplicate of a real person (but is of
+    another test while previewing: ``with_tests``) and never takes a seat."""
+    duplicate = select(Registration.id).where(
+        Registration.event_id == bindparam("event_id"),
+        Registration.email_normalized == bindparam("email"),
+        Registration.status == "active",
     )
+    if not with_tests:
+        duplicate = duplicate.where(Registration.is_test.is_(False))
+    duplicate = duplicate.limit(1).scalar_subquery()
     if not with_seats:
         return select(duplicate)
     channel_id = bindparam("channel_id", type_=Registration.__table__.c.channel_id.type)
@@ -157,13 +158,18 @@ def _duplicate_and_seats(with_seats: bool):
         duplicate,
         select(func.count())
         .select_from(Registration)
-        .where(Registration.channel_id == channel_id, Registration.status == "active")
+        .where(
+            Registration.channel_id == channel_id,
+            Registration.status == "active",
+            Registration.is_test.is_(False),
+        )
         .scalar_subquery(),
         select(func.count())
         .select_from(WaitlistEntry)
         .where(
             WaitlistEntry.channel_id == channel_id,
             WaitlistEntry.status == "offered",
+            WaitlistEntry.is_test.is_(False),
             WaitlistEntry.offer_expires_at
             > bindparam("now", type_=WaitlistEntry.__table__.c.offer_expires_at.type),
         )
@@ -173,13 +179,16 @@ def _duplicate_and_seats(with_seats: bool):
 
 def refuse_duplicate_and_count(event: Event, email: str, channel_id: int | None, now) -> int:
     """The duplicate check and, for a capped channel, its seats taken as they stand (active
-    registrations + live offers), in one SELECT without any lock (issue 12: a refusal never
-    waits for nor holds the seat lock). Raises DuplicateError; returns the seats (0 uncapped).
-    The count is a first look: the seat is taken under the lock (``seats.take_seat``)."""
+    registrations + live offers, tests left out), in one SELECT without any lock (issue 12: a
+    refusal never waits for nor holds the seat lock). Raises DuplicateError; returns the seats
+    (0 uncapped). The count is a first look: the seat is taken under the lock
+    (``seats.take_seat``). Runs on the session's connection (``preview.execute_as_written``):
+    nothing the caller has pending is flushed first, and the caller has nothing pending."""
     params = {"event_id": event.id, "email": normalise_email(email)}
     if channel_id is not None:
         params.update(channel_id=channel_id, now=now)
-    row = db.session.execute(_duplicate_and_seats(channel_id is not None), params).one()
+    statement = _duplicate_and_seats(channel_id is not None, preview.is_on())
+    row = preview.execute_as_written(statement, params).one()
     if row[0] is not None:
         raise DuplicateError(DUPLICATE_MESSAGE, field="email")
     return sum(row[1:]) if channel_id is not None else 0

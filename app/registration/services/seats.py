@@ -120,7 +120,7 @@ def channel_seat_counts(channel_ids: list[int], now: datetime) -> dict[int, tupl
     one SELECT (built once per process, bound values)."""
     if not channel_ids:
         return {}
-    rows = db.session.execute(_seat_counts_statement(), {"ids": channel_ids, "now": now})
+    rows = preview.execute_as_written(_seat_counts_statement(), {"ids": channel_ids, "now": now})
     return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
@@ -224,7 +224,7 @@ def insert_with_seat(channel: Channel, now: datetime, row, together: list) -> in
     params.update({f"r_{k}": v for k, v in values.items() if k != "channel_id"})
     for index, (other_values, same) in enumerate(zip(together_values, shared, strict=True)):
         params.update({f"o{index}_{k}": v for k, v in other_values.items() if k not in same})
-    new_id, _ = db.session.execute(statement, params).one()
+    new_id, _ = preview.execute_as_written(statement, params).one()
     if _after_count_hook is not None:  # the window a race needs: counted, not yet committed
         _after_count_hook()
     if new_id is None:
@@ -414,7 +414,7 @@ def insert_team(team, members: list, together: list) -> int:
         params.update({f"m{index}_{k}": v for k, v in values.items()})
     for index, values in enumerate(together_values):
         params.update({f"o{index}_{k}": v for k, v in values.items()})
-    rows = db.session.execute(statement, params).all()
+    rows = preview.execute_as_written(statement, params).all()
     team.id = rows[0].team_id
     member_ids = {row.position: row.member_id for row in rows}
     for member in members:
