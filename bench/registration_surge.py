@@ -10,9 +10,12 @@ What it does, all on loopback, against one PostgreSQL:
    questionnaire — runs, interleaved: the bare pair browser-like, the form browser-like (a fresh
    cookie jar per attempt: GET the form, POST it with its CSRF token and submission key), the
    bare insert POST-only, the form POST-only (one session per client, a new submission key per
-   POST); for the registration, the form floor between the two (``/bench/floor``: the
-   product's form page and ``RegistrationForm`` validation with the bare insert, no seat); the
-   data of the forms is emptied between phases, so each starts from 0 seats;
+   POST); for the registration, the form floor and the least registration between the two
+   (``/bench/floor``: the product's form page and ``RegistrationForm`` validation with the
+   bare insert, no seat; ``/bench/least``: that floor plus what issue 12 asks of a
+   registration — the duplicate check, the seat under a lock, the mail — in hand-written SQL,
+   the bound no registration passes); every endpoint is first warmed, untimed, in every worker
+   (``warm_up``); the data of the forms is emptied between phases, so each starts from 0 seats;
 4. counts the database round trips of one accepted registration, team application and answer
    in this process (the app on the same database, counted at the engine: tests/roundtrips.py);
 5. prints per phase attempts/s, accepted/s, p50/p95 of GET and POST, the refusals' p95, the
@@ -24,7 +27,9 @@ What it does, all on loopback, against one PostgreSQL:
    issue's yardstick); the seats' pace ratio follows it in brackets. The ``form floor:`` line
    before it gives the floor's ratio to bare, also scaled by the seats' share of the attempts
    (what even a registration costing no more than its form would reach by that yardstick),
-   and the registration's ratio to the floor.
+   and the registration's ratio to the floor; the ``least registration:`` line gives the
+   least's ratio to bare (on the yardstick as it stands: it refuses what the registration
+   refuses) and the registration's ratio to it.
 
     .venv/bin/python bench/registration_surge.py [--attempts 700] [--capacity 450] [--clients 32]
     .venv/bin/python bench/registration_surge.py --quick      # 300 attempts, 200 seats: < 2 min
