@@ -178,6 +178,52 @@ def test_tests_that_fill_the_seats_never_refuse_the_next_test_as_full(
     assert "（残り2名）" in client.get("/").get_data(as_text=True)
 
 
+def _register_then_try_in_preview(client, staff, db, shared):
+    assert client.post("/register", data=person_form(REAL_NAME, shared)).status_code == 302
+    return staff.post("/register", data=person_form(TEST_NAME, shared))
+
+
+def _apply_then_try_in_preview(client, staff, db, shared):
+    assert client.post("/team/apply", data=team_form(REAL_NAME, shared)).status_code == 302
+    return staff.post("/team/apply", data=team_form(TEST_NAME, "test." + shared))
+
+
+def _edit_a_test_to_a_real_address(client, staff, db, shared):
+    assert client.post("/register", data=person_form(REAL_NAME, shared)).status_code == 302
+    assert staff.post("/register", data=person_form(TEST_NAME, "t@example.jp")).status_code == 302
+    test_row = db.session.scalar(
+        select(Registration)
+        .where(Registration.is_test.is_(True))
+        .execution_options(include_tests=True)
+    )
+    edit = person_form(TEST_NAME, shared)
+    for key in ("channel", "email_confirm", "consent"):
+        edit.pop(key)
+    return staff.post(f"/r/{test_row.token}/edit", data=edit)
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    [_register_then_try_in_preview, _apply_then_try_in_preview, _edit_a_test_to_a_real_address],
+    ids=["registration", "team application", "personal page edit"],
+)
+def test_a_real_row_never_refuses_a_test_with_the_same_address_or_municipality(
+    client, db, event, previewing, attempt
+):
+    """Every rule of one per address or per municipality keeps real rows and tests apart, as
+    its unique index does: a 事務局 member registered for real (or whose municipality applied)
+    tries the same form in preview with the same address (or municipality) and makes a test,
+    not 「既に…お申込み」 (the attack on 8679fab found the registration's; the team's and the
+    personal page's checks had the same fault). The real row stays the only real one."""
+    staff = previewing()
+    response = attempt(client, staff, db, "staff.member@example.jp")
+    body = response.get_data(as_text=True)
+    assert "既に" not in body, body[:500]
+    assert response.status_code == 302
+    real = _count(db, Registration) + _count(db, Team)
+    assert real == 1
+
+
 def test_mails_of_test_submissions_are_held_and_shown_on_the_test_page(db, event, previewing):
     staff = previewing()
     assert staff.post("/register", data=person_form(TEST_NAME, "t1@example.jp")).status_code == 302

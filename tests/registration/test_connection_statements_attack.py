@@ -40,13 +40,11 @@ def previewing(app, staff):
 
 
 def test_a_staff_members_own_real_address_can_be_tried_in_preview(client, db, event, previewing):
-    """FAULT (pre-existing; the new docstring of ``_duplicate_and_seats`` says otherwise): a
-    事務局 member who registered for real with his own address, trying the form in preview with
-    that address, is told 「このメールアドレスでは既に研修会議Ⅰにお申込みいただいています」
-    instead of making a test. The statement's docstring promises 'a test is never a duplicate
-    of a real person (but is of another test while previewing)', and the unique index was given
-    ``is_test`` so that both rows can exist; while previewing the statement drops the
-    ``is_test`` criterion altogether, so the real row refuses the test."""
+    """Found by the attack (it failed before, and at 8679fab^): a 事務局 member who registered
+    for real with his own address, trying the form in preview with that address, was told
+    「このメールアドレスでは既に研修会議Ⅰにお申込みいただいています」 instead of making a test.
+    The unique index has ``is_test`` so that both rows can exist; while previewing the check
+    looked at real rows too. It now looks at tests only, and the real row stays alone."""
     shared = "staff.member@example.jp"
     assert client.post("/register", data=person_form(REAL_NAME, shared)).status_code == 302
     staff = previewing()

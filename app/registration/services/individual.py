@@ -233,7 +233,9 @@ def update_registration(
     rules.check_open(facts(registration.channel), now)
     rules.check_eligible(facts(registration.channel), data.category)
     municipality = check_person(data)
-    refuse_duplicate_email(registration.event, data.email, exclude_id=registration.id)
+    refuse_duplicate_email(
+        registration.event, data.email, exclude_id=registration.id, is_test=registration.is_test
+    )
     apply_person(registration, data, municipality)
     flush_or_duplicate()
     mail_registration(registration, "registration_changed.txt")

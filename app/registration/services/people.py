@@ -126,30 +126,38 @@ DUPLICATE_MESSAGE = (
 )
 
 
-def refuse_duplicate_email(event: Event, email: str, exclude_id: int | None = None) -> None:
+def refuse_duplicate_email(
+    event: Event, email: str, exclude_id: int | None = None, *, is_test: bool = False
+) -> None:
+    """Raises DuplicateError when another active registration of the event has the address,
+    among the rows of the same kind (``is_test``: a test's duplicate is another test, a real
+    registration's a real one, as the unique index keeps them; docs/preview.md)."""
     stmt = select(Registration.id).where(
         Registration.event_id == event.id,
         Registration.email_normalized == normalise_email(email),
         Registration.status == "active",
+        Registration.is_test.is_(is_test),
     )
     if exclude_id is not None:
         stmt = stmt.where(Registration.id != exclude_id)
-    if db.session.scalar(stmt.limit(1)) is not None:
+    stmt = stmt.limit(1).execution_options(**{preview.INCLUDE_TESTS: True})  # kinds: above
+    if db.session.scalar(stmt) is not None:
         raise DuplicateError(DUPLICATE_MESSAGE, field="email")
 
 
 @functools.cache
-def _duplicate_and_seats(with_seats: bool, with_tests: bool):
+def _duplicate_and_seats(with_seats: bool, previewing: bool):
     """The statement of ``refuse_duplicate_and_count``, built once per process (bound values).
-    Test rows are written out of it: a test is never a duplicate of a real person (but is of
-    another test while previewing: ``with_tests``) and never takes a seat."""
+    Real and test rows are kept apart in it, as the unique index of an address keeps them
+    (``is_test`` is part of it): a person's duplicate is a real registration, a test's
+    (``previewing``) another test — a staff member registered for real may try the form with
+    the same address. A test never takes a seat."""
     duplicate = select(Registration.id).where(
         Registration.event_id == bindparam("event_id"),
         Registration.email_normalized == bindparam("email"),
         Registration.status == "active",
+        Registration.is_test.is_(previewing),
     )
-    if not with_tests:
-        duplicate = duplicate.where(Registration.is_test.is_(False))
     duplicate = duplicate.limit(1).scalar_subquery()
     if not with_seats:
         return select(duplicate)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.core import audit
+from app.core import audit, preview
 from app.core.jpdates import now_utc
 from app.core.text import normalise_email
 from app.core.tokens import new_token
@@ -91,12 +91,17 @@ def apply_team(
     lifecycle.team_step("new", "apply")
     rules.check_open(facts(channel), now)
     municipality, member_municipalities = _check_team(channel, municipality_code, members)
+    # Among teams of the same kind: a test team's duplicate is another test, a real team's a
+    # real one, as the unique index keeps them (docs/preview.md).
     existing = db.session.scalar(
-        select(Team).where(
+        select(Team)
+        .where(
             Team.event_id == event.id,
             Team.municipality_code == municipality.code,
             Team.status != "cancelled",
+            Team.is_test.is_(preview.is_on()),
         )
+        .execution_options(**{preview.INCLUDE_TESTS: True})
     )
     if existing is not None:
         raise DuplicateError(
