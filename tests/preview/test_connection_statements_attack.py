@@ -29,16 +29,6 @@ def _count(db, model, is_test=False, *where):
     )
 
 
-@pytest.fixture
-def previewing(app, staff):
-    def make():
-        client = staff(app.test_client())
-        assert client.post("/console/preview/on").status_code == 302
-        return client
-
-    return make
-
-
 def test_a_staff_members_own_real_address_can_be_tried_in_preview(client, db, event, previewing):
     """Found by the attack (it failed before, and at 8679fab^): a 事務局 member who registered
     for real with his own address, trying the form in preview with that address, was told
