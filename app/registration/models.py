@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, func, select, text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, bindparam, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime
@@ -269,13 +269,25 @@ def webinar_seats_taken(channel_id: int, now: datetime) -> int:
     return sum(webinar_seat_counts(channel_id, now))
 
 
-def webinar_seat_counts(channel_id: int, now: datetime) -> tuple[int, int]:
-    """(active registrations, live offers) of a channel in one round trip: the two parts of
-    the one definition of seats taken, shown apart on the dashboard."""
+def now_parameter():
+    """``:now`` as the seat statements built once per process bind it (``seats_held``)."""
+    return bindparam("now", type_=WaitlistEntry.__table__.c.offer_expires_at.type)
+
+
+def seats_held(channel_id, now):
+    """The one definition of a capped channel's seats taken, as two scalar subqueries:
+    (active registrations, live waiting-list offers) on ``channel_id``, tests left out (a
+    preview's test never takes a real seat, even on a preview page). ``channel_id`` and
+    ``now`` are values, bound parameters or columns: every count of seats is built from it
+    (this module, ``services.seats``, ``services.people``)."""
     registrations = (
         select(func.count())
         .select_from(Registration)
-        .where(Registration.channel_id == channel_id, Registration.status == "active")
+        .where(
+            Registration.channel_id == channel_id,
+            Registration.status == "active",
+            Registration.is_test.is_(False),
+        )
         .scalar_subquery()
     )
     offers = (
@@ -284,13 +296,19 @@ def webinar_seat_counts(channel_id: int, now: datetime) -> tuple[int, int]:
         .where(
             WaitlistEntry.channel_id == channel_id,
             WaitlistEntry.status == "offered",
+            WaitlistEntry.is_test.is_(False),
             WaitlistEntry.offer_expires_at > now,
         )
         .scalar_subquery()
     )
-    # A preview's test registration never takes a real seat, even on a preview page.
+    return registrations, offers
+
+
+def webinar_seat_counts(channel_id: int, now: datetime) -> tuple[int, int]:
+    """(active registrations, live offers) of a channel in one round trip: the two parts of
+    the one definition of seats taken (``seats_held``), shown apart on the dashboard."""
     registered, offered = db.session.execute(
-        select(registrations, offers).execution_options(**{INCLUDE_TESTS: False})
+        select(*seats_held(channel_id, now)).execution_options(**{INCLUDE_TESTS: False})
     ).one()
     return registered, offered
 

@@ -202,10 +202,33 @@ def _edit_a_test_to_a_real_address(client, staff, db, shared):
     return staff.post(f"/r/{test_row.token}/edit", data=edit)
 
 
+# Each unique index that keeps real rows and tests apart, with the attempts below that try the
+# app's own checks of its rule (a form refuses before the index would).
+KEPT_APART = {
+    "uq_registration_event_email_active": (
+        _register_then_try_in_preview,
+        _edit_a_test_to_a_real_address,
+    ),
+    "uq_team_event_municipality_live": (_apply_then_try_in_preview,),
+}
+
+
+def test_every_index_that_keeps_tests_apart_has_its_checks_tried(db):
+    """A unique index added later with ``is_test`` in it fails here until its form's check is
+    tried below: the kind of fault (a check that looks at both kinds of rows) stays covered."""
+    found = {
+        index.name
+        for table in db.Model.metadata.tables.values()
+        for index in table.indexes
+        if index.unique and "is_test" in {column.name for column in index.columns}
+    }
+    assert found == set(KEPT_APART)
+
+
 @pytest.mark.parametrize(
     "attempt",
-    [_register_then_try_in_preview, _apply_then_try_in_preview, _edit_a_test_to_a_real_address],
-    ids=["registration", "team application", "personal page edit"],
+    [attempt for attempts in KEPT_APART.values() for attempt in attempts],
+    ids=lambda attempt: attempt.__name__.strip("_"),
 )
 def test_a_real_row_never_refuses_a_test_with_the_same_address_or_municipality(
     client, db, event, previewing, attempt

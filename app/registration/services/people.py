@@ -9,7 +9,7 @@ import functools
 from dataclasses import dataclass, fields
 from typing import NoReturn
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -27,7 +27,7 @@ from app.core.text import (
 from app.events.models import Event
 from app.extensions import db
 from app.registration import rules
-from app.registration.models import Registration, WaitlistEntry
+from app.registration.models import Registration, now_parameter, seats_held
 from app.registration.rules import DuplicateError, RegistrationError
 
 _master: dict = {}  # "groups": the master's grouped_choices() list, "rows": code → columns
@@ -126,17 +126,26 @@ DUPLICATE_MESSAGE = (
 )
 
 
+def _address_in_use(event_id, email, is_test):
+    """Where an active registration of the event has the (normalised) address, among rows of
+    one kind (``is_test``: a test's duplicate is another test, a real registration's a real
+    one, as the unique index of an address keeps them; docs/preview.md). ``event_id`` and
+    ``email`` are values or bound parameters."""
+    return (
+        Registration.event_id == event_id,
+        Registration.email_normalized == email,
+        Registration.status == "active",
+        Registration.is_test.is_(is_test),
+    )
+
+
 def refuse_duplicate_email(
     event: Event, email: str, exclude_id: int | None = None, *, is_test: bool = False
 ) -> None:
-    """Raises DuplicateError when another active registration of the event has the address,
-    among the rows of the same kind (``is_test``: a test's duplicate is another test, a real
-    registration's a real one, as the unique index keeps them; docs/preview.md)."""
+    """Raises DuplicateError when another active registration of the event, of the same kind
+    (``is_test``), has the address (``_address_in_use``)."""
     stmt = select(Registration.id).where(
-        Registration.event_id == event.id,
-        Registration.email_normalized == normalise_email(email),
-        Registration.status == "active",
-        Registration.is_test.is_(is_test),
+        *_address_in_use(event.id, normalise_email(email), is_test)
     )
     if exclude_id is not None:
         stmt = stmt.where(Registration.id != exclude_id)
@@ -147,42 +156,20 @@ def refuse_duplicate_email(
 
 @functools.cache
 def _duplicate_and_seats(with_seats: bool, previewing: bool):
-    """The statement of ``refuse_duplicate_and_count``, built once per process (bound values).
-    Real and test rows are kept apart in it, as the unique index of an address keeps them
-    (``is_test`` is part of it): a person's duplicate is a real registration, a test's
-    (``previewing``) another test — a staff member registered for real may try the form with
-    the same address. A test never takes a seat."""
-    duplicate = select(Registration.id).where(
-        Registration.event_id == bindparam("event_id"),
-        Registration.email_normalized == bindparam("email"),
-        Registration.status == "active",
-        Registration.is_test.is_(previewing),
+    """The statement of ``refuse_duplicate_and_count``, built once per process (bound values):
+    the address in use among rows of the page's kind (a staff member registered for real may
+    try the form in preview with the same address), and the seats held (``seats_held``: a
+    test never takes a seat)."""
+    duplicate = (
+        select(Registration.id)
+        .where(*_address_in_use(bindparam("event_id"), bindparam("email"), previewing))
+        .limit(1)
+        .scalar_subquery()
     )
-    duplicate = duplicate.limit(1).scalar_subquery()
     if not with_seats:
         return select(duplicate)
     channel_id = bindparam("channel_id", type_=Registration.__table__.c.channel_id.type)
-    return select(
-        duplicate,
-        select(func.count())
-        .select_from(Registration)
-        .where(
-            Registration.channel_id == channel_id,
-            Registration.status == "active",
-            Registration.is_test.is_(False),
-        )
-        .scalar_subquery(),
-        select(func.count())
-        .select_from(WaitlistEntry)
-        .where(
-            WaitlistEntry.channel_id == channel_id,
-            WaitlistEntry.status == "offered",
-            WaitlistEntry.is_test.is_(False),
-            WaitlistEntry.offer_expires_at
-            > bindparam("now", type_=WaitlistEntry.__table__.c.offer_expires_at.type),
-        )
-        .scalar_subquery(),
-    )
+    return select(duplicate, *seats_held(channel_id, now_parameter()))
 
 
 def refuse_duplicate_and_count(event: Event, email: str, channel_id: int | None, now) -> int:

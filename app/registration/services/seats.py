@@ -22,7 +22,8 @@ from app.registration.models import (
     Registration,
     Team,
     TeamMember,
-    WaitlistEntry,
+    now_parameter,
+    seats_held,
     webinar_seats_taken,
 )
 from app.registration.rules import ChannelFacts
@@ -127,28 +128,7 @@ def channel_seat_counts(channel_ids: list[int], now: datetime) -> dict[int, tupl
 @functools.cache
 def _seat_counts_statement():
     channel = Channel.__table__.alias("counted")
-    registrations = (
-        select(func.count())
-        .select_from(Registration)
-        .where(
-            Registration.channel_id == channel.c.id,
-            Registration.status == "active",
-            Registration.is_test.is_(False),
-        )
-        .scalar_subquery()
-    )
-    offers = (
-        select(func.count())
-        .select_from(WaitlistEntry)
-        .where(
-            WaitlistEntry.channel_id == channel.c.id,
-            WaitlistEntry.status == "offered",
-            WaitlistEntry.is_test.is_(False),
-            WaitlistEntry.offer_expires_at
-            > bindparam("now", type_=WaitlistEntry.__table__.c.offer_expires_at.type),
-        )
-        .scalar_subquery()
-    )
+    registrations, offers = seats_held(channel.c.id, now_parameter())
     members = (
         select(func.count())
         .select_from(TeamMember)
@@ -295,26 +275,8 @@ def _seat_statement(table, keys: list[str], others: list[tuple[object, list[str]
     (a column of a together row in its ``shared`` set reads ``r_<column>``; the row's
     ``channel_id`` reads ``channel_id``)."""
     channel_id = bindparam("channel_id", type_=Registration.__table__.c.channel_id.type)
-    taken = (
-        select(func.count())
-        .select_from(Registration)
-        .where(
-            Registration.channel_id == channel_id,
-            Registration.status == "active",
-            Registration.is_test.is_(False),
-        )
-        .scalar_subquery()
-        + select(func.count())
-        .select_from(WaitlistEntry)
-        .where(
-            WaitlistEntry.channel_id == channel_id,
-            WaitlistEntry.status == "offered",
-            WaitlistEntry.is_test.is_(False),
-            WaitlistEntry.offer_expires_at
-            > bindparam("now", type_=WaitlistEntry.__table__.c.offer_expires_at.type),
-        )
-        .scalar_subquery()
-    )
+    registrations, offers = seats_held(channel_id, now_parameter())
+    taken = registrations + offers
     seat = select(taken.label("taken")).cte("seat")
     capacity = bindparam("capacity", type_=Integer())
     inserted = (
