@@ -39,6 +39,14 @@ def previewing(app, staff):
     return make
 
 
+def webinar_of(db, event, seats: int):
+    """The event's webinar with ``seats`` seats, committed."""
+    webinar = event.channel("webinar")
+    webinar.capacity = seats
+    db.session.commit()
+    return webinar
+
+
 def person_form(name: str, email: str, channel: str = "webinar", **overrides) -> dict:
     data = {
         "channel": channel,

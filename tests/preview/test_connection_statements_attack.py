@@ -17,7 +17,7 @@ from app.registration.models import Registration
 from app.registration.rules import DuplicateError, RowsRefusedError
 from app.registration.services import individual
 from app.registration.services.people import refuse_duplicate_and_count
-from tests.preview.conftest import REAL_NAME, TEST_NAME, person_form
+from tests.preview.conftest import REAL_NAME, TEST_NAME, person_form, webinar_of
 
 
 def _count(db, model, is_test=False, *where):
@@ -50,9 +50,7 @@ def test_held_the_statement_of_each_flag_answers_as_its_own_page(client, db, eve
     leak from one page to the other, in either order: a test made first never refuses the
     real person's address; a second test with the test's address is refused as a duplicate
     (in Japanese, not a 500); the public still sees every seat left."""
-    webinar = event.channel("webinar")
-    webinar.capacity = 3
-    db.session.commit()
+    webinar_of(db, event, 3)
     staff = previewing()
     shared = "both@example.jp"
     assert staff.post("/register", data=person_form(TEST_NAME, shared)).status_code == 302
@@ -116,9 +114,7 @@ def test_held_a_test_offer_and_a_test_registration_take_no_seat_in_the_first_loo
 ):
     """Held: rows marked as tests (a preview's registration) are left out of the public's
     first look at the seats and of its duplicate check."""
-    webinar = event.channel("webinar")
-    webinar.capacity = 5
-    db.session.commit()
+    webinar = webinar_of(db, event, 5)
     test = make_registration("webinar", email="t@example.jp")
     test.is_test = True
     db.session.commit()

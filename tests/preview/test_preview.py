@@ -17,7 +17,7 @@ from app.groupwork.assignments.models import TeamFile
 from app.registration.models import Registration, Team, TeamMember
 from app.surveys.models import SurveyResponse
 from tests.core.test_access_sweep import _fill
-from tests.preview.conftest import REAL_NAME, TEST_NAME, person_form, team_form
+from tests.preview.conftest import REAL_NAME, TEST_NAME, person_form, team_form, webinar_of
 from tests.surveys.conftest import web_answer
 
 BANNER = "この画面での送信はテストとして扱われ、集計・出力に含まれません"
@@ -140,9 +140,7 @@ def test_the_questionnaire_qr_and_short_url_before_the_opening_day(
 def test_a_test_registration_takes_no_real_seat_and_blocks_no_real_address(
     client, db, event, previewing, make_registration
 ):
-    webinar = event.channel("webinar")
-    webinar.capacity = 2
-    db.session.commit()
+    webinar_of(db, event, 2)
     staff = previewing()
     shared = "same.person@example.jp"
     assert staff.post("/register", data=person_form(TEST_NAME, shared)).status_code == 302
@@ -167,9 +165,7 @@ def test_tests_that_fill_the_seats_never_refuse_the_next_test_as_full(
     trying the form a third time on a webinar of two seats is not told 満席 by the two tests
     before (the look before the lock counted them while previewing; the count under the lock
     did not), and the public still sees two seats left."""
-    webinar = event.channel("webinar")
-    webinar.capacity = 2
-    db.session.commit()
+    webinar_of(db, event, 2)
     staff = previewing()
     for n in range(3):
         response = staff.post("/register", data=person_form(TEST_NAME, f"t{n}@example.jp"))
