@@ -46,12 +46,21 @@ def uses_blank_page(view: Callable) -> Callable:
     return view
 
 
-def serve(key: Hashable, render: Callable[[], str], *, objects: Iterable[object] = ()) -> str:
+def serve(
+    key: Hashable,
+    render: Callable[[], str],
+    *,
+    objects: Iterable[object] = (),
+    key_after: Callable[[], Hashable] | None = None,
+) -> str:
     """The page ``render()`` writes, kept for this process under ``key``.
 
     ``key``: what the view's page depends on beyond the event's revision (hashable values).
     ``objects``: lists the page shows that are not data of the event (the master's choices),
     kept by identity: a new list (a master loaded again) gives a new page.
+    ``key_after``: for a page whose writing may change what it is keyed by (the
+    questionnaire, brought up to date with its event as it is written): the key read again
+    after ``render()``, under which the page is kept.
     Returns HTML (str). Falls back to ``render()`` whenever the page may depend on more.
     """
     event_key = getattr(request, EVENT_KEY, None)
@@ -79,6 +88,8 @@ def serve(key: Hashable, render: Callable[[], str], *, objects: Iterable[object]
     html = render()
     parts = _split(html)
     if parts is not None:
+        if key_after is not None:
+            full_key = (*full_key[:3], key_after(), full_key[4])
         if len(store) >= _KEEP_AT_MOST:
             store.clear()
         store[full_key] = (objects, parts)

@@ -9,8 +9,8 @@ Each process keeps the loaded graph, detached, under the event's ``(id, revision
 asks the database for the current event's id and revision only (one small row, in the round
 trip that loaded the graph before) and, while they match, copies the kept graph into its own
 session with ``Session.merge(load=False)`` (no SQL). The revision (``models.event_revision``,
-a row per event) is a new random token whenever the event, one of its channels, venues or
-trainings is inserted, changed or deleted through the ORM: ``_note_changes`` (before the
+a row per event) is a new random token whenever the event, one of its channels, venues,
+trainings or programme rows is inserted, changed or deleted through the ORM: ``_note_changes`` (before the
 flush) notes the events, ``_renew_revisions`` (after the flush's own statements, so that the
 revision row is always the last row the transaction locks) writes their new tokens, in the
 same transaction as the change. So a worker decides with the event as the request began, as
@@ -33,11 +33,20 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, joinedload
 
 from app.core.blank_page import EVENT_KEY
-from app.events.models import Channel, Event, Training, Venue, event_revision, previewed_event
+from app.events.models import (
+    Channel,
+    Event,
+    ProgrammeItem,
+    Training,
+    Venue,
+    event_revision,
+    previewed_event,
+)
 from app.extensions import db
 
-# What the graph holds; a change to any of these rows gives its event a new revision.
-WATCHED = (Event, Channel, Venue, Training)
+# What the graph holds, and the programme (the questionnaire's rated rows, which its kept page
+# shows: surveys.views); a change to any of these rows gives its event a new revision.
+WATCHED = (Event, Channel, Venue, Training, ProgrammeItem)
 _STORE = "event_snapshots"
 
 
@@ -50,6 +59,14 @@ def _key_query():
         .order_by(Event.is_current.desc(), Event.id.desc())
         .limit(1)
     )
+
+
+def note_page_key(event_id: int, token: str | None) -> None:
+    """Tell ``core.blank_page`` which event revision the request's page is made of: its
+    ``(event id, revision token)``. Without a token (an event never flushed through the ORM)
+    nothing is noted, and no page of it is kept."""
+    if token is not None and has_request_context():
+        setattr(request, EVENT_KEY, (event_id, token))
 
 
 def revision(event_id: int) -> str | None:
@@ -88,8 +105,7 @@ def current_event_with_channels() -> Event:
     row = db.session.connection().execute(_key_query()).first()
     if row is None:
         abort(404)
-    if row.token is not None and has_request_context():  # the page's key (core.blank_page)
-        setattr(request, EVENT_KEY, tuple(row))
+    note_page_key(row.id, row.token)
     store = current_app.extensions.setdefault(_STORE, {})
     kept = store.get(tuple(row))
     if kept is not None:
@@ -117,8 +133,8 @@ _CHANGED = "event_snapshot_changed"
 
 @sa_event.listens_for(Session, "before_flush")
 def _note_changes(session: Session, _context, _instances) -> None:
-    """Note every event whose own row, or one of whose channels, venues or trainings, this
-    flush inserts, changes or deletes."""
+    """Note every event whose own row, or one of whose channels, venues, trainings or
+    programme rows, this flush inserts, changes or deletes."""
     events: set[Event] = session.info.setdefault(_CHANGED, set())
     with session.no_autoflush:
         for obj in chain(session.new, session.dirty, session.deleted):
@@ -126,9 +142,21 @@ def _note_changes(session: Session, _context, _instances) -> None:
                 continue
             if obj in session.dirty and not session.is_modified(obj):
                 continue
-            owner = obj if isinstance(obj, Event) else obj.event
+            owner = _owner(session, obj)
             if owner is not None and owner not in session.deleted:
                 events.add(owner)
+
+
+def _owner(session: Session, obj) -> Event | None:
+    """The event a watched row belongs to (a programme row's, through its training)."""
+    if isinstance(obj, Event):
+        return obj
+    if isinstance(obj, ProgrammeItem):
+        training = obj.training
+        if training is None and obj.training_id is not None:
+            training = session.get(Training, obj.training_id)
+        return training.event if training is not None else None
+    return obj.event
 
 
 @sa_event.listens_for(Session, "after_flush")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
-from sqlalchemy import select
+import functools
 
-from app.core import idempotency, preview
-from app.events.models import Event
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from sqlalchemy import bindparam, exists, select
+
+from app.core import blank_page, idempotency, preview
+from app.events.models import Event, event_revision
+from app.events.snapshot import note_page_key
 from app.extensions import db
 from app.surveys import qr, services
 from app.surveys.definition import CHANNELS, SCALE_CONTENT, SCALE_TIME, WEB_CHANNELS, AnswerError
 from app.surveys.forms import ResponseForm, raw_answers
+from app.surveys.models import Survey, SurveyResponse
 from app.surveys.urls import survey_url
 
 bp = Blueprint("surveys", __name__)
@@ -45,15 +49,75 @@ def short(slug: str):
     return redirect(url_for("surveys.answer", slug=event.slug, ch="qr"))
 
 
-@bp.route("/survey/<slug>", methods=["GET", "POST"])
-@idempotency.folded
-def answer(slug: str):
-    event = event_or_404(slug)
-    channel = request.values.get("ch", "chat")
-    channel = channel if channel in WEB_CHANNELS else "chat"
+@functools.cache
+def _event_and_revision_query():
+    return (
+        select(Event, event_revision.c.token)
+        .outerjoin(event_revision, event_revision.c.event_id == Event.id)
+        .where(Event.slug == bindparam("slug"))
+    )
+
+
+@functools.cache
+def _survey_state_query():
+    answered = exists().where(SurveyResponse.event_id == Survey.event_id)
+    return select(Survey.id, Survey.updated_at, answered).where(
+        Survey.event_id == bindparam("event_id")
+    )
+
+
+def _blank_answer_page(slug: str, channel: str):
+    """The blank questionnaire, kept per process (``core.blank_page``; issue 12: writing its
+    36 KB of questions was four fifths of the GET's CPU, and the survey's own page was the
+    slowest of the surge). Two SELECTs: the event with its revision, then the survey's row
+    version and whether it has answers. A page is kept under all three and the channel, so the
+    event's dates, names, venues and programme (its revision), a questionnaire changed in the
+    console (its ``updated_at``) and its first answer (``follow_event`` then appends instead
+    of rebuilding) each give a new page. Only a new page runs ``ensure_survey`` (which follows
+    the event and may commit); the page is kept under the state as it left it."""
+    row = db.session.execute(_event_and_revision_query(), {"slug": slug}).first()
+    if row is None:
+        abort(404)
+    event, token = row
     if not services.survey_is_open(event):
         return closed(event)
-    definition = services.ensure_survey(event, follow=request.method != "POST").definition
+    note_page_key(event.id, token)
+
+    def key() -> tuple:
+        state = db.session.execute(_survey_state_query(), {"event_id": event.id}).first()
+        return (channel, tuple(state) if state else None)
+
+    def page() -> str:
+        definition = services.ensure_survey(event).definition
+        return _answer_page(event, definition, ResponseForm(), channel, {}, {})
+
+    return blank_page.serve(key(), page, key_after=key)
+
+
+def _answer_page(event, definition, form, channel: str, values: dict, errors: dict) -> str:
+    return render_template(
+        "surveys/form.html",
+        event=event,
+        definition=definition,
+        form=form,
+        channel=channel,
+        values=values,
+        errors=errors,
+    )
+
+
+@bp.route("/survey/<slug>", methods=["GET", "POST"])
+@idempotency.folded
+@blank_page.uses_blank_page
+def answer(slug: str):
+    channel = request.values.get("ch", "chat")
+    channel = channel if channel in WEB_CHANNELS else "chat"
+    if request.method in blank_page.METHODS:
+        return _blank_answer_page(slug, channel)
+    event = event_or_404(slug)
+    if not services.survey_is_open(event):
+        return closed(event)
+    definition = services.ensure_survey(event, follow=False).definition
     form = ResponseForm()
     values, errors = {}, {}
     if form.validate_on_submit():
@@ -75,15 +139,7 @@ def answer(slug: str):
             errors = exc.errors
         else:
             return redirect(thanks)
-    return render_template(
-        "surveys/form.html",
-        event=event,
-        definition=definition,
-        form=form,
-        channel=channel,
-        values=values,
-        errors=errors,
-    ), (422 if errors else 200)
+    return _answer_page(event, definition, form, channel, values, errors), (422 if errors else 200)
 
 
 @bp.route("/survey/<slug>/thanks")

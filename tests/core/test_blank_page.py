@@ -10,12 +10,17 @@ rendering writes, but for the tokens, and that the tokens are this visitor's own
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
-from flask import template_rendered
+from flask import template_rendered, url_for
 
 from app.core import blank_page
+from app.core.jpdates import now_utc
+from app.events.models import Venue
 from app.events.snapshot import revision
+from app.surveys import services as surveys
+from tests.surveys.conftest import web_answer
 
 pytestmark = pytest.mark.csrf
 
@@ -24,15 +29,26 @@ _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _KEY = re.compile(r'name="_submission" value="([^"]+)"')
 
 
-def blank_page_paths(app) -> list[str]:
-    """Every rule whose view serves its GET through ``blank_page.serve``."""
+def blank_page_paths(app, event) -> list[str]:
+    """Every rule whose view serves its GET through ``blank_page.serve``, its arguments
+    filled from ``event`` (a rule with an argument the sweep does not know fails here)."""
+    arguments = {"slug": event.slug}
     paths = []
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
         if getattr(view, "_blank_page", False):
-            assert not rule.arguments, f"{rule}: the sweep has no arguments for it"
-            paths.append(rule.rule)
+            unknown = rule.arguments - arguments.keys()
+            assert not unknown, f"{rule}: the sweep has no value for {unknown}"
+            with app.test_request_context():
+                paths.append(url_for(rule.endpoint, **{a: arguments[a] for a in rule.arguments}))
     return sorted(paths)
+
+
+def open_survey(db, event) -> None:
+    """The questionnaire open (its page is a kept page too): a change of the event."""
+    event.survey_opens_at = now_utc() - timedelta(days=1)
+    event.survey_closes_at = now_utc() + timedelta(days=14)
+    db.session.commit()
 
 
 def masked(html: str) -> str:
@@ -78,14 +94,16 @@ def check_kept_equals_fresh(app, path: str, client_factory=None) -> str:
     return kept if not renders.names else ""
 
 
-def test_the_sweep_finds_the_public_forms(app):
-    assert {"/register", "/team/apply"} <= set(blank_page_paths(app))
+def test_the_sweep_finds_the_public_forms(app, event):
+    expected = {"/register", "/team/apply", f"/survey/{event.slug}"}
+    assert expected <= set(blank_page_paths(app, event))
 
 
 def test_a_kept_page_is_the_fresh_page_after_every_change(
     app, db, event, make_registration, make_team
 ):
-    paths = blank_page_paths(app)
+    open_survey(db, event)
+    paths = blank_page_paths(app, event)
     seen: dict[str, list[str]] = {p: [] for p in paths}
 
     def sweep(step: str, query: str = "", factory=None) -> None:
@@ -131,6 +149,28 @@ def test_a_kept_page_is_the_fresh_page_after_every_change(
     sweep("seats taken")
     assert "満席" in get(app, "/register")
 
+    # The questionnaire's channel is part of its page.
+    survey = f"/survey/{event.slug}"
+    sweep("?ch=mail", "?ch=mail")
+    assert 'name="ch" value="mail"' in get(app, survey + "?ch=mail")
+    assert 'name="ch" value="chat"' in get(app, survey)
+
+    # Before any answer it follows the programme: a rated row renamed (a new revision).
+    rated = next(p for t in event.trainings for p in t.programme if p.survey_label)
+    rated.survey_label = "地域包括ケアの最新動向（改題）"
+    db.session.commit()
+    assert revision(event.id) != full_revision
+    sweep("programme renamed")
+    assert "地域包括ケアの最新動向（改題）" in get(app, survey)
+
+    # Its first answer, then a venue added: appended to F3's options, not rebuilt.
+    surveys.submit_response(event, "qr", web_answer())
+    sweep("first answer")
+    event.venues.append(Venue(code="kyushu", name="九州会場（追加）", position=9))
+    db.session.commit()
+    sweep("venue added")
+    assert "九州会場（追加）" in get(app, survey)
+
     # A flashed message in the visitor's session is shown, never a kept page without it.
     def flashed_client():
         client = app.test_client()
@@ -148,20 +188,27 @@ def test_a_kept_page_is_the_fresh_page_after_every_change(
 
     create_staff("blank-page-staff", "事務局 確認", "secretariat", "correct horse battery")
 
+    staff_client = app.test_client()
+    token = _CSRF.search(get(app, "/console/login", staff_client)).group(1)
+    login = {"login": "blank-page-staff", "password": "correct horse battery"}
+    response = staff_client.post("/console/login", data=dict(login, csrf_token=token))
+    assert response.status_code == 302
+    token = _CSRF.search(get(app, "/console/preview", staff_client)).group(1)  # the new session's
+    response = staff_client.post("/console/preview/on", data={"csrf_token": token})
+    assert response.status_code == 302
+    previewing = staff_client.get_cookie("session").value
+
     def previewing_client():
+        """A client of the staff member previewing (one login: the login form is rate-limited)."""
         client = app.test_client()
-        token = _CSRF.search(get(app, "/console/login", client)).group(1)
-        login = {"login": "blank-page-staff", "password": "correct horse battery"}
-        assert client.post("/console/login", data=dict(login, csrf_token=token)).status_code == 302
-        token = _CSRF.search(get(app, "/console/preview", client)).group(1)  # the new session's
-        assert client.post("/console/preview/on", data={"csrf_token": token}).status_code == 302
+        client.set_cookie("session", previewing)
         return client
 
     sweep("preview", factory=previewing_client)
     for path in paths:
         assert "プレビュー中" in get(app, path, previewing_client())
         assert "プレビュー中" not in get(app, path)
-    assert all(len(steps) == 6 for steps in seen.values()), seen
+    assert all(len(steps) == 10 for steps in seen.values()), seen
 
 
 def test_each_visitor_gets_tokens_of_their_own_and_the_kept_page_posts(app, event, db):
@@ -208,9 +255,10 @@ def test_each_visitor_gets_tokens_of_their_own_and_the_kept_page_posts(app, even
     assert [r.email for r in db.session.query(Registration)] == ["kept.page@city.example.jp"]
 
 
-def test_another_host_gets_the_page_a_fresh_rendering_gives_it(app, event):
+def test_another_host_gets_the_page_a_fresh_rendering_gives_it(app, db, event):
     """The Host header is not in the key (anyone can make one up): the pages must not show it."""
-    for path in blank_page_paths(app):
+    open_survey(db, event)
+    for path in blank_page_paths(app, event):
         get(app, path)  # kept for localhost
         other = app.test_client().get(path, headers={"Host": "other.example.jp"})
         blank_page.forget()
