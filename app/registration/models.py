@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, bindparam, func, select, text
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime
@@ -313,16 +324,31 @@ def webinar_seat_counts(channel_id: int, now: datetime) -> tuple[int, int]:
     return registered, offered
 
 
-def venue_headcount(channel_id: int, statuses: tuple[str, ...]) -> int:
-    """Active members of the venue's teams in the given states."""
-    return db.session.scalar(
+def team_headcount(channel_id, statuses: tuple[str, ...]):
+    """The one definition of a venue's head-count, as a scalar subquery: active members of the
+    venue's teams in ``statuses`` (state codes, written into the SQL as constants: no list
+    to expand on each execution), tests left out. ``channel_id`` is a value, a bound parameter
+    or a column: every head-count is built from it (``venue_headcount``, ``services.seats``,
+    ``services.teams``)."""
+    if not all(status.isidentifier() and status.isascii() for status in statuses):
+        raise ValueError(f"not a state code: {statuses!r}")
+    return (
         select(func.count())
         .select_from(TeamMember)
         .join(Team)
         .where(
             Team.channel_id == channel_id,
-            Team.status.in_(statuses),
+            Team.status.in_([literal_column(f"'{status}'") for status in statuses]),
+            Team.is_test.is_(False),
             TeamMember.status == "active",
+            TeamMember.is_test.is_(False),
         )
-        .execution_options(**{INCLUDE_TESTS: False})
+        .scalar_subquery()
+    )
+
+
+def venue_headcount(channel_id: int, statuses: tuple[str, ...]) -> int:
+    """Active members of the venue's teams in the given states (``team_headcount``)."""
+    return db.session.scalar(
+        select(team_headcount(channel_id, statuses)).execution_options(**{INCLUDE_TESTS: False})
     )

@@ -224,6 +224,34 @@ def test_teams_beyond_the_target_are_pending_selection(db, event, make_team):
     assert [first.status, second.status, third.status] == ["received", "pending", "received"]
 
 
+@pytest.mark.parametrize("seen", ["fits", "full"])
+def test_a_team_takes_the_state_the_head_count_has_under_the_lock(
+    db, event, make_team, monkeypatch, seen
+):
+    """The state is read before the lock with the duplicate check (its mails are written
+    then); another team may cross the target before the lock: the team and every mail then
+    say the state of the count under the lock, not of the first look (issue 12)."""
+    event.channel("t2_tokyo").capacity = 8
+    db.session.commit()
+    make_team(size=6, municipality="011002")  # 6 of 8: a team of 3 no longer fits
+    first_look = teams.team_first_look
+    shown = 0 if seen == "fits" else 99  # what the first look saw: room, or none
+    monkeypatch.setattr(teams, "team_first_look", lambda *a: (first_look(*a)[0], shown))
+    expected = "pending" if seen == "fits" else "received"
+    size = 3 if seen == "fits" else 2
+    team = make_team(size=size, municipality="012025")
+    db.session.expire_all()
+    assert db.session.get(Team, team.id).status == expected
+    mails = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.to_addr.in_([m.email for m in team.members]))
+    ).all()
+    assert len(mails) == size
+    for mail in mails:
+        assert ("「選定中」" in mail.body) is (expected == "pending"), mail.body
+        state = "選定中" if expected == "pending" else "受付済"
+        assert f"■ 状態：{state}" in mail.body, mail.body
+
+
 def test_representative_must_be_municipal_staff(db, event, make_person):
     with pytest.raises(RegistrationError, match="代表者は市町村担当者"):
         teams.apply_team(event, "t2_tokyo", "011002", [make_person("pref")])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 
-from sqlalchemy import Integer, bindparam, func, insert, literal, select, union_all
+from sqlalchemy import Boolean, Integer, bindparam, insert, literal, select, union_all
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import MANYTOONE, make_transient_to_detached
 
@@ -24,6 +24,7 @@ from app.registration.models import (
     TeamMember,
     now_parameter,
     seats_held,
+    team_headcount,
     webinar_seats_taken,
 )
 from app.registration.rules import ChannelFacts
@@ -129,19 +130,7 @@ def channel_seat_counts(channel_ids: list[int], now: datetime) -> dict[int, tupl
 def _seat_counts_statement():
     channel = Channel.__table__.alias("counted")
     registrations, offers = seats_held(channel.c.id, now_parameter())
-    members = (
-        select(func.count())
-        .select_from(TeamMember)
-        .join(Team)
-        .where(
-            Team.channel_id == channel.c.id,
-            Team.status.in_(rules.TEAM_COUNTED_STATUSES),
-            Team.is_test.is_(False),
-            TeamMember.status == "active",
-            TeamMember.is_test.is_(False),
-        )
-        .scalar_subquery()
-    )
+    members = team_headcount(channel.c.id, rules.TEAM_COUNTED_STATUSES)
     # Seats are real whatever the page: test rows are left out here, explicitly, and the
     # preview filter (``core.preview``) is told to keep away from this hand-built statement.
     return (
@@ -336,7 +325,46 @@ def take_pending() -> list:
     return pending
 
 
-def insert_team(team, members: list, together: list) -> int:
+def team_first_look(
+    event_id: int, municipality_code: str, channel_id: int
+) -> tuple[int | None, int]:
+    """One SELECT before any lock (issue 12): the channel of the municipality's team in the
+    event, if it has one (not cancelled; a test team for a test, a real one for a real one, as
+    the unique index keeps them), and the venue's head-count as it stands
+    (``models.team_headcount``). Returns ``(channel id or None, head-count)``."""
+    row = preview.execute_as_written(
+        _team_first_look_statement(),
+        {
+            "event_id": event_id,
+            "code": municipality_code,
+            "channel_id": channel_id,
+            "is_test": preview.is_on(),
+        },
+    ).one()
+    return row[0], row[1]
+
+
+@functools.cache
+def _team_first_look_statement():
+    existing = (
+        select(Team.channel_id)
+        .where(
+            Team.event_id == bindparam("event_id"),
+            Team.municipality_code == bindparam("code"),
+            Team.status != "cancelled",
+            Team.is_test == bindparam("is_test", type_=Boolean()),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    headcount = team_headcount(bindparam("channel_id"), rules.TEAM_COUNTED_STATUSES)
+    # Test rows are chosen above by ``is_test``, and left out of the head-count by it.
+    return select(existing, headcount).execution_options(**{preview.INCLUDE_TESTS: True})
+
+
+def insert_team(
+    team, members: list, together: list, fits: bool | None = None, target: int | None = None
+) -> int | None:
     """PostgreSQL: insert a new team, its members and the pending ``together`` rows (their
     mails, the submission key) in ONE statement, the venue's lock held by the caller (issue 12,
     docs/performance.md: The team application).
@@ -350,6 +378,12 @@ def insert_team(team, members: list, together: list) -> int:
     unknown to it (nothing reads them back); ``together`` and the members must be outside the
     session, as for ``insert_with_seat``. Raises IntegrityError as a flush would (the unique
     indexes: one team per municipality, an address twice).
+
+    ``fits`` (True or False; None: no condition): the state the caller wrote into the team and
+    its mails, decided by the head-count it read before the lock. The statement counts again
+    under the lock (``models.team_headcount``) and inserts only when the team still fits the
+    venue's ``target`` (True) or still does not (False); otherwise nothing, and None is
+    returned.
     """
     team_values = _insert_values(team)
     member_values = [_insert_values(member) for member in members]
@@ -358,6 +392,7 @@ def insert_team(team, members: list, together: list) -> int:
     together_values = [_insert_values(other) for other in together]
     shape = (
         "team",
+        fits,
         tuple(team_values),
         tuple(tuple(v) for v in member_values),
         tuple((o.__table__.name, tuple(v)) for o, v in zip(together, together_values, strict=True)),
@@ -369,14 +404,19 @@ def insert_team(team, members: list, together: list) -> int:
             list(team_values),
             [list(v) for v in member_values],
             [(o.__table__, list(v)) for o, v in zip(together, together_values, strict=True)],
+            fits,
         )
         _team_statements[shape] = statement
     params = {f"t_{k}": v for k, v in team_values.items()}
+    if fits is not None:
+        params.update({"g_channel_id": team.channel_id, "g_size": len(members), "g_target": target})
     for index, values in enumerate(member_values):
         params.update({f"m{index}_{k}": v for k, v in values.items()})
     for index, values in enumerate(together_values):
         params.update({f"o{index}_{k}": v for k, v in values.items()})
     rows = preview.execute_as_written(statement, params).all()
+    if not rows:  # the head-count under the lock gave the other state: nothing inserted
+        return None
     team.id = rows[0].team_id
     member_ids = {row.position: row.member_id for row in rows}
     for member in members:
@@ -391,14 +431,17 @@ def insert_team(team, members: list, together: list) -> int:
 _team_statements: dict[tuple, object] = {}
 
 
-def _team_statement(table, keys: list[str], members: list[list[str]], others: list):
+def _team_statement(
+    table, keys: list[str], members: list[list[str]], others: list, fits: bool | None = None
+):
     member_table = TeamMember.__table__
-    team_row = (
-        insert(table)
-        .from_select(keys, _bound(table, keys, "t_", {}))
-        .returning(table.c.id)
-        .cte("team_row")
-    )
+    values = _bound(table, keys, "t_", {})
+    if fits is not None:  # the state decided before the lock still holds under it
+        headcount = team_headcount(bindparam("g_channel_id"), rules.TEAM_COUNTED_STATUSES)
+        after = headcount + bindparam("g_size", type_=Integer())
+        target = bindparam("g_target", type_=Integer())
+        values = values.where(after <= target if fits else after > target)
+    team_row = insert(table).from_select(keys, values).returning(table.c.id).cte("team_row")
     member_rows = [
         insert(member_table)
         .from_select(

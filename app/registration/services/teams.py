@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.core import audit, preview
+from app.core import audit
 from app.core.jpdates import now_utc
+from app.core.mail import render_mail
 from app.core.text import normalise_email
 from app.core.tokens import new_token
 from app.events.models import Channel, Event
@@ -29,7 +29,13 @@ from app.registration.services.people import (
     municipality_by_code,
     raise_duplicate,
 )
-from app.registration.services.seats import facts, insert_team, one_statement, take_pending
+from app.registration.services.seats import (
+    facts,
+    insert_team,
+    one_statement,
+    take_pending,
+    team_first_look,
+)
 
 AUDIT_ACTIONS = audit.actions({"decide_team": "研修会議Ⅱの選定", "cancel_team": "団体申込の取消"})
 
@@ -91,28 +97,19 @@ def apply_team(
     lifecycle.team_step("new", "apply")
     rules.check_open(facts(channel), now)
     municipality, member_municipalities = _check_team(channel, municipality_code, members)
-    # Among teams of the same kind: a test team's duplicate is another test, a real team's a
-    # real one, as the unique index keeps them (docs/preview.md).
-    existing = db.session.scalar(
-        select(Team)
-        .where(
-            Team.event_id == event.id,
-            Team.municipality_code == municipality.code,
-            Team.status != "cancelled",
-            Team.is_test.is_(preview.is_on()),
-        )
-        .execution_options(**{preview.INCLUDE_TESTS: True})
-    )
+    # One SELECT, no lock (issue 12): an earlier team of the municipality (of the same kind:
+    # a test team's duplicate is another test, a real team's a real one, as the unique index
+    # keeps them; docs/preview.md) and the venue's head-count as it stands.
+    existing, accepted = team_first_look(event.id, municipality.code, channel.id)
     if existing is not None:
+        label = next((c.label for c in event.channels if c.id == existing), channel.label)
         raise DuplicateError(
-            f"{municipality.full_name}からは既に研修会議Ⅱ（{existing.channel.label}）への申込みがあります"
+            f"{municipality.full_name}からは既に研修会議Ⅱ（{label}）への申込みがあります"
             "（１自治体１団体）。メンバーの変更は代表者の個人ページから行ってください。",
             field="municipality",
         )
-    # Issue 12: every refusal above needs no lock; from here the venue's lock is held to the
-    # COMMIT (the head-count decides 受付済 or 選定中, which the mails tell).
-    channel.lock()
-    accepted = venue_headcount(channel.id, rules.TEAM_COUNTED_STATUSES)
+    # The state by that head-count (受付済 or 選定中, which the mails tell); the lock's count
+    # confirms it below, and a team that crossed the target meanwhile is written again.
     status = rules.team_status_on_apply(accepted, len(members), channel.capacity)
     team = Team(event=event, channel=channel, municipality=municipality, status=status, note=note)
     for position, (data, member_municipality) in enumerate(
@@ -128,24 +125,47 @@ def apply_team(
         team.members.append(member)
     db.session.add(team)
     with db.session.no_autoflush:
-        for member in team.members:
-            mail_member(team, member, "team_received.txt")
+        mails = [mail_member(team, member, "team_received.txt") for member in team.members]
         if before_commit is not None:
             before_commit(team)
+    # From here the venue's lock is held to the COMMIT.
     if one_statement():
-        # PostgreSQL: the team, its members, their mails and the key in one statement
-        # (seats.insert_team); the COMMIT follows.
+        # PostgreSQL: the count under the lock, the team, its members, their mails and the key
+        # in one statement (seats.insert_team); the COMMIT follows.
         pending = take_pending()
         members_now = list(team.members)
         together = [obj for obj in pending if obj is not team and obj not in members_now]
+        fits = None if channel.capacity is None else status == "received"
+        channel.lock()
         try:
-            insert_team(team, members_now, together)
+            if insert_team(team, members_now, together, fits, channel.capacity) is None:
+                _restate(team, mails, _status_under_lock(channel, len(members)))
+                insert_team(team, members_now, together)
         except IntegrityError as exc:
             raise_duplicate(exc)
     else:
+        channel.lock()
+        _restate(team, mails, _status_under_lock(channel, len(members)))
         flush_or_duplicate()
     db.session.commit()
     return team
+
+
+def _status_under_lock(channel: Channel, size: int) -> str:
+    """受付済 or 選定中 by the venue's head-count counted now (the caller holds the lock); the
+    new team is not flushed by it (its duplicate is refused by the flush that follows)."""
+    with db.session.no_autoflush:
+        accepted = venue_headcount(channel.id, rules.TEAM_COUNTED_STATUSES)
+    return rules.team_status_on_apply(accepted, size, channel.capacity)
+
+
+def _restate(team: Team, mails: list, status: str) -> None:
+    """The team's state, and its members' mails written again when it changed."""
+    if status == team.status:
+        return
+    team.status = status
+    for mail, member in zip(mails, team.members, strict=True):
+        mail.subject, mail.body = render_mail("team_received.txt", team=team, member=member)
 
 
 def update_team(team: Team, members: list[PersonData], now: datetime | None = None) -> Team:
