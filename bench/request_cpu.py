@@ -62,6 +62,11 @@ def child(requests: int, profile: bool, teams: bool = False) -> None:
         response = app.test_client().get("/register")
         assert response.status_code == 200, response.status_code
 
+    def get_floor():
+        """The floor's page: the product's form page kept blank, without the seat counts."""
+        response = app.test_client().get("/bench/floor")
+        assert response.status_code == 200, response.status_code
+
     post_client = app.test_client()
     page = post_client.get("/register").get_data(as_text=True)
     token = csrf_re.search(page).group(1)
@@ -192,6 +197,7 @@ def child(requests: int, profile: bool, teams: bool = False) -> None:
 
     cases = {
         "GET /register": get_form,
+        "floor GET /bench/floor": get_floor,
         "POST /register": post_form,
         "duplicate POST /register": post_duplicate,
         "満席 POST /register": post_full,
