@@ -5,7 +5,8 @@
 What it measures, with the Flask test client against PostgreSQL (a database of its own name,
 ``kenshu_cpu_<pid>``, migrated and seeded with the FY2023 demo; it drops only that one):
 
-- ``GET /register`` as a browser makes it (a fresh cookie jar: no session cookie);
+- ``GET /register`` and the questionnaire's ``GET /survey/<slug>`` as a browser makes them (a
+  fresh cookie jar: no session cookie), and the form floor's ``GET /bench/floor``;
 - an accepted ``POST /register`` with its CSRF token and a new submission key (one session, as
   the surge bench's POST-only clients), and two refused ones: the same e-mail again, and the
   webinar full (its capacity set to 0 for that case through the ORM, then put back);
@@ -195,8 +196,18 @@ def child(requests: int, profile: bool, teams: bool = False) -> None:
         response = team_client.post("/team/apply", data=data)
         assert response.status_code == 200, response.status_code
 
+    with app.app_context():
+        slug = db.session.scalar(text("SELECT slug FROM event ORDER BY id DESC LIMIT 1"))
+    survey_path = f"/survey/{slug}?ch=qr"
+
+    def get_survey():
+        """The questionnaire's page as a browser makes it (opened by ``main``)."""
+        response = app.test_client().get(survey_path)
+        assert response.status_code == 200, response.status_code
+
     cases = {
         "GET /register": get_form,
+        "GET /survey/<slug>": get_survey,
         "floor GET /bench/floor": get_floor,
         "POST /register": post_form,
         "duplicate POST /register": post_duplicate,
@@ -316,6 +327,10 @@ def main() -> int:
             )
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute("UPDATE channel SET capacity = 1000000 WHERE code = 'webinar'")
+            conn.execute(
+                "UPDATE event SET survey_opens_at = now() - interval '1 day',"
+                " survey_closes_at = now() + interval '14 days'"
+            )
         if args.profile:
             print(json.dumps(run_child(ROOT, env, args.requests, True, args.teams), indent=1))
             return 0
