@@ -101,6 +101,59 @@ def test_the_seat_statement_stays_in_psycopgs_cache_of_converted_queries(client,
 
 
 @pytest.mark.postgres_only
+def test_the_team_statement_is_one_for_every_size_and_stays_in_psycopgs_cache(client, db, event):
+    """The team's statement binds its members, and their mails, as one JSON array each: the
+    same text for a team of one, two or six, within psycopg's cache of converted queries (with
+    a value per column it had about 80 values for two members and was parsed again on every
+    application). What was typed arrives as typed, each member with their own row and mail."""
+    from psycopg import _queries
+    from sqlalchemy import event as sa_event
+
+    from app.registration.models import TeamMember
+
+    warm_up(client, db)
+    seen: list[tuple[str, int]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "INSERT INTO team_member" in statement:
+            seen.append((statement, len(parameters or ())))
+
+    municipalities = iter(["012025", "012033", "012041"])
+    sizes = (1, 2, 6)
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for size in sizes:
+            code = next(municipalities)
+            members = [_member(f"{code}-{i}") for i in range(size)]
+            members[-1]["name"] = '髙橋　𠮷子 O\'Brien \\ "引用" 100%'
+            data = _team_form(members, team_municipality=code, _submission=f"{KEY}{size}")
+            response = client.post("/team/apply", data=data)
+            assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", record)
+    assert len(seen) == 3 and len({statement for statement, _ in seen}) == 1, seen
+    statement, parameters = seen[0]
+    assert parameters <= _queries.MAX_CACHED_STATEMENT_PARAMS, parameters
+    assert len(statement.encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH, len(statement)
+    for size in sizes:
+        team = db.session.scalars(
+            select(Team).join(TeamMember).where(TeamMember.email.like(f"%-{size - 1}@%"))
+        ).first()
+        assert team is not None and len(team.members) >= size
+    names = db.session.scalars(select(TeamMember.name).where(TeamMember.name.like("髙橋%"))).all()
+    assert names == ['髙橋　𠮷子 O\'Brien \\ "引用" 100%'] * 3, names
+    mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "team")).all()
+    assert len(mails) == sum(sizes)
+    members = db.session.scalars(select(TeamMember)).all()
+    for member in members:
+        mail = next(m for m in mails if m.to_addr == member.email)
+        assert f"/t/{member.token}" in mail.body and member.name in mail.body
+        assert member.created_at.tzinfo is not None and abs(
+            member.created_at - mail.created_at
+        ) < timedelta(minutes=1)
+
+
+@pytest.mark.postgres_only
 def test_the_last_seat_taken_meanwhile_is_refused_under_the_lock_and_rolled_back(
     client, db, event, monkeypatch
 ):

@@ -9,11 +9,25 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, Integer, bindparam, insert, literal, select, union_all
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Integer,
+    bindparam,
+    column,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import MANYTOONE, make_transient_to_detached
 
 from app.core import preview
+from app.core.db import UTCDateTime
 from app.core.jpdates import now_utc
 from app.events.models import Channel, Event
 from app.extensions import db
@@ -389,31 +403,31 @@ def insert_team(
     member_values = [_insert_values(member) for member in members]
     for values in member_values:
         values.pop("team_id", None)
-    together_values = [_insert_values(other) for other in together]
+    member_groups = _groups(TeamMember.__table__, member_values)
+    together_groups = _groups(None, [_insert_values(o) for o in together], together)
     shape = (
         "team",
         fits,
         tuple(team_values),
-        tuple(tuple(v) for v in member_values),
-        tuple((o.__table__.name, tuple(v)) for o, v in zip(together, together_values, strict=True)),
+        tuple(keys for _, keys, _ in member_groups),
+        tuple((table.name, keys) for table, keys, _ in together_groups),
     )
     statement = _team_statements.get(shape)
     if statement is None:
         statement = _team_statement(
             team.__table__,
             list(team_values),
-            [list(v) for v in member_values],
-            [(o.__table__, list(v)) for o, v in zip(together, together_values, strict=True)],
+            [list(keys) for _, keys, _ in member_groups],
+            [(table, list(keys)) for table, keys, _ in together_groups],
             fits,
         )
         _team_statements[shape] = statement
     params = {f"t_{k}": v for k, v in team_values.items()}
     if fits is not None:
         params.update({"g_channel_id": team.channel_id, "g_size": len(members), "g_target": target})
-    for index, values in enumerate(member_values):
-        params.update({f"m{index}_{k}": v for k, v in values.items()})
-    for index, values in enumerate(together_values):
-        params.update({f"o{index}_{k}": v for k, v in values.items()})
+    for prefix, groups in (("m", member_groups), ("o", together_groups)):
+        for index, (table, keys, rows) in enumerate(groups):
+            params[f"{prefix}{index}"] = _records(table, keys, rows)
     rows = preview.execute_as_written(statement, params).all()
     if not rows:  # the head-count under the lock gave the other state: nothing inserted
         return None
@@ -431,9 +445,66 @@ def insert_team(
 _team_statements: dict[tuple, object] = {}
 
 
+def _groups(table, values: list[dict], objects: list | None = None) -> list:
+    """Rows of one table with the same columns, together: ``[(table, keys, [values, …])]`` in
+    the order of their first row (``table`` None: each object's own)."""
+    groups: dict[tuple, tuple] = {}
+    for index, row in enumerate(values):
+        own = table if objects is None else objects[index].__table__
+        groups.setdefault((own.name, tuple(row)), (own, tuple(row), []))[2].append(row)
+    return list(groups.values())
+
+
+def _records(table, keys: tuple[str, ...], rows: list[dict]) -> list[dict]:
+    """The rows as ``jsonb_to_recordset`` reads them: each value as its column's bind would
+    send it (``UTCDateTime`` in UTC), a datetime in ISO 8601."""
+    processors = _json_processors(table, keys)
+    return [
+        {k: (p(row[k]) if p is not None else row[k]) for k, p in zip(keys, processors, strict=True)}
+        for row in rows
+    ]
+
+
+@functools.cache
+def _json_processors(table, keys: tuple[str, ...]) -> tuple:
+    dialect = db.session.get_bind().dialect
+    processors = []
+    for key in keys:
+        bind = table.c[key].type.bind_processor(dialect)
+        if isinstance(table.c[key].type, (DateTime, UTCDateTime)):
+            processors.append(_iso(bind))
+        else:
+            processors.append(bind)
+    return tuple(processors)
+
+
+def _iso(bind):
+    def process(value):
+        value = bind(value) if bind is not None else value
+        return value.isoformat() if value is not None else None
+
+    return process
+
+
+def _recordset(table, keys: list[str], name: str):
+    """``jsonb_to_recordset(:name) AS name(column type, …)``: the rows of one bound JSON array."""
+    return (
+        func.jsonb_to_recordset(bindparam(name, type_=JSONB()))
+        .table_valued(*[column(k, table.c[k].type) for k in keys])
+        .render_derived(name=name, with_types=True)
+    )
+
+
 def _team_statement(
     table, keys: list[str], members: list[list[str]], others: list, fits: bool | None = None
 ):
+    """``WITH team_row AS (INSERT INTO team … [WHERE the head-count still gives the state]
+    RETURNING id), member_N AS (INSERT INTO team_member (team_id, …) SELECT team_row.id, m.…
+    FROM team_row JOIN jsonb_to_recordset(:mN) …), together_N AS (INSERT … FROM
+    jsonb_to_recordset(:oN) …) SELECT team_id, member_id, position``. Members and other rows
+    of the same columns are one bound JSON array per group, so the statement is the same for a
+    team of one or six, and its few parameters keep it in psycopg's cache of converted
+    queries (50 values, 4,096 characters; tests/registration/test_round_trips.py)."""
     member_table = TeamMember.__table__
     values = _bound(table, keys, "t_", {})
     if fits is not None:  # the state decided before the lock still holds under it
@@ -442,14 +513,18 @@ def _team_statement(
         target = bindparam("g_target", type_=Integer())
         values = values.where(after <= target if fits else after > target)
     team_row = insert(table).from_select(keys, values).returning(table.c.id).cte("team_row")
+
+    def rows_of(other, other_keys: list[str], name: str, *first):
+        records = _recordset(other, other_keys, name)
+        return select(*first, *[records.c[k] for k in other_keys]).select_from(
+            team_row.join(records, true())
+        )
+
     member_rows = [
         insert(member_table)
         .from_select(
             ["team_id", *member_keys],
-            select(
-                team_row.c.id,
-                *_bound(member_table, member_keys, f"m{index}_", {}).selected_columns,
-            ),
+            rows_of(member_table, member_keys, f"m{index}", team_row.c.id),
         )
         .returning(member_table.c.id, member_table.c.position)
         .cte(f"member_{index}")
@@ -459,7 +534,7 @@ def _team_statement(
     inserted = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery()
     ctes = [
         insert(other)
-        .from_select(other_keys, _bound(other, other_keys, f"o{index}_", {}).select_from(team_row))
+        .from_select(other_keys, rows_of(other, other_keys, f"o{index}"))
         .cte(f"together_{index}")
         for index, (other, other_keys) in enumerate(others)
     ]
