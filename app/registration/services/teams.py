@@ -104,7 +104,7 @@ def apply_team(
     if existing is not None:
         label = next((c.label for c in event.channels if c.id == existing), channel.label)
         raise DuplicateError(
-            f"{municipality.full_name}からは既に研修会議Ⅱ（{label}）への申込みがあります"
+            f"{municipality.full_name}からは既に{label}への申込みがあります"
             "（１自治体１団体）。メンバーの変更は代表者の個人ページから行ってください。",
             field="municipality",
         )
