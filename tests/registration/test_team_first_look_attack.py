@@ -181,7 +181,9 @@ def test_the_duplicate_message_does_not_say_the_training_twice(db, event, make_t
     with pytest.raises(DuplicateError) as refused:
         make_team(size=2, channel="t2_tokyo", municipality="011002")
     assert "研修会議Ⅱ（研修会議Ⅱ（" not in refused.value.message, refused.value.message
-    assert "北海道札幌市からは既に研修会議Ⅱ（大阪会場）への申込みがあります" in refused.value.message
+    assert (
+        "北海道札幌市からは既に研修会議Ⅱ（大阪会場）への申込みがあります" in refused.value.message
+    )
 
 
 # ------------------------------------------------------------------ odd input
