@@ -7,4 +7,6 @@ bash scripts/setup.sh --test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports
-exec .venv/bin/pytest "$@"
+# One worker per core, each file's tests in one worker (their module fixtures set up once);
+# each worker has its own databases (tests/conftest.py names them by process).
+exec .venv/bin/pytest -n auto --dist loadfile "$@"
