@@ -72,15 +72,19 @@ def serve(
     ):
         return render()
     objects = tuple(objects)
-    # Not the Host header: the pages' links are relative, and anyone can send any host (a key
-    # per made-up host would fill the store and empty it for every visitor).
-    full_key = (
-        request.endpoint,
-        request.script_root,
-        event_key,
-        key,
-        tuple(id(o) for o in objects),
-    )
+
+    def full(view_key: Hashable) -> tuple:
+        # Not the Host header: the pages' links are relative, and anyone can send any host (a
+        # key per made-up host would fill the store and empty it for every visitor).
+        return (
+            request.endpoint,
+            request.script_root,
+            event_key,
+            view_key,
+            tuple(id(o) for o in objects),
+        )
+
+    full_key = full(key)
     store: dict = current_app.extensions.setdefault(_STORE, {})
     kept = store.get(full_key)
     if kept is not None and all(a is b for a, b in zip(kept[0], objects, strict=True)):
@@ -89,7 +93,7 @@ def serve(
     parts = _split(html)
     if parts is not None:
         if key_after is not None:
-            full_key = (*full_key[:3], key_after(), full_key[4])
+            full_key = full(key_after())
         if len(store) >= _KEEP_AT_MOST:
             store.clear()
         store[full_key] = (objects, parts)

@@ -10,10 +10,10 @@ asks the database for the current event's id and revision only (one small row, i
 trip that loaded the graph before) and, while they match, copies the kept graph into its own
 session with ``Session.merge(load=False)`` (no SQL). The revision (``models.event_revision``,
 a row per event) is a new random token whenever the event, one of its channels, venues,
-trainings or programme rows is inserted, changed or deleted through the ORM: ``_note_changes`` (before the
-flush) notes the events, ``_renew_revisions`` (after the flush's own statements, so that the
-revision row is always the last row the transaction locks) writes their new tokens, in the
-same transaction as the change. So a worker decides with the event as the request began, as
+trainings or programme rows is inserted, changed or deleted through the ORM:
+``_note_changes`` (before the flush) notes the events, ``_renew_revisions`` (after the flush's
+own statements, so that the revision row is always the last row the transaction locks) writes
+their new tokens, in the same transaction as the change. So a worker decides with the event as the request began, as
 before, and never by a setting older than the request. A change made with hand-written SQL
 must renew the token itself (docs/deploy.md; migrations and the benches change events before
 any worker starts).

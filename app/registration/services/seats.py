@@ -403,8 +403,8 @@ def insert_team(
     member_values = [_insert_values(member) for member in members]
     for values in member_values:
         values.pop("team_id", None)
-    member_groups = _groups(TeamMember.__table__, member_values)
-    together_groups = _groups(None, [_insert_values(o) for o in together], together)
+    member_groups = _groups([(TeamMember.__table__, values) for values in member_values])
+    together_groups = _groups([(o.__table__, _insert_values(o)) for o in together])
     shape = (
         "team",
         fits,
@@ -445,13 +445,12 @@ def insert_team(
 _team_statements: dict[tuple, object] = {}
 
 
-def _groups(table, values: list[dict], objects: list | None = None) -> list:
-    """Rows of one table with the same columns, together: ``[(table, keys, [values, …])]`` in
-    the order of their first row (``table`` None: each object's own)."""
+def _groups(rows: list[tuple[object, dict]]) -> list:
+    """``(table, values)`` rows of one table with the same columns, together:
+    ``[(table, keys, [values, …])]`` in the order of each group's first row."""
     groups: dict[tuple, tuple] = {}
-    for index, row in enumerate(values):
-        own = table if objects is None else objects[index].__table__
-        groups.setdefault((own.name, tuple(row)), (own, tuple(row), []))[2].append(row)
+    for table, values in rows:
+        groups.setdefault((table.name, tuple(values)), (table, tuple(values), []))[2].append(values)
     return list(groups.values())
 
 
