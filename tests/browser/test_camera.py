@@ -28,13 +28,12 @@ def mjpeg_of(text: str, path) -> None:
     path.write_bytes(out.getvalue())
 
 
+@pytest.mark.sqlite_only("browser tests run once, on SQLite")
 def test_the_camera_reads_a_code_and_checks_the_person_in(
     live_server, backend, db, event, make_team, tmp_path
 ):
     import os
 
-    if backend != "sqlite":
-        pytest.skip("browser tests run once, on SQLite")
     if not os.path.exists("/usr/bin/chromium"):
         pytest.skip("Debian chromium is not installed")
     from playwright.sync_api import sync_playwright

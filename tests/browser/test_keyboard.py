@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.groupwork.assignments.models import PreAssignment
 from app.registration.models import Registration, Team
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only("browser tests run once, on SQLite")]
 
 
 def focus_visible(page) -> bool:
@@ -50,9 +50,7 @@ def choose(page, selector: str, value: str) -> None:
 
 
 @pytest.fixture
-def phone(browser_page, backend):
-    if backend != "sqlite":
-        pytest.skip("browser tests run once, on SQLite")
+def phone(browser_page):
     browser_page.set_viewport_size({"width": 360, "height": 740})
     return browser_page
 

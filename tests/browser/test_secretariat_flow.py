@@ -23,7 +23,7 @@ from app.extensions import db
 from app.registration.services import individual, teams
 from app.registration.services.people import PersonData
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only("browser tests run once, on SQLite")]
 
 PASSWORD = "correct horse battery"
 NEW_ROOM = "第３会議室（変更後）"
@@ -32,9 +32,7 @@ NEW_TITLE = "在宅医療・介護連携推進事業の動向（令和６年度�
 
 
 @pytest.fixture
-def desk(app, browser_page, live_server, backend, db, event):
-    if backend != "sqlite":
-        pytest.skip("browser tests run once, on SQLite")
+def desk(app, browser_page, live_server, db, event):
     app.config["PUBLIC_BASE_URL"] = live_server  # links in mails, QR codes and the console
     create_staff("jimukyoku", "事務局 花子", "secretariat", PASSWORD)
     browser_page.set_viewport_size({"width": 1280, "height": 900})

@@ -28,11 +28,10 @@ def register_on_the_webinar(
     page.get_by_role("heading", name=answer).wait_for()
 
 
+@pytest.mark.sqlite_only("browser tests run once, on SQLite")
 def test_register_for_the_webinar_by_the_labels_a_person_reads(
     browser_page, live_server, backend, db, event
 ):
-    if backend != "sqlite":
-        pytest.skip("browser tests run once, on SQLite")
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto(live_server + "/")
@@ -47,6 +46,7 @@ def test_register_for_the_webinar_by_the_labels_a_person_reads(
 
 
 @pytest.mark.csrf
+@pytest.mark.sqlite_only("browser tests run once, on SQLite")
 def test_a_kept_form_page_registers_in_a_real_browser(
     app, browser_page, live_server, backend, db, event
 ):
@@ -54,8 +54,6 @@ def test_a_kept_form_page_registers_in_a_real_browser(
     with a CSRF token of their own session: the browser's POST is accepted."""
     from tests.core.test_blank_page import Renders
 
-    if backend != "sqlite":
-        pytest.skip("browser tests run once, on SQLite")
     assert app.test_client().get("/register").status_code == 200  # the page is kept now
     page = browser_page
     with Renders(app) as renders:
@@ -67,6 +65,7 @@ def test_a_kept_form_page_registers_in_a_real_browser(
     assert registration.email == "kept.page@city.example.jp"
 
 
+@pytest.mark.sqlite_only("browser tests run once, on SQLite")
 def test_a_full_webinar_answers_a_short_page_that_registers_on_youtube_in_one_click(
     browser_page, live_server, backend, db, event, make_registration
 ):
@@ -75,8 +74,6 @@ def test_a_full_webinar_answers_a_short_page_that_registers_on_youtube_in_one_cl
     page's button registers."""
     from tests.browser.test_pages_sweep import problems_of
 
-    if backend != "sqlite":
-        pytest.skip("browser tests run once, on SQLite")
     make_registration("webinar")
     event.channel("webinar").capacity = 1
     db.session.commit()

@@ -17,13 +17,14 @@ from app.surveys import jobs as survey_jobs
 from app.surveys import pdf, services
 from tests.surveys.conftest import web_answer
 
+# Every test lays out a PDF or runs its job: what it checks does not depend on the database.
+pytestmark = pytest.mark.sqlite_only("rendering does not depend on the database")
+
 COMMENTS = ["資料を事前に配ってほしい", "グループワークが役に立った", "開催時期を早めてほしい"]
 
 
 @pytest.fixture
-def commented(open_event, backend):
-    if backend != "sqlite":
-        pytest.skip("rendering does not depend on the database")
+def commented(open_event):
     for i, text in enumerate(COMMENTS):
         services.submit_response(open_event, "qr", web_answer(Q8=f"{text}（{i}）"))
     return open_event

@@ -434,6 +434,7 @@ def make_team_of(event, make_person, code, size):
     return apply_team(event, "t2_tokyo", code, members)
 
 
+@pytest.mark.sqlite_only("rendering does not depend on the database")
 def test_every_booklet_of_a_venue_is_a_background_job_with_a_zip(
     db, client, staff, allocation, backend
 ):
@@ -441,8 +442,6 @@ def test_every_booklet_of_a_venue_is_a_background_job_with_a_zip(
     page, then a ZIP with one booklet per table, each as the single booklet download."""
     import zipfile
 
-    if backend != "sqlite":
-        pytest.skip("rendering does not depend on the database")
     team = allocation.tables[0].seats[0].team
     store_team_file(team, "overview", "概要.pdf", _tiny_pdf("全卓に収録される概要"), staff=True)
     staff(client)
@@ -464,6 +463,7 @@ def test_every_booklet_of_a_venue_is_a_background_job_with_a_zip(
     assert "前回の全卓の資料集：完了" in client.get(base).text
 
 
+@pytest.mark.sqlite_only("rendering does not depend on the database")
 def test_the_venue_booklets_laid_out_at_once_are_each_tables_booklet(db, allocation, backend):
     """「全卓の資料集」 lays every table's booklet out as one document and cuts it by the page
     each booklet starts on: each part has the pages, lines and merged 資料４ of that table's
@@ -472,8 +472,6 @@ def test_the_venue_booklets_laid_out_at_once_are_each_tables_booklet(db, allocat
 
     from app.core.pdf import LeanHTML, font_config
 
-    if backend != "sqlite":
-        pytest.skip("rendering does not depend on the database")
     team = allocation.tables[0].seats[0].team
     store_team_file(team, "overview", "概要.pdf", _tiny_pdf("全卓に収録される概要"), staff=True)
     parts = pdf.venue_booklets(allocation)
@@ -502,6 +500,7 @@ def _boxes(page) -> list[tuple]:
     ]
 
 
+@pytest.mark.sqlite_only("rendering does not depend on the database")
 def test_the_zip_gives_each_table_its_members_and_every_teams_overview_pages(
     db, client, staff, allocation, backend
 ):
@@ -510,8 +509,6 @@ def test_the_zip_gives_each_table_its_members_and_every_teams_overview_pages(
     team's own, in team order: the pages printed on the day."""
     import zipfile
 
-    if backend != "sqlite":
-        pytest.skip("rendering does not depend on the database")
     teams = sorted({s.team for t in allocation.tables for s in t.seats}, key=lambda t: t.id)
     for team in teams:
         text = f"資料四の頁{team.id}番"
@@ -536,11 +533,10 @@ def test_the_zip_gives_each_table_its_members_and_every_teams_overview_pages(
         assert not any("資料四の頁" in page for page in pages[: -len(teams)])
 
 
+@pytest.mark.sqlite_only("rendering does not depend on the database")
 def test_the_booklets_laid_out_in_two_processes_are_the_same(db, app, allocation, backend):
     """With ``PDF_PROCESSES`` 2 the tables are laid out in two runs, one in a child process:
     the same tables in the same order, each with the pages and lines of its own booklet."""
-    if backend != "sqlite":
-        pytest.skip("rendering does not depend on the database")
     team = allocation.tables[-1].seats[0].team
     store_team_file(team, "overview", "概要.pdf", _tiny_pdf("全卓に収録される概要"), staff=True)
     assert len(pdf._runs(list(allocation.tables), 2)) == 2
@@ -572,6 +568,7 @@ def test_tables_are_cut_into_runs_of_about_equal_pages():
     assert len(pdf._runs(tables[:2], 5)) == 2
 
 
+@pytest.mark.sqlite_only("rendering does not depend on the database")
 def test_the_booklets_are_laid_out_here_when_no_process_can_be_started(
     db, app, allocation, backend, monkeypatch
 ):
@@ -581,9 +578,6 @@ def test_the_booklets_are_laid_out_here_when_no_process_can_be_started(
     from concurrent.futures.process import BrokenProcessPool
 
     from app.core import pdf as core_pdf
-
-    if backend != "sqlite":
-        pytest.skip("rendering does not depend on the database")
 
     class NoProcesses:
         def __init__(self, *args, **kwargs):
