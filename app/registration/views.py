@@ -369,6 +369,8 @@ def apply_team():
     form = _team_form(TeamForm, event)
     if any(b in request.form for b in RESIZE):
         return _team_page(event, form, adding=True)
+    if request.form.get(CORRECT) == "1":  # 「入力内容を修正する」 from a refusal page
+        return _team_page(event, form)
     if form.validate_on_submit():
         done: list[str] = []
         message = "研修会議Ⅱのお申込みを受け付けました。参加者全員に確認のメールをお送りしました。"
@@ -391,11 +393,45 @@ def apply_team():
             first = idempotency.replay_if_done() if isinstance(exc, DuplicateError) else None
             if first is not None:
                 return first
+            if isinstance(exc, TEAM_SHORT_REFUSALS):
+                return _team_refused_page(event, form, exc)
             _form_error(form, exc)
         else:
             flash(message, "success")
             return redirect(done[0])
     return _team_page(event, form)
+
+
+# Refusals by an earlier application of the municipality (１自治体１団体) or by the deadline,
+# not by what was typed: a short page, as the registration's (``SHORT_REFUSALS``).
+TEAM_SHORT_REFUSALS = (ClosedError, DuplicateError)
+# What the refusal page posts back for 「入力内容を修正する」: everything typed, no token or key.
+_NOT_ANSWERS = frozenset({"csrf_token", idempotency.FIELD, CORRECT})
+
+
+def _team_refused_page(event: Event, form: TeamForm, exc: RegistrationError) -> str:
+    """A refusal in ``TEAM_SHORT_REFUSALS``: the message, the venue, the municipality and the
+    members as typed, the personal links sent again in one click (a duplicate), and
+    「入力内容を修正する», which posts the answers back with ``CORRECT`` for the whole form.
+    Not the whole form itself: it writes the 1,741 municipalities' picker and a block per
+    member, more than an accepted application costs (issue 12)."""
+    try:
+        venue = event.channel(form.channel.data or "")
+    except KeyError:
+        venue = None
+    members = form.filled_members()
+    return render_template(
+        "registration/team_refused.html",
+        event=event,
+        message=exc.message,
+        duplicate=isinstance(exc, DuplicateError),
+        venue=venue,
+        municipality=municipality_by_code(form.team_municipality.data or ""),
+        members=members,
+        representative=members[0] if members else None,
+        answers=[(k, v) for k, v in request.form.items(multi=True) if k not in _NOT_ANSWERS],
+        correct=CORRECT,
+    )
 
 
 def _team_page(event: Event, form, **extra) -> str:

@@ -346,6 +346,9 @@ def test_a_refused_post_takes_no_lock(
         page = client.get(response.headers["Location"]).get_data(as_text=True)
         assert "flash-error" in page, (endpoint, case)
     assert not trips.takes_a_lock(), f"{endpoint} ({case}) locked a channel:\n{trips}"
+    if endpoint in ACCEPTED_TRIPS:  # a refused form answers a short page, not the whole form
+        page = response.get_data(as_text=True)
+        assert "<select" not in page and "入力内容を修正する" in page, (endpoint, case)
     # A refusal costs no more than an acceptance: no more round trips (PostgreSQL, where the
     # accepted ones are counted).
     if endpoint in ACCEPTED_TRIPS and db.engine.dialect.name == "postgresql":
