@@ -178,7 +178,8 @@ def child(requests: int, profile: bool, teams: bool = False) -> None:
     team_duplicate: list[dict] = []
 
     def post_team_duplicate():
-        """A team from a 自治体 that has one (１自治体１団体): refused, the form written back."""
+        """A team from a 自治体 that has one (１自治体１団体): refused, a short page (before 407fe3b
+        the form written back)."""
         if not team_duplicate:
             team_duplicate.append(
                 registration_surge.team_form(len(registration_surge.MUNICIPALITIES) - 1)
