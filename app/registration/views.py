@@ -393,7 +393,7 @@ def apply_team():
             first = idempotency.replay_if_done() if isinstance(exc, DuplicateError) else None
             if first is not None:
                 return first
-            if isinstance(exc, TEAM_SHORT_REFUSALS):
+            if isinstance(exc, SHORT_REFUSALS):  # a team is never 満席: 選定中 instead
                 return _team_refused_page(event, form, exc)
             _form_error(form, exc)
         else:
@@ -402,15 +402,13 @@ def apply_team():
     return _team_page(event, form)
 
 
-# Refusals by an earlier application of the municipality (１自治体１団体) or by the deadline,
-# not by what was typed: a short page, as the registration's (``SHORT_REFUSALS``).
-TEAM_SHORT_REFUSALS = (ClosedError, DuplicateError)
 # What the refusal page posts back for 「入力内容を修正する」: everything typed, no token or key.
 _NOT_ANSWERS = frozenset({"csrf_token", idempotency.FIELD, CORRECT})
 
 
 def _team_refused_page(event: Event, form: TeamForm, exc: RegistrationError) -> str:
-    """A refusal in ``TEAM_SHORT_REFUSALS``: the message, the venue, the municipality and the
+    """A refusal in ``SHORT_REFUSALS`` (an earlier application of the municipality,
+    １自治体１団体, or the deadline; not what was typed): the message, the venue, the municipality and the
     members as typed, the personal links sent again in one click (a duplicate), and
     「入力内容を修正する», which posts the answers back with ``CORRECT`` for the whole form.
     Not the whole form itself: it writes the 1,741 municipalities' picker and a block per
