@@ -30,7 +30,7 @@ def mjpeg_of(text: str, path) -> None:
 
 @pytest.mark.sqlite_only("browser tests run once, on SQLite")
 def test_the_camera_reads_a_code_and_checks_the_person_in(
-    live_server, backend, db, event, make_team, tmp_path
+    live_server, db, event, make_team, tmp_path
 ):
     import os
 

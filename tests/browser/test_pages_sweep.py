@@ -188,9 +188,7 @@ def problems_of(page, url: str, width: int) -> list[str]:
 
 
 @pytest.mark.sqlite_only("browser tests run once, on SQLite")
-def test_every_page_fits_a_phone_and_passes_axe(
-    app, browser_page, live_server, backend, site, staff
-):
+def test_every_page_fits_a_phone_and_passes_axe(app, browser_page, live_server, site, staff):
     from app.core.auth import create_staff
 
     create_staff("sweep", "事務局 確認", "admin", "correct horse battery")

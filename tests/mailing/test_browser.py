@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.sqlite_only("browser tests run once, on SQLite")
-def test_the_send_button_asks_before_sending(browser_page, live_server, backend, db, population):
+def test_the_send_button_asks_before_sending(browser_page, live_server, db, population):
     create_staff("mailer", "事務局 送信", "secretariat", "correct horse battery")
     page = browser_page
     page.goto(live_server + "/console/login")

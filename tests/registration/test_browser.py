@@ -30,7 +30,7 @@ def register_on_the_webinar(
 
 @pytest.mark.sqlite_only("browser tests run once, on SQLite")
 def test_register_for_the_webinar_by_the_labels_a_person_reads(
-    browser_page, live_server, backend, db, event
+    browser_page, live_server, db, event
 ):
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
@@ -47,9 +47,7 @@ def test_register_for_the_webinar_by_the_labels_a_person_reads(
 
 @pytest.mark.csrf
 @pytest.mark.sqlite_only("browser tests run once, on SQLite")
-def test_a_kept_form_page_registers_in_a_real_browser(
-    app, browser_page, live_server, backend, db, event
-):
+def test_a_kept_form_page_registers_in_a_real_browser(app, browser_page, live_server, db, event):
     """The second visitor gets the page another visitor's request wrote (app.core.blank_page),
     with a CSRF token of their own session: the browser's POST is accepted."""
     from tests.core.test_blank_page import Renders
@@ -67,7 +65,7 @@ def test_a_kept_form_page_registers_in_a_real_browser(
 
 @pytest.mark.sqlite_only("browser tests run once, on SQLite")
 def test_a_full_webinar_answers_a_short_page_that_registers_on_youtube_in_one_click(
-    browser_page, live_server, backend, db, event, make_registration
+    browser_page, live_server, db, event, make_registration
 ):
     """At 360 px and 1280 px the form (with its キャンセル待ち box while the webinar is full),
     the 満席 page and the page of an address already registered fit and pass axe; the 満席

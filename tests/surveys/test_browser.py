@@ -8,7 +8,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.sqlite_only("browser tests run on SQLite only")
-def test_answer_on_a_phone(browser_page, live_server, open_event, db, backend):
+def test_answer_on_a_phone(browser_page, live_server, open_event, db):
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server}/survey/{open_event.slug}?ch=qr")

@@ -19,9 +19,7 @@ from tests.surveys.conftest import web_answer
 
 
 @pytest.mark.sqlite_only("rendering does not depend on the database")
-def test_paper_pdf_has_the_questions_and_a_decodable_qr_code(
-    client, staff, open_event, tmp_path, backend
-):
+def test_paper_pdf_has_the_questions_and_a_decodable_qr_code(client, staff, open_event, tmp_path):
     staff(client, "secretariat")
     response = client.get("/console/surveys/paper.pdf")
     assert response.mimetype == "application/pdf"

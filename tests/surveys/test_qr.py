@@ -37,7 +37,7 @@ def test_png_per_channel_decodes_to_the_exact_url(client, open_event, channel):
 
 
 @pytest.mark.sqlite_only("rendering does not depend on the database")
-def test_svg_decodes_to_the_exact_url(client, open_event, tmp_path, backend):
+def test_svg_decodes_to_the_exact_url(client, open_event, tmp_path):
     response = client.get(f"/survey/{open_event.slug}/qr-qr.svg")
     assert response.mimetype == "image/svg+xml"
     assert decode(svg_to_image(response.data, tmp_path)) == [

@@ -64,7 +64,7 @@ def test_excel_report_reads_back(client, staff, answered):
 
 
 @pytest.mark.sqlite_only("rendering does not depend on the database")
-def test_pdf_report_reads_back(client, staff, answered, backend):
+def test_pdf_report_reads_back(client, staff, answered):
     staff(client, "analyst")
     response = client.get("/console/surveys/report.pdf")
     assert response.mimetype == "application/pdf"
@@ -177,7 +177,7 @@ def _squeeze(text: str) -> str:
 
 
 @pytest.mark.sqlite_only("rendering does not depend on the database")
-def test_pdf_report_keeps_every_heading_with_what_follows(client, staff, answered, backend):
+def test_pdf_report_keeps_every_heading_with_what_follows(client, staff, answered):
     staff(client, "analyst")
     pdf = PdfReader(io.BytesIO(client.get("/console/surveys/report.pdf").data))
     _definition, _records, tab = services.tabulate_event(answered)
@@ -197,7 +197,7 @@ PAGE_NUMBER = re.compile(r"^\s*\d+ / \d+\s*$")
 
 @pytest.mark.sqlite_only("rendering does not depend on the database")
 def test_the_lean_stylesheet_lays_the_report_out_as_weasyprints_own(
-    client, staff, answered, backend, monkeypatch
+    client, staff, answered, monkeypatch
 ):
     """The report is laid out with the reduced user-agent stylesheet (app/core/pdf_ua.css);
     with WeasyPrint's full one it gives the same pages, line by line."""

@@ -11,7 +11,7 @@ from app.groupwork.assignments.models import PreAssignment, SceneChoice
 @pytest.mark.browser
 @pytest.mark.sqlite_only("browser tests run on SQLite only")
 def test_representative_submits_scenes_and_member_submits_pre_assignment(
-    browser_page, live_server, make_team, db, backend
+    browser_page, live_server, make_team, db
 ):
     team = make_team(size=2)
     rep, member = team.representative, team.active_members[1]

@@ -435,9 +435,7 @@ def make_team_of(event, make_person, code, size):
 
 
 @pytest.mark.sqlite_only("rendering does not depend on the database")
-def test_every_booklet_of_a_venue_is_a_background_job_with_a_zip(
-    db, client, staff, allocation, backend
-):
+def test_every_booklet_of_a_venue_is_a_background_job_with_a_zip(db, client, staff, allocation):
     """「全卓の資料集（ZIP）」: queued from the venue page (run at once in the tests), its progress
     page, then a ZIP with one booklet per table, each as the single booklet download."""
     import zipfile
@@ -464,7 +462,7 @@ def test_every_booklet_of_a_venue_is_a_background_job_with_a_zip(
 
 
 @pytest.mark.sqlite_only("rendering does not depend on the database")
-def test_the_venue_booklets_laid_out_at_once_are_each_tables_booklet(db, allocation, backend):
+def test_the_venue_booklets_laid_out_at_once_are_each_tables_booklet(db, allocation):
     """「全卓の資料集」 lays every table's booklet out as one document and cuts it by the page
     each booklet starts on: each part has the pages, lines and merged 資料４ of that table's
     own booklet, and the booklet is laid out exactly as with WeasyPrint's own stylesheet."""
@@ -502,7 +500,7 @@ def _boxes(page) -> list[tuple]:
 
 @pytest.mark.sqlite_only("rendering does not depend on the database")
 def test_the_zip_gives_each_table_its_members_and_every_teams_overview_pages(
-    db, client, staff, allocation, backend
+    db, client, staff, allocation
 ):
     """The 全卓の資料集 ZIP read back: each table's PDF names its own members (and no member of
     another table), and ends with the venue's 資料４ uploads, one page per uploaded PDF, each
@@ -534,7 +532,7 @@ def test_the_zip_gives_each_table_its_members_and_every_teams_overview_pages(
 
 
 @pytest.mark.sqlite_only("rendering does not depend on the database")
-def test_the_booklets_laid_out_in_two_processes_are_the_same(db, app, allocation, backend):
+def test_the_booklets_laid_out_in_two_processes_are_the_same(db, app, allocation):
     """With ``PDF_PROCESSES`` 2 the tables are laid out in two runs, one in a child process:
     the same tables in the same order, each with the pages and lines of its own booklet."""
     team = allocation.tables[-1].seats[0].team
@@ -570,7 +568,7 @@ def test_tables_are_cut_into_runs_of_about_equal_pages():
 
 @pytest.mark.sqlite_only("rendering does not depend on the database")
 def test_the_booklets_are_laid_out_here_when_no_process_can_be_started(
-    db, app, allocation, backend, monkeypatch
+    db, app, allocation, monkeypatch
 ):
     """A host where no child process starts (or the child dies) still gets every booklet: the
     runs meant for children are laid out in the job's own thread."""
