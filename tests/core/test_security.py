@@ -121,13 +121,18 @@ def test_gunicorn_access_log_masks_personal_links(database_url, tmp_path, event,
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(100):
+        # The master binds the port before its worker has imported the app; on a loaded
+        # 2-core machine that import alone has taken more than 5 s (CI, 2026-12-01).
+        deadline = time.monotonic() + 120
+        while True:
             try:
                 response = requests.get(
-                    f"http://127.0.0.1:{port}/r/{registration.token}", timeout=5
+                    f"http://127.0.0.1:{port}/r/{registration.token}", timeout=(5, 60)
                 )
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                if time.monotonic() > deadline:
+                    raise
                 time.sleep(0.1)
         assert response.status_code == 200
     finally:
