@@ -94,6 +94,13 @@ def render_mail(template: str, **context) -> tuple[str, str]:
     return str(module.subject).strip(), str(module)
 
 
+def render_text(template: str, **context) -> str:
+    """A part of several mails (``app/templates/mail/<template>``, e.g. a team's summary),
+    written once as text and passed to each mail's template. Raises
+    ``jinja2.TemplateNotFound`` for an unknown template."""
+    return _mail_environment().get_template(f"mail/{template}").render(context)
+
+
 def send_mail(
     to: str,
     template: str,

@@ -345,9 +345,15 @@ def _team_form(form_class, event: Event, shown: int = 1):
     prefectures = prefecture_choices()
     for entry in form.members:
         set_member_municipality_choices(entry.form.municipality, prefectures)
-    # The blank block 「参加者を追加する」 copies with JavaScript (__I__: its index).
+    return form
+
+
+def _with_blank_member(form):
+    """The form with ``blank_member``: the block 「参加者を追加する」 copies with JavaScript
+    (``__I__``: its index). Built only for a page that is written, not for an accepted POST,
+    which redirects (issue 12)."""
     form.blank_member = form.members.unbound_field.args[0](formdata=None, prefix="members-__I__-")
-    set_member_municipality_choices(form.blank_member.municipality, prefectures)
+    set_member_municipality_choices(form.blank_member.municipality, prefecture_choices())
     return form
 
 
@@ -438,7 +444,7 @@ def _team_page(event: Event, form, **extra) -> str:
     return render_template(
         "registration/team_form.html",
         event=event,
-        form=form,
+        form=_with_blank_member(form),
         max_size=max(limits) if limits else None,
         **extra,
     )
@@ -498,7 +504,7 @@ def edit_team(token: str):
     return render_template(
         "registration/team_edit.html",
         event=team.event,
-        form=form,
+        form=_with_blank_member(form),
         team=team,
         max_size=team.channel.max_team_size,
     )

@@ -4,6 +4,8 @@ cancellation mail has the personal link."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -59,3 +61,35 @@ def test_the_cancellation_mails_carry_the_personal_link(db, event, make_registra
     teams.cancel_team(team)
     for member in team.members:
         assert f"/t/{member.token}" in _last(db, member.email, "cancel").body
+
+
+def test_every_member_of_a_team_gets_the_whole_summary_as_one_members_mail_would_have_it(
+    db, event, make_team, make_person
+):
+    """The team's summary is written once for all its members' mails (notify.mail_members,
+    issue 12). Each mail must still read as the member's own mail written alone: the venue,
+    the state, every member, then that member's own link."""
+    from app.core.mail import render_mail
+
+    team = make_team(size=3)
+    members = list(team.active_members)
+    for member in members:
+        mail = _last(db, member.email, "team")
+        alone = render_mail("team_received.txt", team=team, member=member)
+        assert (mail.subject, mail.body) == alone
+        assert mail.body.startswith(f"{member.name} 様\n")
+        assert f"/t/{member.token}" in mail.body
+        for other in members:  # each member listed once, in every mail
+            assert len(re.findall(rf"\. {re.escape(other.name)}[ （]", mail.body)) == 1
+        assert team.channel.venue.facility in mail.body
+    # A change mails the kept and new members the summary as it now stands.
+    people = [make_person("muni", municipality_code="011002", email=members[0].email)]
+    people.append(make_person("kankei_dantai", name="新井　新"))
+    teams.update_team(team, people)
+    for member in team.active_members:
+        mail = _last(db, member.email, "team")
+        assert (mail.subject, mail.body) == render_mail(
+            "team_changed.txt", team=team, member=member
+        )
+        assert "新井　新" in mail.body
+        assert not re.search(rf"\. {re.escape(members[1].name)}[ （]", mail.body)

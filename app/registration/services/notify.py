@@ -6,7 +6,7 @@ in the outbox of the caller's transaction.
 
 from __future__ import annotations
 
-from app.core.mail import send_mail
+from app.core.mail import render_text, send_mail
 from app.core.models import OutboxMessage
 from app.registration.models import Registration, Team, TeamMember
 
@@ -38,3 +38,17 @@ def mail_member(
         member=member,
         **context,
     )
+
+
+def mail_members(
+    team: Team, members: list[TeamMember], template: str, *, kind: str = "team", **context
+) -> list[OutboxMessage]:
+    """Mail several members of one team (``mail_member`` each). The team's summary
+    (``_team_summary.txt``: venue, municipality, state, every member) is the same in each mail
+    and is written once for them all, as ``team_summary`` (issue 12: the surge's team
+    application mails every member)."""
+    summary = render_text("_team_summary.txt", team=team)
+    return [
+        mail_member(team, member, template, kind=kind, team_summary=summary, **context)
+        for member in members
+    ]

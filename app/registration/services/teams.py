@@ -20,7 +20,7 @@ from app.extensions import db
 from app.registration import lifecycle, rules
 from app.registration.models import Team, TeamMember, venue_headcount
 from app.registration.rules import DuplicateError, RegistrationError
-from app.registration.services.notify import mail_member
+from app.registration.services.notify import mail_member, mail_members
 from app.registration.services.people import (
     PersonData,
     apply_person,
@@ -125,7 +125,7 @@ def apply_team(
         team.members.append(member)
     db.session.add(team)
     with db.session.no_autoflush:
-        mails = [mail_member(team, member, "team_received.txt") for member in team.members]
+        mails = mail_members(team, team.members, "team_received.txt")
         if before_commit is not None:
             before_commit(team)
     # From here the venue's lock is held to the COMMIT.
@@ -209,8 +209,7 @@ def update_team(team: Team, members: list[PersonData], now: datetime | None = No
         team.status = rules.team_status_on_apply(others, len(kept_or_new), channel.capacity)
     else:
         team.status = after
-    for member in kept_or_new:
-        mail_member(team, member, "team_changed.txt")
+    mail_members(team, kept_or_new, "team_changed.txt")
     db.session.commit()
     return team
 
