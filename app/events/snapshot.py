@@ -30,6 +30,7 @@ from itertools import chain
 from flask import abort, current_app, has_request_context, request
 from sqlalchemy import bindparam, select
 from sqlalchemy import event as sa_event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, joinedload
 
 from app.core.blank_page import EVENT_KEY
@@ -97,6 +98,20 @@ def current_event_with_channels() -> Event:
     One small SELECT while this process's kept copy is current; the joined SELECT, and a new
     kept copy, after any change. Raises 404 when there is no event.
     """
+    return attached(current_event_to_read())
+
+
+def current_event_to_read() -> Event:
+    """The current event as ``current_event_with_channels`` gives it, without copying this
+    process's kept graph into the request's session (issue 12: a kept form page needs only
+    the event's key and its channels' ids and settings, and the copy was a fifth of its CPU).
+
+    While the kept copy is current it is returned itself: detached and shared by every
+    request of the process. Read its loaded columns and ``channels``, ``trainings``,
+    ``Channel.venue``, ``Channel.training`` only; never change it, never set it on another
+    object, never load anything through it. For anything else (writing a page, a new row)
+    use ``attached(event)``. Raises 404 when there is no event.
+    """
     previewed = previewed_event()
     if previewed is not None:
         return previewed
@@ -109,11 +124,20 @@ def current_event_with_channels() -> Event:
     store = current_app.extensions.setdefault(_STORE, {})
     kept = store.get(tuple(row))
     if kept is not None:
-        return db.session.merge(kept, load=False)
+        return kept
     event = db.session.scalars(_graph_query(), {"event_id": row.id}).unique().one()
     if row.token is not None:  # an event without a revision row is never kept
         store.clear()  # only the current event is kept
         store[tuple(row)] = _detached_copy(event)
+    return event
+
+
+def attached(event: Event) -> Event:
+    """``event`` in the request's session: the request's own copy of a kept graph
+    (``Session.merge(load=False)``, no SQL), or ``event`` itself when it is in the session
+    already (loaded by this request, or previewed)."""
+    if sa_inspect(event).detached:
+        return db.session.merge(event, load=False)
     return event
 
 

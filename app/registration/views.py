@@ -22,7 +22,7 @@ from app.core.forms import ActionForm, show_error, to_choices
 from app.core.jpdates import now_utc
 from app.core.municipalities import grouped_choices, prefecture_choices
 from app.events.models import Event, Material, current_event_or_404
-from app.events.snapshot import current_event_with_channels
+from app.events.snapshot import attached, current_event_to_read, current_event_with_channels
 from app.extensions import db
 from app.registration import rules
 from app.registration.forms import (
@@ -80,19 +80,23 @@ def register():
     """The 研修会議Ⅰ form. An accepted POST is one transaction with the submission key in it
     and answers with the redirect computed before the commit (no reload after it); a refusal
     has rolled back (no seat lock) before the page is written (issue 12)."""
-    event = current_event_with_channels()
     if request.method in blank_page.METHODS:
+        # The kept page's key is read from the kept event itself; the event is copied into
+        # the session only when the page is written (snapshot.current_event_to_read).
+        kept = current_event_to_read()
         chosen = request.args.get("channel")  # the top page's 「…で申し込む」 links
-        if chosen not in {c.code for c in event.individual_channels}:
+        if chosen not in {c.code for c in kept.individual_channels}:
             chosen = None
-        overview = _channel_overview(event)
+        overview = _channel_overview(kept)
 
         def blank() -> str:
+            event = attached(kept)
             form = RegistrationForm()
             form.channel.data = chosen
-            return _register_page(event, form, overview)
+            return _register_page(event, form, _overview_of(event, overview))
 
         return blank_page.serve((chosen, _states(overview)), blank, objects=(grouped_choices(),))
+    event = current_event_with_channels()
     form = RegistrationForm()
     if request.form.get(CORRECT) == "1":  # 「入力内容を修正する」 from a refusal page
         return _register_page(event, form, _channel_overview(event))
@@ -165,6 +169,11 @@ def _refused_page(event: Event, form: RegistrationForm, exc: RegistrationError) 
 def _channel_overview(event: Event) -> dict[str, dict]:
     """``seats.channel_overview`` by channel code."""
     return {row["channel"].code: row for row in seats_service.channel_overview(event)}
+
+
+def _overview_of(event: Event, overview: dict[str, dict]) -> dict[str, dict]:
+    """``overview`` (read from the kept event) with the channels of ``event`` (in the session)."""
+    return {code: {**row, "channel": event.channel(code)} for code, row in overview.items()}
 
 
 def _states(overview: dict[str, dict]) -> tuple[tuple[str, str], ...]:
@@ -363,15 +372,18 @@ def _with_blank_member(form):
 def apply_team():
     """The 研修会議Ⅱ application; the submission key is stored in the application's own
     transaction, a refusal (and the repeat of a stored one) answered without the venue lock."""
-    event = current_event_with_channels()
     if request.method in blank_page.METHODS:
         # The page shows no seats (the venues' 50名程度 are the secretariat's to decide): the
-        # event's revision and the master's lists are all it is made of.
+        # event's revision and the master's lists are all it is made of. The event is copied
+        # into the session only when the page is written (snapshot.current_event_to_read).
+        kept = current_event_to_read()
+
         def blank() -> str:
-            form = _team_form(TeamForm, event)
-            return _team_page(event, form)
+            event = attached(kept)
+            return _team_page(event, _team_form(TeamForm, event))
 
         return blank_page.serve((), blank, objects=(grouped_choices(), prefecture_choices()))
+    event = current_event_with_channels()
     form = _team_form(TeamForm, event)
     if any(b in request.form for b in RESIZE):
         return _team_page(event, form, adding=True)

@@ -151,3 +151,41 @@ def test_a_registration_or_an_unchanged_save_keeps_the_revision(
     db.session.get(Training, event.trainings[0].id)
     db.session.commit()
     assert revision(event.id) == before
+
+
+def test_the_kept_graph_stays_out_of_every_session_and_unchanged(
+    app, client, db, event, make_person
+):
+    """The form pages read the kept graph itself (snapshot.current_event_to_read): it is shared
+    by every request of the process, so no request may attach it to its session or change
+    it, whether its page is kept, written anew, or a POST is accepted or refused."""
+    from sqlalchemy import inspect as sa_inspect
+
+    from app.events.snapshot import _STORE
+
+    client.get("/register")
+    db.session.remove()
+    (kept,) = app.extensions[_STORE].values()
+    graph = [kept, *kept.channels, *kept.trainings, *(c.venue for c in kept.channels if c.venue)]
+    before = [{k: v for k, v in vars(obj).items() if not k.startswith("_")} for obj in graph]
+
+    def unchanged() -> None:
+        assert app.extensions[_STORE] == {next(iter(app.extensions[_STORE])): kept}
+        for obj, values in zip(graph, before, strict=True):
+            assert sa_inspect(obj).detached, obj
+            assert {k: v for k, v in vars(obj).items() if not k.startswith("_")} == values
+
+    page = client.get("/register")  # the kept page
+    assert page.status_code == 200
+    assert not any(isinstance(o, Event) for o in db.session.identity_map.values())
+    db.session.remove()
+    unchanged()
+    assert client.get("/register?channel=youtube").status_code == 200  # a page written anew
+    assert client.get("/team/apply").status_code == 200
+    db.session.remove()
+    unchanged()
+    for n in (1, 1):  # accepted, then refused as the same e-mail
+        client.post("/register", data=_form(n))
+        db.session.remove()
+        unchanged()
+    assert db.session.scalar(select(func.count()).select_from(Registration)) == 1
