@@ -206,10 +206,17 @@ def register_mail_defaults() -> None:
     """Mails of an event answer to its 事務局 (core.mail cannot know the event itself)."""
     from app.core import mail
     from app.events.models import Event
+    from app.events.snapshot import kept_event
     from app.extensions import db
 
     def contact(event_id: int) -> str:
-        event = db.session.get(Event, event_id)
+        # The session's own copy while it holds the address (a change not yet committed),
+        # then the kept event the request read as current (no SELECT: issue 12), then the
+        # database.
+        known = db.session.identity_map.get(db.session.identity_key(Event, event_id))
+        if known is not None and "contact_email" in vars(known):
+            return known.contact_email
+        event = kept_event(event_id) or db.session.get(Event, event_id)
         return event.contact_email if event else ""
 
     mail.reply_to_of_event = contact

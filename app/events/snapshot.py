@@ -132,6 +132,15 @@ def current_event_to_read() -> Event:
     return event
 
 
+def kept_event(event_id: int) -> Event | None:
+    """This process's kept copy of the event, when this request read it as current
+    (``current_event_to_read``), else None. Read it as ``current_event_to_read`` says."""
+    key = getattr(request, EVENT_KEY, None) if has_request_context() else None
+    if key is None or key[0] != event_id:
+        return None
+    return current_app.extensions.get(_STORE, {}).get(key)
+
+
 def attached(event: Event) -> Event:
     """``event`` in the request's session: the request's own copy of a kept graph
     (``Session.merge(load=False)``, no SQL), or ``event`` itself when it is in the session

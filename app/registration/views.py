@@ -96,9 +96,12 @@ def register():
             return _register_page(event, form, _overview_of(event, overview))
 
         return blank_page.serve((chosen, _states(overview)), blank, objects=(grouped_choices(),))
-    event = current_event_with_channels()
+    # An accepted POST reads the kept event and writes its row by the ids alone
+    # (individual._register); every page written copies it into the session first.
+    kept = current_event_to_read()
     form = RegistrationForm()
     if request.form.get(CORRECT) == "1":  # 「入力内容を修正する」 from a refusal page
+        event = attached(kept)
         return _register_page(event, form, _channel_overview(event))
     if form.validate_on_submit():
         done: list[str] = []
@@ -109,7 +112,7 @@ def register():
 
         try:
             individual_service.register_for_training1(
-                event,
+                kept,
                 form.channel.data,
                 form.person_data(),
                 join_waitlist=form.join_waitlist.data,
@@ -121,10 +124,11 @@ def register():
             if first is not None:
                 return first
             if isinstance(exc, SHORT_REFUSALS):
-                return _refused_page(event, form, exc)
+                return _refused_page(attached(kept), form, exc)
             _form_error(form, exc)
         else:
             return redirect(done[0])
+    event = attached(kept)
     return _register_page(event, form, _channel_overview(event))
 
 

@@ -184,8 +184,13 @@ def test_the_kept_graph_stays_out_of_every_session_and_unchanged(
     assert client.get("/team/apply").status_code == 200
     db.session.remove()
     unchanged()
-    for n in (1, 1):  # accepted, then refused as the same e-mail
-        client.post("/register", data=_form(n))
+    youtube = person_form("佐藤　花子9", "snap9@pref.example.jp", channel="youtube")
+    # Accepted on the webinar (PostgreSQL: the one statement), refused as the same e-mail,
+    # accepted on YouTube (no seat: the row joins the session with its event and channel).
+    for data in (_form(1), _form(1), youtube):
+        client.post("/register", data=data)
         db.session.remove()
         unchanged()
-    assert db.session.scalar(select(func.count()).select_from(Registration)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Registration)) == 2
+    registered = db.session.scalars(select(Registration).order_by(Registration.id)).all()
+    assert [r.channel.code for r in registered] == ["webinar", "youtube"]

@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
 from app.core.jpdates import now_utc
 from app.core.tokens import new_token
 from app.events.models import Channel, Event
+from app.events.snapshot import attached
 from app.extensions import db
 from app.registration import lifecycle, rules
 from app.registration.models import Registration
@@ -136,6 +138,15 @@ def _register(
     """
     data = data.normalised()
     channel = _individual_channel(event, channel_code)
+    capped = channel.capacity is not None
+    queue = join_waitlist and channel.kind != "webinar"  # a webinar seat needs no queue
+    in_one_statement = capped and not over_capacity_reason and not queue and one_statement()
+    if not in_one_statement and sa_inspect(event).detached:
+        # This row joins the session with its event and channel: the session's own copies,
+        # never the process's kept graph (snapshot.current_event_to_read), which the one
+        # statement below only reads (seats.insert_with_seat).
+        event = attached(event)
+        channel = event.channel(channel.code)
     action = "register_webinar" if channel.kind == "webinar" else "register_youtube"
     lifecycle.registration_step("new", "admit_over_capacity" if over_capacity_reason else action)
     # What was typed first (shown at its field), then an earlier registration (a repeat of an
@@ -144,7 +155,6 @@ def _register(
     # one click has answers that another channel accepts (docs/decisions.md).
     rules.check_eligible(facts(channel), data.category)
     municipality = check_person(data)
-    capped = channel.capacity is not None
     taken = refuse_duplicate_and_count(event, data.email, channel.id if capped else None, now)
     if source == "web":
         rules.check_open(facts(channel), now)
@@ -161,7 +171,6 @@ def _register(
         over_capacity=False,
     )
     apply_person(registration, data, municipality)
-    queue = join_waitlist and channel.kind != "webinar"  # a webinar seat needs no queue
     if over_capacity_reason:
         audit.record(
             "admit_over_capacity",
@@ -176,7 +185,7 @@ def _register(
     if before_commit is not None:
         before_commit(registration)
     db.session.info["registration_wrote"] = True  # a refusal from here on rolls back
-    if capped and not over_capacity_reason and not queue and one_statement():
+    if in_one_statement:
         # PostgreSQL: the lock, then one statement counts and inserts the row, the mail and
         # the key; the COMMIT follows (seats.insert_with_seat).
         together = take_pending()

@@ -213,6 +213,11 @@ def insert_with_seat(channel: Channel, now: datetime, row, together: list) -> in
     if new_id is None:
         return None
     row.id = new_id
+    # Its many-to-ones are read through the session when they are used: the objects set on
+    # it may be the process's kept event graph (snapshot.current_event_to_read), which no
+    # session may hold, and a session's add would take them along.
+    for relationship, _pairs in _many_to_ones(sa_inspect(row).mapper):
+        row.__dict__.pop(relationship, None)
     make_transient_to_detached(row)
     db.session.add(row)
     return new_id
