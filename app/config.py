@@ -48,6 +48,10 @@ class Config:
     # Processes laying out the booklets of a venue side by side in the 全卓の資料集 job
     # (app.groupwork.tables.pdf.venue_booklets; 1: all in the job's own thread).
     PDF_PROCESSES = 2
+    # Seconds a worker reuses what a blank public form page is made of (the event's revision,
+    # the channels' 受付中/満席) before asking the database again (core.blank_page.recent):
+    # in a surge the form's GETs read nothing. The POST always decides by the current state.
+    FORM_STATE_MAX_AGE = 1.0
 
 
 class TestConfig(Config):
@@ -59,6 +63,8 @@ class TestConfig(Config):
     JOBS_IMMEDIATE = True  # background jobs run at once, inside the request (app.core.jobs)
     PDF_PROCESSES = 1  # one test spawns two (tests/groupwork/tables/test_pdf.py)
     PUBLIC_BASE_URL = "http://localhost"
+    # Every page reads the state as it is; tests/core/test_blank_page_recent.py turns it on.
+    FORM_STATE_MAX_AGE = 0
 
 
 def load_or_create_secret_key(instance_path: str) -> str:

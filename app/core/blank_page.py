@@ -23,7 +23,9 @@ fresh page of every view that uses it, across changes of each of those.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Hashable, Iterable
+from typing import TypeVar
 
 from flask import current_app, request, session
 from flask_wtf.csrf import generate_csrf
@@ -31,9 +33,12 @@ from flask_wtf.csrf import generate_csrf
 from app.core import idempotency, preview
 
 _STORE = "blank_pages"
+_RECENT = "blank_page_reads"  # recent(): name → (monotonic time, event key, value)
 METHODS = ("GET", "HEAD")  # a HEAD answers with the GET's headers (its Content-Length)
 _KEEP_AT_MOST = 64  # states × views × channels preselected: a few dozen at most
 _KEY_INPUT = re.compile(rf'name="{idempotency.FIELD}" value="([A-Za-z0-9_-]+)"')
+
+T = TypeVar("T")
 
 # The current event's (id, revision), set on the request by events.snapshot (on the request,
 # not ``g``: the test client shares one app context between requests).
@@ -100,9 +105,42 @@ def serve(
     return html
 
 
+def recent(name: Hashable, read: Callable[[], T]) -> T:
+    """What a blank page is made of, as this process read it less than ``FORM_STATE_MAX_AGE``
+    seconds ago (app.config; 0: read every time), else ``read()`` now (issue 12).
+
+    ``read`` asks the database what the page's key needs (the event's revision, the channels'
+    states); ``name`` tells apart what one view reads (its endpoint, a slug). In a surge the
+    form's GETs then read nothing: the page shows the state of at most that long ago, and the
+    POST, which never comes here, decides by the current one (docs/decisions.md). Only for
+    GET and HEAD, never in preview mode. The event's key that ``read`` notes on the request
+    (``EVENT_KEY``) is noted again when a kept value is returned; a read that notes none (an
+    event without a revision) is not kept.
+    """
+    max_age = current_app.config.get("FORM_STATE_MAX_AGE", 0)
+    if max_age <= 0 or request.method not in METHODS or preview.is_on():
+        return read()
+    store: dict = current_app.extensions.setdefault(_RECENT, {})
+    now = time.monotonic()
+    hit = store.get(name)
+    if hit is not None and 0 <= now - hit[0] < max_age:
+        setattr(request, EVENT_KEY, hit[1])
+        return hit[2]
+    value = read()
+    event_key = getattr(request, EVENT_KEY, None)
+    if event_key is None:  # an event read without a revision: nothing of it is kept
+        return value
+    if len(store) >= _KEEP_AT_MOST:
+        store.clear()
+    store[name] = (now, event_key, value)
+    return value
+
+
 def forget() -> None:
-    """Drop this process's kept pages (tests; the next request writes them again)."""
+    """Drop this process's kept pages and what they were made of (tests; the next request
+    reads and writes them again)."""
     current_app.extensions.pop(_STORE, None)
+    current_app.extensions.pop(_RECENT, None)
 
 
 def _csrf_on() -> bool:

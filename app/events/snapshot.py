@@ -126,10 +126,11 @@ def current_event_to_read() -> Event:
     if kept is not None:
         return kept
     event = db.session.scalars(_graph_query(), {"event_id": row.id}).unique().one()
-    if row.token is not None:  # an event without a revision row is never kept
-        store.clear()  # only the current event is kept
-        store[tuple(row)] = _detached_copy(event)
-    return event
+    if row.token is None:  # an event without a revision row is never kept
+        return event
+    store.clear()  # only the current event is kept
+    kept = store[tuple(row)] = _detached_copy(event)
+    return kept
 
 
 def kept_event(event_id: int) -> Event | None:

@@ -83,11 +83,10 @@ def register():
     if request.method in blank_page.METHODS:
         # The kept page's key is read from the kept event itself; the event is copied into
         # the session only when the page is written (snapshot.current_event_to_read).
-        kept = current_event_to_read()
+        kept, overview = blank_page.recent("registration.register", _event_and_overview)
         chosen = request.args.get("channel")  # the top page's 「…で申し込む」 links
         if chosen not in {c.code for c in kept.individual_channels}:
             chosen = None
-        overview = _channel_overview(kept)
 
         def blank() -> str:
             event = attached(kept)
@@ -173,6 +172,12 @@ def _refused_page(event: Event, form: RegistrationForm, exc: RegistrationError) 
 def _channel_overview(event: Event) -> dict[str, dict]:
     """``seats.channel_overview`` by channel code."""
     return {row["channel"].code: row for row in seats_service.channel_overview(event)}
+
+
+def _event_and_overview() -> tuple[Event, dict[str, dict]]:
+    """The kept event (``current_event_to_read``) and its channels' overview."""
+    kept = current_event_to_read()
+    return kept, _channel_overview(kept)
 
 
 def _overview_of(event: Event, overview: dict[str, dict]) -> dict[str, dict]:
@@ -380,7 +385,7 @@ def apply_team():
         # The page shows no seats (the venues' 50名程度 are the secretariat's to decide): the
         # event's revision and the master's lists are all it is made of. The event is copied
         # into the session only when the page is written (snapshot.current_event_to_read).
-        kept = current_event_to_read()
+        kept = blank_page.recent("registration.apply_team", current_event_to_read)
 
         def blank() -> str:
             event = attached(kept)
