@@ -128,6 +128,10 @@ def current_event_to_read() -> Event:
     event = db.session.scalars(_graph_query(), {"event_id": row.id}).unique().one()
     if row.token is None:  # an event without a revision row is never kept
         return event
+    for channel in event.channels:
+        # Loaded before the copy, so that the kept copy has it (no SQL: the training is one
+        # of ``Event.trainings``, in the session's identity map).
+        channel.training  # noqa: B018
     store.clear()  # only the current event is kept
     kept = store[tuple(row)] = _detached_copy(event)
     return kept

@@ -111,7 +111,17 @@ def apply_team(
     # The state by that head-count (受付済 or 選定中, which the mails tell); the lock's count
     # confirms it below, and a team that crossed the target meanwhile is written again.
     status = rules.team_status_on_apply(accepted, len(members), channel.capacity)
-    team = Team(event=event, channel=channel, municipality=municipality, status=status, note=note)
+    # The keys as well as the objects: the mails below are written before any flush and take
+    # the team's event_id (their event, and the Reply-To of its 事務局).
+    team = Team(
+        event=event,
+        event_id=event.id,
+        channel=channel,
+        channel_id=channel.id,
+        municipality=municipality,
+        status=status,
+        note=note,
+    )
     for position, (data, member_municipality) in enumerate(
         zip(members, member_municipalities, strict=True)
     ):
