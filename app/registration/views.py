@@ -22,7 +22,7 @@ from app.core.forms import ActionForm, show_error, to_choices
 from app.core.jpdates import now_utc
 from app.core.municipalities import grouped_choices, prefecture_choices
 from app.events.models import Event, Material, current_event_or_404
-from app.events.snapshot import attached, current_event_to_read, current_event_with_channels
+from app.events.snapshot import attached, current_event_to_read
 from app.extensions import db
 from app.registration import rules
 from app.registration.forms import (
@@ -392,12 +392,14 @@ def apply_team():
             return _team_page(event, _team_form(TeamForm, event))
 
         return blank_page.serve((), blank, objects=(grouped_choices(), prefecture_choices()))
-    event = current_event_with_channels()
-    form = _team_form(TeamForm, event)
+    # An accepted application reads the kept event (teams.apply_team); every page written
+    # copies it into the session first.
+    kept = current_event_to_read()
+    form = _team_form(TeamForm, kept)
     if any(b in request.form for b in RESIZE):
-        return _team_page(event, form, adding=True)
+        return _team_page(attached(kept), form, adding=True)
     if request.form.get(CORRECT) == "1":  # 「入力内容を修正する」 from a refusal page
-        return _team_page(event, form)
+        return _team_page(attached(kept), form)
     if form.validate_on_submit():
         done: list[str] = []
         message = "研修会議Ⅱのお申込みを受け付けました。参加者全員に確認のメールをお送りしました。"
@@ -408,7 +410,7 @@ def apply_team():
 
         try:
             teams_service.apply_team(
-                event,
+                kept,
                 form.channel.data,
                 form.team_municipality.data,
                 form.members_data(),
@@ -421,12 +423,12 @@ def apply_team():
             if first is not None:
                 return first
             if isinstance(exc, SHORT_REFUSALS):  # a team is never 満席: 選定中 instead
-                return _team_refused_page(event, form, exc)
+                return _team_refused_page(attached(kept), form, exc)
             _form_error(form, exc)
         else:
             flash(message, "success")
             return redirect(done[0])
-    return _team_page(event, form)
+    return _team_page(attached(kept), form)
 
 
 # What the refusal page posts back for 「入力内容を修正する」: everything typed, no token or key.

@@ -213,14 +213,19 @@ def insert_with_seat(channel: Channel, now: datetime, row, together: list) -> in
     if new_id is None:
         return None
     row.id = new_id
-    # Its many-to-ones are read through the session when they are used: the objects set on
-    # it may be the process's kept event graph (snapshot.current_event_to_read), which no
-    # session may hold, and a session's add would take them along.
-    for relationship, _pairs in _many_to_ones(sa_inspect(row).mapper):
-        row.__dict__.pop(relationship, None)
-    make_transient_to_detached(row)
+    _persisted(row)
     db.session.add(row)
     return new_id
+
+
+def _persisted(obj) -> None:
+    """A new object just inserted by hand, made persistent-to-be (``make_transient_to_detached``)
+    without the objects set on its many-to-ones: read through the session when they are used.
+    They may be the process's kept event graph (snapshot.current_event_to_read), which no
+    session may hold, and a session's add would take them along."""
+    for relationship, _pairs in _many_to_ones(sa_inspect(obj).mapper):
+        obj.__dict__.pop(relationship, None)
+    make_transient_to_detached(obj)
 
 
 def _insert_values(obj) -> dict:
@@ -441,8 +446,8 @@ def insert_team(
     for member in members:
         member.id = member_ids[member.position]
         member.team_id = team.id
-        make_transient_to_detached(member)
-    make_transient_to_detached(team)
+        _persisted(member)
+    _persisted(team)
     db.session.add(team)  # with its members: persistent, nothing left to flush
     return team.id
 

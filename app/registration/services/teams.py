@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
@@ -16,6 +17,7 @@ from app.core.mail import render_mail
 from app.core.text import normalise_email
 from app.core.tokens import new_token
 from app.events.models import Channel, Event
+from app.events.snapshot import attached
 from app.extensions import db
 from app.registration import lifecycle, rules
 from app.registration.models import Team, TeamMember, venue_headcount
@@ -93,6 +95,12 @@ def apply_team(
     """
     now = now or now_utc()
     members = [m.normalised() for m in members]
+    in_one_statement = one_statement()
+    if not in_one_statement and sa_inspect(event).detached:
+        # The team joins the session with its event and channel: the session's own copies,
+        # never the process's kept graph (snapshot.current_event_to_read), which the one
+        # statement below only reads (seats.insert_team).
+        event = attached(event)
     channel = _venue_channel(event, channel_code)
     lifecycle.team_step("new", "apply")
     rules.check_open(facts(channel), now)
@@ -133,18 +141,19 @@ def apply_team(
         )
         apply_person(member, data, member_municipality)
         team.members.append(member)
-    db.session.add(team)
+    if not in_one_statement:
+        db.session.add(team)  # with its members; flushed with the mails below
     with db.session.no_autoflush:
         mails = mail_members(team, team.members, "team_received.txt")
         if before_commit is not None:
             before_commit(team)
     # From here the venue's lock is held to the COMMIT.
-    if one_statement():
+    if in_one_statement:
         # PostgreSQL: the count under the lock, the team, its members, their mails and the key
-        # in one statement (seats.insert_team); the COMMIT follows.
-        pending = take_pending()
+        # in one statement (seats.insert_team); the COMMIT follows. The team and its members
+        # are outside the session until then (their event may be the kept graph).
+        together = take_pending()
         members_now = list(team.members)
-        together = [obj for obj in pending if obj is not team and obj not in members_now]
         fits = None if channel.capacity is None else status == "received"
         channel.lock()
         try:
