@@ -75,3 +75,24 @@ def smtp_down(app):
         yield sink
     finally:
         sink.stop()
+
+
+@pytest.fixture
+def max_age(app, monkeypatch):
+    """FORM_STATE_MAX_AGE = 60 s (production: 1 s; the tests otherwise 0), the kept pages and
+    what they are made of forgotten, and a clock the test moves: ``max_age.later(seconds)``
+    (core.blank_page.recent)."""
+    from app.core import blank_page
+
+    app.config["FORM_STATE_MAX_AGE"] = 60
+    with app.app_context():
+        blank_page.forget()
+    clock = [1000.0]
+    monkeypatch.setattr(blank_page.time, "monotonic", lambda: clock[0])
+
+    class Clock:
+        @staticmethod
+        def later(seconds: float) -> None:
+            clock[0] += seconds
+
+    return Clock

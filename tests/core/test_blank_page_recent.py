@@ -13,24 +13,6 @@ from app.registration.models import Registration
 from tests.events.test_snapshot import Statements, _form, _text
 
 
-@pytest.fixture
-def max_age(app, monkeypatch):
-    """FORM_STATE_MAX_AGE = 60 s (production: 1 s), and a clock the test moves:
-    ``max_age.later(seconds)``."""
-    app.config["FORM_STATE_MAX_AGE"] = 60
-    with app.app_context():
-        blank_page.forget()
-    clock = [1000.0]
-    monkeypatch.setattr(blank_page.time, "monotonic", lambda: clock[0])
-
-    class Clock:
-        @staticmethod
-        def later(seconds: float) -> None:
-            clock[0] += seconds
-
-    return Clock
-
-
 @pytest.mark.parametrize("path", ["/register", "/team/apply"])
 def test_a_form_page_read_again_within_the_age_asks_the_database_nothing(
     client, db, event, max_age, path

@@ -361,22 +361,6 @@ def test_forget_keeps_serving_the_same_graph(app, client, db, event, guard):
 # ---------------------------------------------------------------- FORM_STATE_MAX_AGE on
 
 
-@pytest.fixture
-def max_age(app, monkeypatch):
-    """FORM_STATE_MAX_AGE = 60 s and a clock the test moves (``max_age.later(s)``)."""
-    app.config["FORM_STATE_MAX_AGE"] = 60
-    blank_page.forget()
-    clock = [1000.0]
-    monkeypatch.setattr(blank_page.time, "monotonic", lambda: clock[0])
-
-    class Clock:
-        @staticmethod
-        def later(seconds: float) -> None:
-            clock[0] += seconds
-
-    return Clock
-
-
 def _checked_channel(response) -> str | None:
     html = response.get_data(as_text=True)
     for tag in re.findall(r"<input[^>]*name=\"channel\"[^>]*>", html):
