@@ -322,6 +322,17 @@ class LifecycleMachine(RuleBasedStateMachine):
         assert held <= self.webinar.capacity + overrides
 
     @invariant()
+    def every_mail_belongs_to_the_event_and_answers_to_its_desk(self):
+        """Every mail of every action (registrations, offers, teams, decisions, cancellations):
+        a sweep of the kind of fault that left a team's mails with no event and no Reply-To
+        (written before the team's flush, found in the tenth pass of issue 12)."""
+        rows = self.db.session.execute(
+            select(OutboxMessage.kind, OutboxMessage.event_id, OutboxMessage.reply_to)
+        ).all()
+        wrong = [row for row in rows if row[1:] != (self.event.id, self.event.contact_email)]
+        assert wrong == [], wrong
+
+    @invariant()
     def a_free_seat_is_offered_to_the_first_in_line(self):
         if not hasattr(self, "webinar"):
             return
