@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
@@ -141,7 +140,7 @@ def _register(
     capped = channel.capacity is not None
     queue = join_waitlist and channel.kind != "webinar"  # a webinar seat needs no queue
     in_one_statement = capped and not over_capacity_reason and not queue and one_statement()
-    if not in_one_statement and sa_inspect(event).detached:
+    if not in_one_statement:
         # This row joins the session with its event and channel: the session's own copies,
         # never the process's kept graph (snapshot.current_event_to_read), which the one
         # statement below only reads (seats.insert_with_seat).

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
@@ -96,7 +95,7 @@ def apply_team(
     now = now or now_utc()
     members = [m.normalised() for m in members]
     in_one_statement = one_statement()
-    if not in_one_statement and sa_inspect(event).detached:
+    if not in_one_statement:
         # The team joins the session with its event and channel: the session's own copies,
         # never the process's kept graph (snapshot.current_event_to_read), which the one
         # statement below only reads (seats.insert_team).
