@@ -15,14 +15,18 @@ What it does, all on loopback, against one PostgreSQL:
    bare insert, no seat; ``/bench/least``: that floor plus what issue 12 asks of a
    registration — the duplicate check, the seat under a lock, the mail — in hand-written SQL,
    the bound no registration passes); every endpoint is first warmed, untimed, in every worker
-   (``warm_up``); the data of the forms is emptied between phases, so each starts from 0 seats;
+   (``warm_up``); the data of the forms is emptied between rounds, so each starts from 0 seats;
+   each form and mode runs --rounds times (3 by default), every other round in the reverse
+   order (the form first, the bare phase last), so that neither side always runs on a machine
+   the other has just warmed or loaded;
 4. counts the database round trips of one accepted registration, team application and answer
    in this process (the app on the same database, counted at the engine: tests/roundtrips.py);
 5. prints per phase attempts/s, accepted/s, p50/p95 of GET and POST, the refusals' p95, the
    pace at which the seats went (accepted per second until the last acceptance, when some
    were refused), the CPU per attempt of the gunicorn processes, PostgreSQL and this load
    generator (from /proc), the oversold seats counted in the database, and the ratios to the
-   bare pair; the last line starts with ``ratio to bare:``. The registration's throughput
+   bare pair; the last line starts with ``ratio to bare:``, each ratio the median of the
+   rounds' own ratios (each round's form against that round's bare phase) with their range. The registration's throughput
    ratio is of accepted registrations over the whole phase, refusals' time included (the
    issue's yardstick); the seats' pace ratio follows it in brackets. The ``form floor:`` line
    before it gives the floor's ratio to bare, also scaled by the seats' share of the attempts
@@ -33,6 +37,7 @@ What it does, all on loopback, against one PostgreSQL:
 
     .venv/bin/python bench/registration_surge.py [--attempts 700] [--capacity 450] [--clients 32]
     .venv/bin/python bench/registration_surge.py --quick      # 300 attempts, 200 seats: < 2 min
+    .venv/bin/python bench/registration_surge.py --rounds 1   # one round: a single phase's figures
 """
 
 from __future__ import annotations
@@ -532,6 +537,140 @@ def describe(phase: Phase, capacity_note: str = "") -> str:
     return line + capacity_note
 
 
+def run_round(
+    key: str,
+    form: Form,
+    browser: bool,
+    label: str,
+    base: str,
+    args: argparse.Namespace,
+    conninfo: str,
+    channel_id: int,
+    capacity: int,
+    product_first: bool,
+) -> tuple[Phase, Phase, Phase | None, Phase | None]:
+    """One round of a form in one mode, from 0 seats: the bare pair, (for the registration)
+    the floor and the least, and the form; in that order, or in the reverse one when
+    ``product_first`` (rounds alternate, so that neither side always runs on a machine the
+    other has just warmed or loaded). Prints each phase; returns (product, bare, floor, least).
+    """
+    empty_forms(conninfo)
+    phases: dict[str, Phase] = {}
+
+    def bare() -> None:
+        phases["bare"] = run_phase(
+            f"bare {'GET + insert' if browser else 'insert'} ({label})",
+            base,
+            BARE,
+            args.clients,
+            args.attempts,
+            browser,
+            args.max_seconds,
+        )
+        print(describe(phases["bare"]), flush=True)
+
+    def floor() -> None:
+        phases["floor"] = run_phase(
+            f"form floor ({label})",
+            base,
+            FLOOR,
+            args.clients,
+            args.attempts,
+            browser,
+            args.max_seconds,
+        )
+        print(describe(phases["floor"]), flush=True)
+
+    def least() -> None:
+        phases["least"] = run_phase(
+            f"least registration ({label})",
+            base,
+            LEAST,
+            args.clients,
+            args.attempts,
+            browser,
+            args.max_seconds,
+        )
+        with psycopg.connect(conninfo) as conn:
+            taken = conn.execute("SELECT count(*) FROM bench_least").fetchone()[0]
+        note = f"  seats {taken}/{capacity} oversold {max(0, taken - capacity)}"
+        print(describe(phases["least"], note), flush=True)
+
+    def product() -> None:
+        phases["product"] = run_phase(
+            f"{key} ({label})",
+            base,
+            form,
+            args.clients,
+            args.attempts,
+            browser,
+            args.max_seconds,
+        )
+        note = ""
+        if key == "registration":
+            taken, over = oversold(conninfo, channel_id, capacity)
+            note = f"  seats {taken}/{capacity} oversold {over}"
+        print(describe(phases["product"], note), flush=True)
+
+    order = [bare, floor, least, product] if key == "registration" else [bare, product]
+    for phase in reversed(order) if product_first else order:
+        phase()
+    return phases["product"], phases["bare"], phases.get("floor"), phases.get("least")
+
+
+def round_ratios(
+    key: str,
+    product: Phase,
+    bare: Phase,
+    floor: Phase | None,
+    least: Phase | None,
+    seats: float,
+) -> dict[str, float]:
+    """One round's ratios to its own bare phase: ``throughput`` (the registration's accepted
+    registrations over the whole phase, refusals' time included: the issue's yardstick; the
+    other forms accept every attempt), ``post_p95``, ``fill`` (the seats' pace, when some
+    were refused), ``get_p95`` (browser-like); for the registration also the floor's and the
+    least's (``floor``, ``floor_seats``: scaled by ``seats``, the share of attempts that can
+    be accepted; ``of_floor``, ``of_least``: the registration's ratio to them)."""
+    base = bare.rate("accepted")
+    result = {"post_p95": percentile(product.posts(), 95) / percentile(bare.posts(), 95)}
+    if key == "registration":
+        result["throughput"] = product.rate("accepted") / base
+    else:
+        result["throughput"] = (len(product.samples) / product.wall) / base
+    if product.count("refused"):
+        result["fill"] = product.fill_rate() / base
+    if product.gets():
+        result["get_p95"] = percentile(product.gets(), 95) / percentile(bare.gets(), 95)
+    if floor is not None:
+        # The floor takes every attempt; the registration's yardstick counts only the seats.
+        result["floor"] = floor.rate("accepted") / base
+        result["floor_seats"] = result["floor"] * seats
+        result["of_floor"] = product.rate("accepted") / floor.rate("accepted")
+        result["floor_post_p95"] = percentile(floor.posts(), 95) / percentile(bare.posts(), 95)
+        if floor.gets():
+            result["floor_get_p95"] = percentile(floor.gets(), 95) / percentile(bare.gets(), 95)
+    if least is not None:
+        # Accepts the seats and refuses the rest as the registration does: the same yardstick.
+        result["least"] = least.rate("accepted") / base
+        result["least_fill"] = least.fill_rate() / base
+        result["of_least"] = product.rate("accepted") / least.rate("accepted")
+        result["least_post_p95"] = percentile(least.posts(), 95) / percentile(bare.posts(), 95)
+        if least.gets():
+            result["least_get_p95"] = percentile(least.gets(), 95) / percentile(bare.gets(), 95)
+    return result
+
+
+def spread(rows: list[dict[str, float]], name: str, digits: int) -> str:
+    """The median of a ratio over the rounds, with its range when there are several:
+    ``0.47× (0.41–0.52)``."""
+    values = sorted(row[name] for row in rows)
+    text = f"{statistics.median(values):.{digits}f}×"
+    if len(values) > 1:
+        text += f" ({values[0]:.{digits}f}–{values[-1]:.{digits}f})"
+    return text
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
@@ -547,6 +686,13 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, help="gthread only")
     parser.add_argument("--max-seconds", type=float, default=120.0, help="per phase")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds of each form and mode, alternating which side runs first; the ratios"
+        " printed last are their medians",
+    )
     args = parser.parse_args()
     if args.quick:
         args.attempts, args.capacity = 300, 200
@@ -596,59 +742,24 @@ def main() -> int:
             for mode in modes:
                 browser = mode == "browser"
                 label = "browser-like" if browser else "POST only"
-                empty_forms(conninfo)
-                bare = run_phase(
-                    f"bare {'GET + insert' if browser else 'insert'} ({label})",
-                    base,
-                    BARE,
-                    args.clients,
-                    args.attempts,
-                    browser,
-                    args.max_seconds,
-                )
-                print(describe(bare), flush=True)
-                floor = least = None
-                if key == "registration":
-                    floor = run_phase(
-                        f"form floor ({label})",
-                        base,
-                        FLOOR,
-                        args.clients,
-                        args.attempts,
+                for number in range(args.rounds):
+                    if args.rounds > 1:
+                        print(f"  — {key}, {label}, round {number + 1} of {args.rounds}")
+                    phases = run_round(
+                        key,
+                        form,
                         browser,
-                        args.max_seconds,
-                    )
-                    print(describe(floor), flush=True)
-                    least = run_phase(
-                        f"least registration ({label})",
+                        label,
                         base,
-                        LEAST,
-                        args.clients,
-                        args.attempts,
-                        browser,
-                        args.max_seconds,
+                        args,
+                        conninfo,
+                        channel_id,
+                        capacity,
+                        product_first=number % 2 == 1,
                     )
-                    with psycopg.connect(conninfo) as conn:
-                        taken = conn.execute("SELECT count(*) FROM bench_least").fetchone()[0]
-                    note = f"  seats {taken}/{capacity} oversold {max(0, taken - capacity)}"
-                    print(describe(least, note), flush=True)
-                product = run_phase(
-                    f"{key} ({label})",
-                    base,
-                    form,
-                    args.clients,
-                    args.attempts,
-                    browser,
-                    args.max_seconds,
-                )
-                note = ""
-                if key == "registration":
-                    taken, over = oversold(conninfo, channel_id, capacity)
-                    note = f"  seats {taken}/{capacity} oversold {over}"
-                print(describe(product, note), flush=True)
-                results.append((key, label, product, bare, floor, least))
-                if process.poll() is not None:
-                    raise SystemExit("gunicorn stopped during the run")
+                    results.append((key, label, *phases))
+                    if process.poll() is not None:
+                        raise SystemExit("gunicorn stopped during the run")
     finally:
         if process is not None:
             stop(process)
@@ -664,53 +775,53 @@ def main() -> int:
     )
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"  load average at the end {load} (other processes on the machine skew every figure)")
-    ratios = []
-    floors = []
-    leasts = []
+    figures: dict[tuple[str, str], list[dict[str, float]]] = {}
     for key, label, product, bare, floor, least in results:
-        throughput = product.rate("accepted") / bare.rate("accepted")
-        if key != "registration":
-            throughput = (len(product.samples) / product.wall) / bare.rate("accepted")
-        p95 = percentile(product.posts(), 95) / percentile(bare.posts(), 95)
-        part = f"{key} {label} {throughput:.2f}× throughput, POST p95 {p95:.1f}×"
-        if product.count("refused"):
-            part += f" (seats went at {product.fill_rate() / bare.rate('accepted'):.2f}×)"
-        if product.gets():
-            part += f", GET p95 {percentile(product.gets(), 95) / percentile(bare.gets(), 95):.1f}×"
+        figures.setdefault((key, label), []).append(
+            round_ratios(key, product, bare, floor, least, capacity / args.attempts)
+        )
+    rounds = (
+        f" (median of {args.rounds} rounds, their range in brackets)" if args.rounds > 1 else ""
+    )
+    ratios, floors, leasts = [], [], []
+    for (key, label), rows in figures.items():
+        part = f"{key} {label} {spread(rows, 'throughput', 2)} throughput"
+        part += f", POST p95 {spread(rows, 'post_p95', 1)}"
+        if "fill" in rows[0]:
+            part += f" (seats went at {spread(rows, 'fill', 2)})"
+        if "get_p95" in rows[0]:
+            part += f", GET p95 {spread(rows, 'get_p95', 1)}"
         ratios.append(part)
-        if floor is not None:
-            # The floor takes every attempt; the registration's yardstick counts only the seats.
-            seats = capacity / args.attempts
-            floor_ratio = floor.rate("accepted") / bare.rate("accepted")
+        if "floor" in rows[0]:
             floors.append(
-                f"{label} {floor_ratio:.2f}× bare ({floor_ratio * seats:.2f}× with"
+                f"{label} {spread(rows, 'floor', 2)} bare ({spread(rows, 'floor_seats', 2)} with"
                 f" {capacity} of {args.attempts} accepted), the registration"
-                f" {product.rate('accepted') / floor.rate('accepted'):.2f}× the floor,"
-                f" POST p95 {percentile(floor.posts(), 95) / percentile(bare.posts(), 95):.1f}×"
+                f" {spread(rows, 'of_floor', 2)} the floor,"
+                f" POST p95 {spread(rows, 'floor_post_p95', 1)}"
                 + (
-                    f", GET p95 {percentile(floor.gets(), 95) / percentile(bare.gets(), 95):.1f}×"
-                    if floor.gets()
+                    f", GET p95 {spread(rows, 'floor_get_p95', 1)}"
+                    if "floor_get_p95" in rows[0]
                     else ""
                 )
             )
-        if least is not None:
-            # Accepts the seats and refuses the rest as the registration does: the same yardstick.
+        if "least" in rows[0]:
             leasts.append(
-                f"{label} {least.rate('accepted') / bare.rate('accepted'):.2f}× bare"
-                f" (seats went at {least.fill_rate() / bare.rate('accepted'):.2f}×),"
-                f" the registration {product.rate('accepted') / least.rate('accepted'):.2f}×"
-                f" the least, POST p95"
-                f" {percentile(least.posts(), 95) / percentile(bare.posts(), 95):.1f}×"
+                f"{label} {spread(rows, 'least', 2)} bare"
+                f" (seats went at {spread(rows, 'least_fill', 2)}),"
+                f" the registration {spread(rows, 'of_least', 2)} the least,"
+                f" POST p95 {spread(rows, 'least_post_p95', 1)}"
                 + (
-                    f", GET p95 {percentile(least.gets(), 95) / percentile(bare.gets(), 95):.1f}×"
-                    if least.gets()
+                    f", GET p95 {spread(rows, 'least_get_p95', 1)}"
+                    if "least_get_p95" in rows[0]
                     else ""
                 )
             )
     if floors:
-        print("  form floor: " + "; ".join(floors))
+        print("  form floor" + rounds + ": " + "; ".join(floors))
     if leasts:
-        print("  least registration: " + "; ".join(leasts))
+        print("  least registration" + rounds + ": " + "; ".join(leasts))
+    if rounds:
+        print("  the ratios below" + rounds)
     print("ratio to bare: " + "; ".join(ratios))
     return 0
 
