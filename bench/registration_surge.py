@@ -53,6 +53,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -557,60 +558,34 @@ def run_round(
     empty_forms(conninfo)
     phases: dict[str, Phase] = {}
 
-    def bare() -> None:
-        phases["bare"] = run_phase(
-            f"bare {'GET + insert' if browser else 'insert'} ({label})",
-            base,
-            BARE,
-            args.clients,
-            args.attempts,
-            browser,
-            args.max_seconds,
+    def timed(name: str, title: str, target: Form, note: Callable[[], str] = str) -> None:
+        phases[name] = run_phase(
+            title, base, target, args.clients, args.attempts, browser, args.max_seconds
         )
-        print(describe(phases["bare"]), flush=True)
+        print(describe(phases[name], note()), flush=True)
 
-    def floor() -> None:
-        phases["floor"] = run_phase(
-            f"form floor ({label})",
-            base,
-            FLOOR,
-            args.clients,
-            args.attempts,
-            browser,
-            args.max_seconds,
-        )
-        print(describe(phases["floor"]), flush=True)
-
-    def least() -> None:
-        phases["least"] = run_phase(
-            f"least registration ({label})",
-            base,
-            LEAST,
-            args.clients,
-            args.attempts,
-            browser,
-            args.max_seconds,
-        )
+    def least_seats() -> str:
         with psycopg.connect(conninfo) as conn:
             taken = conn.execute("SELECT count(*) FROM bench_least").fetchone()[0]
-        note = f"  seats {taken}/{capacity} oversold {max(0, taken - capacity)}"
-        print(describe(phases["least"], note), flush=True)
+        return f"  seats {taken}/{capacity} oversold {max(0, taken - capacity)}"
+
+    def product_seats() -> str:
+        if key != "registration":
+            return ""
+        taken, over = oversold(conninfo, channel_id, capacity)
+        return f"  seats {taken}/{capacity} oversold {over}"
+
+    def bare() -> None:
+        timed("bare", f"bare {'GET + insert' if browser else 'insert'} ({label})", BARE)
+
+    def floor() -> None:
+        timed("floor", f"form floor ({label})", FLOOR)
+
+    def least() -> None:
+        timed("least", f"least registration ({label})", LEAST, least_seats)
 
     def product() -> None:
-        phases["product"] = run_phase(
-            f"{key} ({label})",
-            base,
-            form,
-            args.clients,
-            args.attempts,
-            browser,
-            args.max_seconds,
-        )
-        note = ""
-        if key == "registration":
-            taken, over = oversold(conninfo, channel_id, capacity)
-            note = f"  seats {taken}/{capacity} oversold {over}"
-        print(describe(phases["product"], note), flush=True)
+        timed("product", f"{key} ({label})", form, product_seats)
 
     order = [bare, floor, least, product] if key == "registration" else [bare, product]
     for phase in reversed(order) if product_first else order:
