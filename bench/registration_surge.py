@@ -26,9 +26,10 @@ What it does, all on loopback, against one PostgreSQL:
    were refused), the CPU per attempt of the gunicorn processes, PostgreSQL and this load
    generator (from /proc), the oversold seats counted in the database, and the ratios to the
    bare pair; the last line starts with ``ratio to bare:``, each ratio the median of the
-   rounds' own ratios (each round's form against that round's bare phase) with their range. The registration's throughput
-   ratio is of accepted registrations over the whole phase, refusals' time included (the
-   issue's yardstick); the seats' pace ratio follows it in brackets. The ``form floor:`` line
+   rounds' own ratios (each round's form against that round's bare phase) with their range.
+   The registration's throughput ratio is of accepted registrations over the whole phase,
+   refusals' time included (the issue's yardstick); the seats' pace ratio follows it in
+   brackets. The ``form floor:`` line
    before it gives the floor's ratio to bare, also scaled by the seats' share of the attempts
    (what even a registration costing no more than its form would reach by that yardstick),
    and the registration's ratio to the floor; the ``least registration:`` line gives the
@@ -604,46 +605,53 @@ def round_ratios(
     """One round's ratios to its own bare phase: ``throughput`` (the registration's accepted
     registrations over the whole phase, refusals' time included: the issue's yardstick; the
     other forms accept every attempt), ``post_p95``, ``fill`` (the seats' pace, when some
-    were refused), ``get_p95`` (browser-like); for the registration also the floor's and the
-    least's (``floor``, ``floor_seats``: scaled by ``seats``, the share of attempts that can
-    be accepted; ``of_floor``, ``of_least``: the registration's ratio to them)."""
+    were refused), ``get_p95`` (browser-like); for the registration the same of the floor and
+    the least, prefixed ``floor_`` and ``least_`` (their throughput as ``floor``, ``least``;
+    ``floor_seats``: the floor's scaled by ``seats``, the share of attempts that can be
+    accepted), and ``of_floor``, ``of_least``: the registration's throughput to theirs."""
     base = bare.rate("accepted")
-    result = {"post_p95": percentile(product.posts(), 95) / percentile(bare.posts(), 95)}
+
+    def versus_bare(phase: Phase, prefix: str = "") -> dict[str, float]:
+        result = {f"{prefix}post_p95": percentile(phase.posts(), 95) / percentile(bare.posts(), 95)}
+        if phase.count("refused"):
+            result[f"{prefix}fill"] = phase.fill_rate() / base
+        if phase.gets():
+            result[f"{prefix}get_p95"] = percentile(phase.gets(), 95) / percentile(bare.gets(), 95)
+        return result
+
+    result = versus_bare(product)
     if key == "registration":
         result["throughput"] = product.rate("accepted") / base
     else:
         result["throughput"] = (len(product.samples) / product.wall) / base
-    if product.count("refused"):
-        result["fill"] = product.fill_rate() / base
-    if product.gets():
-        result["get_p95"] = percentile(product.gets(), 95) / percentile(bare.gets(), 95)
+    for name, bound in (("floor", floor), ("least", least)):
+        if bound is not None:
+            # The floor takes every attempt; the least refuses what the registration refuses.
+            result.update(versus_bare(bound, f"{name}_"))
+            result[name] = bound.rate("accepted") / base
+            result[f"of_{name}"] = product.rate("accepted") / bound.rate("accepted")
     if floor is not None:
-        # The floor takes every attempt; the registration's yardstick counts only the seats.
-        result["floor"] = floor.rate("accepted") / base
         result["floor_seats"] = result["floor"] * seats
-        result["of_floor"] = product.rate("accepted") / floor.rate("accepted")
-        result["floor_post_p95"] = percentile(floor.posts(), 95) / percentile(bare.posts(), 95)
-        if floor.gets():
-            result["floor_get_p95"] = percentile(floor.gets(), 95) / percentile(bare.gets(), 95)
-    if least is not None:
-        # Accepts the seats and refuses the rest as the registration does: the same yardstick.
-        result["least"] = least.rate("accepted") / base
-        result["least_fill"] = least.fill_rate() / base
-        result["of_least"] = product.rate("accepted") / least.rate("accepted")
-        result["least_post_p95"] = percentile(least.posts(), 95) / percentile(bare.posts(), 95)
-        if least.gets():
-            result["least_get_p95"] = percentile(least.gets(), 95) / percentile(bare.gets(), 95)
     return result
 
 
 def spread(rows: list[dict[str, float]], name: str, digits: int) -> str:
-    """The median of a ratio over the rounds, with its range when there are several:
-    ``0.47× (0.41–0.52)``."""
-    values = sorted(row[name] for row in rows)
+    """The median of a ratio over the rounds that have it, with its range when there are
+    several: ``0.47× (0.41–0.52)``; empty when no round has it."""
+    values = sorted(row[name] for row in rows if name in row)
+    if not values:
+        return ""
     text = f"{statistics.median(values):.{digits}f}×"
     if len(values) > 1:
         text += f" ({values[0]:.{digits}f}–{values[-1]:.{digits}f})"
     return text
+
+
+def p95s(rows: list[dict[str, float]], prefix: str = "") -> str:
+    """``POST p95 …`` and, browser-like, ``, GET p95 …`` of the rounds (``spread``)."""
+    text = f"POST p95 {spread(rows, prefix + 'post_p95', 1)}"
+    get = spread(rows, prefix + "get_p95", 1)
+    return text + (f", GET p95 {get}" if get else "")
 
 
 def main() -> int:
@@ -762,34 +770,22 @@ def main() -> int:
     for (key, label), rows in figures.items():
         part = f"{key} {label} {spread(rows, 'throughput', 2)} throughput"
         part += f", POST p95 {spread(rows, 'post_p95', 1)}"
-        if "fill" in rows[0]:
-            part += f" (seats went at {spread(rows, 'fill', 2)})"
-        if "get_p95" in rows[0]:
-            part += f", GET p95 {spread(rows, 'get_p95', 1)}"
+        if fill := spread(rows, "fill", 2):
+            part += f" (seats went at {fill})"
+        if get := spread(rows, "get_p95", 1):
+            part += f", GET p95 {get}"
         ratios.append(part)
-        if "floor" in rows[0]:
+        if floor := spread(rows, "floor", 2):
             floors.append(
-                f"{label} {spread(rows, 'floor', 2)} bare ({spread(rows, 'floor_seats', 2)} with"
+                f"{label} {floor} bare ({spread(rows, 'floor_seats', 2)} with"
                 f" {capacity} of {args.attempts} accepted), the registration"
-                f" {spread(rows, 'of_floor', 2)} the floor,"
-                f" POST p95 {spread(rows, 'floor_post_p95', 1)}"
-                + (
-                    f", GET p95 {spread(rows, 'floor_get_p95', 1)}"
-                    if "floor_get_p95" in rows[0]
-                    else ""
-                )
+                f" {spread(rows, 'of_floor', 2)} the floor, {p95s(rows, 'floor_')}"
             )
-        if "least" in rows[0]:
+        if least := spread(rows, "least", 2):
             leasts.append(
-                f"{label} {spread(rows, 'least', 2)} bare"
-                f" (seats went at {spread(rows, 'least_fill', 2)}),"
+                f"{label} {least} bare (seats went at {spread(rows, 'least_fill', 2)}),"
                 f" the registration {spread(rows, 'of_least', 2)} the least,"
-                f" POST p95 {spread(rows, 'least_post_p95', 1)}"
-                + (
-                    f", GET p95 {spread(rows, 'least_get_p95', 1)}"
-                    if "least_get_p95" in rows[0]
-                    else ""
-                )
+                f" {p95s(rows, 'least_')}"
             )
     if floors:
         print("  form floor" + rounds + ": " + "; ".join(floors))
