@@ -179,6 +179,12 @@ class WaitlistEntry(TestMarked, db.Model):
         )
 
 
+# The teams a venue's head-count counts (``team_headcount``), as the partial index's predicate.
+COUNTED_TEAMS = (
+    "status IN (" + ", ".join(f"'{s}'" for s in TEAM_COUNTED_STATUSES) + ") AND is_test IS false"
+)
+
+
 class Team(TestMarked, db.Model):
     """申込団体: a municipality's team for one 研修会議Ⅱ venue, led by its 代表者."""
 
@@ -194,6 +200,14 @@ class Team(TestMarked, db.Model):
             unique=True,
             sqlite_where=text("status <> 'cancelled'"),
             postgresql_where=text("status <> 'cancelled'"),
+        ),
+        # A venue's head-count reads only its counted teams by this (``team_headcount``):
+        # without it, every application scanned all the venue's teams (issue 12, 0016).
+        Index(
+            "ix_team_venue_counted",
+            "channel_id",
+            sqlite_where=text(COUNTED_TEAMS),
+            postgresql_where=text(COUNTED_TEAMS),
         ),
     )
 
@@ -329,7 +343,9 @@ def team_headcount(channel_id, statuses: tuple[str, ...]):
     venue's teams in ``statuses`` (state codes, written into the SQL as constants: no list
     to expand on each execution), tests left out. ``channel_id`` is a value, a bound parameter
     or a column: every head-count is built from it (``venue_headcount``, ``services.seats``,
-    ``services.teams``)."""
+    ``services.teams``). With ``TEAM_COUNTED_STATUSES`` its WHERE is the partial index
+    ``ix_team_venue_counted``'s predicate (``COUNTED_TEAMS``), which keeps the count from
+    reading every team of the venue (issue 12)."""
     if not all(status.isidentifier() and status.isascii() for status in statuses):
         raise ValueError(f"not a state code: {statuses!r}")
     return (
