@@ -19,8 +19,9 @@ What it does, all on loopback, against one PostgreSQL:
    each form and mode runs --rounds times (3 by default), every other round in the reverse
    order (the form first, the bare phase last), so that neither side always runs on a machine
    the other has just warmed or loaded;
-4. counts the database round trips of one accepted registration, team application and answer
-   in this process (the app on the same database, counted at the engine: tests/roundtrips.py);
+4. counts the database round trips of one accepted registration, team application and answer,
+   and of one bare insert as its phases post it (3: BEGIN, INSERT, COMMIT), in this process
+   (the app on the same database, counted at the engine: tests/roundtrips.py);
 5. prints per phase attempts/s, accepted/s, p50/p95 of GET and POST, the refusals' p95, the
    pace at which the seats went (accepted per second until the last acceptance, when some
    were refused), the CPU per attempt of the gunicorn processes, PostgreSQL and this load
@@ -511,6 +512,20 @@ def count_round_trips(env: dict, slug: str) -> dict[str, str]:
                 "" if accepted else f" (NOT accepted: {response.status_code})"
             )
         db.engine.dispose()
+    # The yardstick, as the phases post it: BEGIN, the INSERT, COMMIT (it once carried a
+    # submission key, which the app claimed and freed in two transactions of their own).
+    from bench.bench_app import app as bench_app
+
+    with bench_app.app_context():
+        data = dict(BARE.data(0), **({"_submission": new_key()} if BARE.keyed else {}))
+        db.session.remove()
+        with RoundTrips(db.engine) as trips:
+            response = bench_app.test_client().post("/bench/insert", data=data)
+            db.session.remove()
+        result["bare insert"] = f"{len(trips)}" + (
+            "" if response.status_code == 201 else f" (NOT accepted: {response.status_code})"
+        )
+        db.engine.dispose()
     return result
 
 
@@ -758,7 +773,7 @@ def main() -> int:
             drop_database(args.admin_url, args.database)
     print(
         "  round trips of one accepted POST: "
-        + ", ".join(f"{k} {v}" for k, v in trips.items() if k in forms)
+        + ", ".join(f"{k} {v}" for k, v in trips.items() if k in forms or k == "bare insert")
     )
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"  load average at the end {load} (other processes on the machine skew every figure)")
