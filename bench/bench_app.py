@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app import create_app
 from app.core.municipalities import grouped_choices
-from app.events.snapshot import current_event_with_channels
+from app.events.snapshot import attached, current_event_to_read
 from app.extensions import csrf, db
 from app.registration.forms import RegistrationForm, set_municipality_choices
 
@@ -100,8 +100,11 @@ def bench_floor():
     blank page (as ``/register`` does, without the seat counts); POST validates ``RegistrationForm`` (CSRF
     on) and, when valid, inserts one row as ``/bench/insert`` does and redirects. No seat, no
     duplicate check, no mail, no submission key: what any handler of the spec's form pays
-    before doing its own work (bench/registration_surge.py prints it as the form floor)."""
-    event = current_event_with_channels()
+    before doing its own work (bench/registration_surge.py prints it as the form floor).
+    The event is read as ``/register`` reads it: the process's kept copy, copied into the
+    session only for a page that is written (it was copied on every POST, about a fifth of
+    the floor's CPU, which the registration itself does not pay)."""
+    kept = current_event_to_read()
     form = RegistrationForm()
     if form.validate_on_submit():
         db.session.execute(
@@ -109,14 +112,15 @@ def bench_floor():
         )
         db.session.commit()
         return redirect("/r/floor", code=303)
-    return _form_page(event, form)
+    return _form_page(kept, form)
 
 
-def _form_page(event, form):
+def _form_page(kept, form):
     """The 研修会議Ⅰ page as the floor shows it: kept blank, rendered with what was typed."""
-    overview = {c.code: {"channel": c, "state": "受付中"} for c in event.individual_channels}
 
     def page() -> str:
+        event = attached(kept)
+        overview = {c.code: {"channel": c, "state": "受付中"} for c in event.individual_channels}
         set_municipality_choices(form.municipality, grouped_choices())
         return render_template(
             "registration/register.html", event=event, form=form, overview=overview
@@ -166,7 +170,7 @@ def bench_least():
     a short page. Its accepted registrations per second bound any registration's from above."""
     form = RegistrationForm()
     if not form.validate_on_submit():
-        return _form_page(current_event_with_channels(), form)
+        return _form_page(current_event_to_read(), form)
     if not _least_capacity:
         _least_capacity.append(
             db.session.scalar(text("SELECT capacity FROM channel WHERE code = 'webinar'"))
