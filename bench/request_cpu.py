@@ -10,6 +10,7 @@ What it measures, with the Flask test client against PostgreSQL (a database of i
 - an accepted ``POST /register`` with its CSRF token and a new submission key (one session, as
   the surge bench's POST-only clients), and two refused ones: the same e-mail again, and the
   webinar full (its capacity set to 0 for that case through the ORM, then put back);
+- an accepted questionnaire answer, ``POST /survey/<slug>?ch=qr``, as the surge bench posts it;
 - the form floor's ``POST /bench/floor`` and the least registration's ``POST /bench/least``
   (bench/bench_app.py; the latter where the tree has it);
 - with ``--teams``: ``GET /team/apply``, an accepted team of two, and one refused
@@ -206,9 +207,24 @@ def child(requests: int, profile: bool, teams: bool = False) -> None:
         response = app.test_client().get(survey_path)
         assert response.status_code == 200, response.status_code
 
+    survey_client = app.test_client()
+    survey_page = survey_client.get(survey_path).get_data(as_text=True)
+    survey_token = csrf_re.search(survey_page).group(1)
+    survey_cookie = survey_client.get_cookie("session").value
+    survey_numbers = iter(range(10**9))
+
+    def post_survey():
+        """One answer as the surge bench posts it (registration_surge.survey_form)."""
+        data = dict(registration_surge.survey_form(next(survey_numbers)), csrf_token=survey_token)
+        data["_submission"] = secrets.token_urlsafe(24)
+        survey_client.set_cookie("session", survey_cookie)
+        response = survey_client.post(survey_path, data=data)
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
+
     cases = {
         "GET /register": get_form,
         "GET /survey/<slug>": get_survey,
+        "POST /survey/<slug>": post_survey,
         "floor GET /bench/floor": get_floor,
         "POST /register": post_form,
         "duplicate POST /register": post_duplicate,
