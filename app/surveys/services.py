@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit, collector, preview
@@ -171,7 +173,73 @@ def paper_entry_count(event: Event) -> int:
     )
 
 
-def survey_is_open(event: Event) -> bool:
+@dataclass(frozen=True)
+class AnswerTarget:
+    """What a submitted answer needs of its event and questionnaire, read in one SELECT
+    (``answer_target``): the event's key, slug and answering period, and the survey's row
+    version (``Survey.updated_at``, None while the event has no survey yet)."""
+
+    id: int
+    slug: str
+    survey_opens_at: datetime | None
+    survey_closes_at: datetime | None
+    survey_id: int | None
+    survey_updated_at: datetime | None
+
+
+def answer_target(slug: str) -> AnswerTarget | None:
+    """The event of ``slug`` and its survey's version in one SELECT, or None (no such event).
+    Issue 12: the submit loaded the whole event, then the survey's JSON, and parsed it again
+    on every answer."""
+    # On the session's connection: six columns need none of the ORM's execution.
+    row = db.session.connection().execute(_answer_target_query(), {"slug": slug}).first()
+    return None if row is None else AnswerTarget(*row)
+
+
+@functools.cache
+def _answer_target_query():
+    return (
+        select(
+            Event.id,
+            Event.slug,
+            Event.survey_opens_at,
+            Event.survey_closes_at,
+            Survey.id,
+            Survey.updated_at,
+        )
+        .outerjoin(Survey, Survey.event_id == Event.id)
+        .where(Event.slug == bindparam("slug"))
+    )
+
+
+# Parsed questionnaires by (survey id, updated_at), per process: the last few versions read.
+_definitions: dict[tuple[int, datetime], Definition] = {}
+_DEFINITIONS_KEPT = 8
+
+
+def stored_definition(target: AnswerTarget) -> Definition:
+    """The survey's questionnaire as stored (``ensure_survey(follow=False)``), parsed once per
+    version and process: a version is its ``updated_at``, which every change of
+    ``Survey.definition_data`` sets (``onupdate``). A survey not generated yet is generated
+    here (``ensure_survey``). Definitions are frozen, so one is shared by every request."""
+    if target.survey_id is None:
+        return ensure_survey(db.session.get(Event, target.id), follow=False).definition
+    key = (target.survey_id, target.survey_updated_at)
+    definition = _definitions.get(key)
+    if definition is None:
+        row = db.session.execute(
+            select(Survey.definition_data, Survey.updated_at).where(Survey.id == target.survey_id)
+        ).one()
+        definition = Definition.from_dict(row.definition_data)
+        if len(_definitions) >= _DEFINITIONS_KEPT:
+            _definitions.clear()
+        # Under the version read with the data: a change since the target was read is kept
+        # under its own version, never under the older one.
+        _definitions[(target.survey_id, row.updated_at)] = definition
+    return definition
+
+
+def survey_is_open(event: Event | AnswerTarget) -> bool:
     """Within the answering period, or always on a preview page (issue 10 §2)."""
     if preview.is_on():
         return True
@@ -188,7 +256,7 @@ class SubmittedTwiceError(Exception):
 
 
 def submit_response(
-    event: Event,
+    event: Event | AnswerTarget,
     channel: str,
     raw: dict,
     *,

@@ -114,32 +114,37 @@ def answer(slug: str):
     channel = channel if channel in WEB_CHANNELS else "chat"
     if request.method in blank_page.METHODS:
         return _blank_answer_page(slug, channel)
-    event = event_or_404(slug)
-    if not services.survey_is_open(event):
-        return closed(event)
-    definition = services.ensure_survey(event, follow=False).definition
+    # The event and its survey's version in one SELECT, the questionnaire parsed once per
+    # version and process (issue 12); the whole event is loaded only for a page written.
+    target = services.answer_target(slug)
+    if target is None:
+        abort(404)
+    if not services.survey_is_open(target):
+        return closed(event_or_404(slug))
+    definition = services.stored_definition(target)
     form = ResponseForm()
     values, errors = {}, {}
     if form.validate_on_submit():
         values = raw_answers(request.form)
-        thanks = url_for("surveys.thanks", slug=event.slug)
+        thanks = url_for("surveys.thanks", slug=target.slug)
         try:
             services.submit_response(
-                event,
+                target,
                 channel,
                 values,
                 definition=definition,
                 before_commit=lambda: idempotency.record(thanks),
             )
         except services.SurveyClosedError:
-            return closed(event)
+            return closed(event_or_404(slug))
         except services.SubmittedTwiceError:
             return idempotency.replay_if_done() or redirect(thanks)
         except AnswerError as exc:
             errors = exc.errors
         else:
             return redirect(thanks)
-    return _answer_page(event, definition, form, channel, values, errors), (422 if errors else 200)
+    page = _answer_page(event_or_404(slug), definition, form, channel, values, errors)
+    return page, (422 if errors else 200)
 
 
 @bp.route("/survey/<slug>/thanks")

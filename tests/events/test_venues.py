@@ -17,6 +17,7 @@ from app.core.models import AuditLog
 from app.groupwork.assignments.pdf import venue_guide_pdf
 from app.registration.models import Registration, Team
 from app.surveys import services as surveys
+from app.surveys.models import SurveyResponse
 from tests.groupwork.assignments.test_console import _pdf_text
 from tests.registration.test_views import _form, _member, _team_form
 from tests.surveys.conftest import web_answer
@@ -229,3 +230,34 @@ def test_a_venue_target_becomes_a_cap_with_its_audit_entry(client, staff, db, ev
     before = event.channel("t2_osaka")
     assert before.capacity_is_target
     assert _text(client.get("/")).count("50名程度") == 1  # 大阪会場 only
+
+
+def test_an_answer_sent_after_a_venue_was_added_is_checked_against_the_new_f3(
+    client, staff, db, event
+):
+    """The submit keeps the parsed questionnaire per process and version (issue 12): a venue
+    added after the first answers gives F3 new options, and the next answer sent by the web
+    form may choose them."""
+    _open_survey(db, event)
+    slug, event_id = event.slug, event.id
+    url = f"/survey/{slug}?ch=qr"
+    assert client.get(url).status_code == 200
+    first = client.post(url, data=web_answer(F3="4"))  # kept: the questionnaire as it was
+    assert first.status_code == 302, _text(first)[:300]
+    old = len(_f3(event))
+    staff(client)
+    assert _add(client, event).status_code == 302
+    assert client.get(url).status_code == 200  # the page follows the event: F3 appended
+    event = db.session.get(type(event), event_id)
+    newest = len(_f3(event))
+    assert newest == old + 2
+
+    answer = client.post(url, data=web_answer(F3=str(newest)))
+
+    assert answer.status_code == 302, _text(answer)[:300]
+    stored = db.session.scalars(
+        select(SurveyResponse)
+        .where(SurveyResponse.event_id == event_id)
+        .order_by(SurveyResponse.id.desc())
+    ).first()
+    assert stored.answers["F3"] == newest

@@ -2,6 +2,8 @@
 corrections), and the validation rule shared by every way in."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.surveys.definition import (
     AnswerError,
@@ -244,6 +246,23 @@ def test_parse_choice_accepts_numbers_and_labels(d, value, code):
 def test_parse_choice_refuses_the_rest(d, value):
     with pytest.raises(ValueError):
         parse_choice(value, d.question("F1").options)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=st.text(alphabet="0123456789", min_size=1, max_size=4))
+def test_a_form_value_is_read_as_the_same_number_with_spaces_around_it(d, value):
+    """The fast path of a web form's own value (issue 12) reads what the full path reads."""
+    options = d.question("F1").options
+
+    def read(v):
+        try:
+            return parse_choice(v, options)
+        except ValueError:
+            return "refused"
+
+    assert read(value) == read(f" {value} ")
 
 
 def test_multiple_choice_from_digits_as_typed_from_paper(d):
