@@ -50,12 +50,41 @@ def short(slug: str):
 
 
 @functools.cache
-def _event_and_revision_query():
+def _page_state_query():
+    """The event's key, slug, answering period and revision, and its survey's row version and
+    whether it has answers (tests left out, as the ORM's select of ``_survey_state_query``
+    leaves them outside preview mode, the only mode whose pages are kept): one SELECT (issue 12)."""
+    answered = exists().where(
+        SurveyResponse.event_id == Event.id, SurveyResponse.is_test.is_(False)
+    )
     return (
-        select(Event, event_revision.c.token)
+        select(
+            Event.id,
+            Event.slug,
+            Event.survey_opens_at,
+            Event.survey_closes_at,
+            Survey.id.label("survey_id"),
+            Survey.updated_at,
+            answered.label("answered"),
+            event_revision.c.token,
+        )
         .outerjoin(event_revision, event_revision.c.event_id == Event.id)
+        .outerjoin(Survey, Survey.event_id == Event.id)
         .where(Event.slug == bindparam("slug"))
     )
+
+
+def _page_state(slug: str) -> tuple[services.AnswerTarget, tuple | None] | None:
+    """``(target, survey state)`` of the questionnaire of ``slug``, or None (no such event);
+    the survey state is ``(survey id, updated_at, answered)``, None before it is generated."""
+    # On the session's connection: these columns need none of the ORM's execution.
+    row = db.session.connection().execute(_page_state_query(), {"slug": slug}).first()
+    if row is None:
+        return None
+    note_page_key(row.id, row.token)
+    target = services.AnswerTarget(*row[:6])
+    state = None if row.survey_id is None else (row.survey_id, row.updated_at, row.answered)
+    return target, state
 
 
 @functools.cache
@@ -69,29 +98,36 @@ def _survey_state_query():
 def _blank_answer_page(slug: str, channel: str):
     """The blank questionnaire, kept per process (``core.blank_page``; issue 12: writing its
     36 KB of questions was four fifths of the GET's CPU, and the survey's own page was the
-    slowest of the surge). Two SELECTs: the event with its revision, then the survey's row
-    version and whether it has answers. A page is kept under all three and the channel, so the
-    event's dates, names, venues and programme (its revision), a questionnaire changed in the
-    console (its ``updated_at``) and its first answer (``follow_event`` then appends instead
-    of rebuilding) each give a new page. Only a new page runs ``ensure_survey`` (which follows
-    the event and may commit); the page is kept under the state as it left it."""
-    row = db.session.execute(_event_and_revision_query(), {"slug": slug}).first()
-    if row is None:
+    slowest of the surge). What it is made of — the event's answering period and revision, the
+    survey's row version and whether it has answers — is one SELECT, read at most once per
+    ``FORM_STATE_MAX_AGE`` (``blank_page.recent``, as the registration's page; the POST checks
+    the period and the questionnaire as they are). A page is kept under the event's revision,
+    the survey's state and the channel, so the event's dates, names, venues and programme, a
+    questionnaire changed in the console (its ``updated_at``) and its first answer
+    (``follow_event`` then appends instead of rebuilding) each give a new page. Only a new page
+    loads the event and runs ``ensure_survey`` (which follows the event and may commit); the
+    page is kept under the state as it left it."""
+    name = ("surveys.answer", slug)
+    read = blank_page.recent(name, lambda: _page_state(slug))
+    if read is None:
         abort(404)
-    event, token = row
-    if not services.survey_is_open(event):
-        return closed(event)
-    note_page_key(event.id, token)
+    target, state = read
+    if not services.survey_is_open(target):
+        return closed(event_or_404(slug))
 
-    def key() -> tuple:
-        state = db.session.execute(_survey_state_query(), {"event_id": event.id}).first()
-        return (channel, tuple(state) if state else None)
+    def key_after() -> tuple:
+        now = db.session.execute(_survey_state_query(), {"event_id": target.id}).first()
+        now = tuple(now) if now else None
+        if now != state:  # written by this page (generated, followed): read it again next time
+            blank_page.forget_recent(name)
+        return (channel, now)
 
     def page() -> str:
+        event = db.session.get(Event, target.id)
         definition = services.ensure_survey(event).definition
         return _answer_page(event, definition, ResponseForm(), channel, {}, {})
 
-    return blank_page.serve(key(), page, key_after=key)
+    return blank_page.serve((channel, state), page, key_after=key_after)
 
 
 def _answer_page(event, definition, form, channel: str, values: dict, errors: dict) -> str:

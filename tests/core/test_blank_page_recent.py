@@ -4,19 +4,43 @@ most that long ago; every POST decides by the seats as they are."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from app.core import blank_page
+from app.core.jpdates import now_utc
 from app.events.models import Channel
 from app.registration.models import Registration
 from tests.events.test_snapshot import Statements, _form, _text
 
+# Every view that keeps its blank page (``blank_page.uses_blank_page``): its path.
+KEPT_PAGES = {
+    "registration.register": lambda slug: "/register",
+    "registration.apply_team": lambda slug: "/team/apply",
+    "surveys.answer": lambda slug: f"/survey/{slug}?ch=qr",
+}
 
-@pytest.mark.parametrize("path", ["/register", "/team/apply"])
+
+def test_every_kept_page_is_swept(app):
+    kept = {e for e, view in app.view_functions.items() if getattr(view, "_blank_page", False)}
+    assert kept == set(KEPT_PAGES), kept ^ set(KEPT_PAGES)
+
+
+@pytest.mark.parametrize("endpoint", sorted(KEPT_PAGES))
 def test_a_form_page_read_again_within_the_age_asks_the_database_nothing(
-    client, db, event, max_age, path
+    app, client, db, event, max_age, endpoint, monkeypatch
 ):
+    # As served: with CSRF on, every form's page carries its submission key (the
+    # questionnaire's renders it with its CSRF field), so every page is kept.
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    event.survey_opens_at = now_utc() - timedelta(days=1)
+    event.survey_closes_at = now_utc() + timedelta(days=14)
+    db.session.commit()
+    path = KEPT_PAGES[endpoint](event.slug)
+    client.get(path)  # the questionnaire's first page generates it: a state read again once
+    max_age.later(61)
     first = client.get(path)
     db.session.remove()
     with Statements(db.engine) as seen:
