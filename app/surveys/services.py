@@ -21,6 +21,7 @@ from app.extensions import db
 from app.registration import reports
 from app.registration.models import Registration, Team, TeamMember
 from app.registration.rules import TEAM_COUNTED_STATUSES, TEAM_STATUS_LABELS
+from app.registration.services.seats import insert_new, one_statement, take_pending
 from app.surveys import qr, sheets, tabulation
 from app.surveys.definition import (
     WEB_CHANNELS,
@@ -269,7 +270,8 @@ def submit_response(
 
     ``definition``: the survey's, when the caller has it already (no second SELECT);
     ``before_commit()`` adds the caller's rows (the view's submission key) to the same
-    transaction: one INSERT each and the COMMIT (issue 12). A key stored before raises
+    transaction: on PostgreSQL one statement inserts them with the answer
+    (``seats.insert_new``), then the COMMIT (issue 12). A key stored before raises
     SubmittedTwiceError (rolled back)."""
     if not survey_is_open(event):
         raise SurveyClosedError()
@@ -285,6 +287,9 @@ def submit_response(
     if before_commit is not None:
         before_commit()
     try:
+        if one_statement():  # PostgreSQL: the answer and the key in one statement, no flush
+            pending = take_pending()
+            insert_new([response, *(o for o in pending if o is not response)])
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

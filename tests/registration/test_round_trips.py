@@ -395,3 +395,11 @@ def test_an_accepted_team_application_and_a_questionnaire_answer_are_short(clien
     assert response.status_code == 302, str(trips)
     assert len(trips) <= 6, str(trips)
     assert not trips.takes_a_lock()
+    # Once the worker keeps the questionnaire's version: BEGIN, the event and the survey's
+    # version, the answer with its submission key in one statement, COMMIT.
+    trips, response = counted(db, lambda: client.post(url, data=web_answer(_submission=KEY * 3)))
+    assert response.status_code == 302, str(trips)
+    assert len(trips) <= 4, str(trips)
+    assert trips.calls[-1] == "COMMIT", str(trips)
+    for table in ("survey_response", "submission_key"):
+        assert f"INSERT INTO {table} " in trips.calls[-2], str(trips)

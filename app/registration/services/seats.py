@@ -10,6 +10,7 @@ import functools
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     DateTime,
     Integer,
@@ -455,6 +456,53 @@ def insert_team(
 _team_statements: dict[tuple, object] = {}
 
 
+def insert_new(objects: list) -> int:
+    """PostgreSQL: INSERT the new ``objects`` — rows of tables that do not refer to one
+    another, as an answer and its submission key — in ONE statement, the unit of work of a
+    flush without its CPU and with one round trip (issue 12).
+
+    ``WITH new_0 AS (INSERT INTO t0 (…) SELECT … FROM jsonb_to_recordset(:o0) … RETURNING
+    id), new_N AS (INSERT … FROM jsonb_to_recordset(:oN) …) SELECT id FROM new_0``: one bound
+    JSON array per table and set of columns, the statement built once per shape. Each object
+    gets every value a flush would give it (``_insert_values``); the objects must be outside
+    the session (``take_pending``), and the first one's table must have an ``id`` key.
+    Returns that first object's new id and sets it (the object stays outside the session).
+    Raises IntegrityError as a flush would (a unique key stored before)."""
+    groups = _groups([(o.__table__, _insert_values(o)) for o in objects])
+    if groups[0][0] is not objects[0].__table__:
+        raise ValueError("the first object's table comes first")
+    shape = tuple((table.name, keys) for table, keys, _ in groups)
+    statement = _new_statements.get(shape)
+    if statement is None:
+        statement = _new_statements[shape] = _new_statement(
+            [(table, list(keys)) for table, keys, _ in groups]
+        )
+    params = {
+        f"o{index}": _records(table, keys, rows) for index, (table, keys, rows) in enumerate(groups)
+    }
+    new_id = preview.execute_as_written(statement, params).scalar_one()
+    objects[0].id = new_id
+    return new_id
+
+
+_new_statements: dict[tuple, object] = {}
+
+
+def _new_statement(groups: list[tuple[object, list[str]]]):
+    ctes = []
+    for index, (table, keys) in enumerate(groups):
+        records = _recordset(table, keys, f"o{index}")
+        rows = insert(table).from_select(keys, select(*[records.c[k] for k in keys]))
+        if index == 0:
+            rows = rows.returning(table.c.id)
+        ctes.append(rows.cte(f"new_{index}"))
+    return (
+        select(ctes[0].c.id)
+        .add_cte(*ctes[1:])
+        .execution_options(**{preview.INCLUDE_TESTS: True})  # not used in preview mode
+    )
+
+
 def _groups(rows: list[tuple[object, dict]]) -> list:
     """``(table, values)`` rows of one table with the same columns, together:
     ``[(table, keys, [values, …])]`` in the order of each group's first row."""
@@ -479,6 +527,9 @@ def _json_processors(table, keys: tuple[str, ...]) -> tuple:
     dialect = db.session.get_bind().dialect
     processors = []
     for key in keys:
+        if isinstance(table.c[key].type, JSON):  # the value itself, nested in the array
+            processors.append(None)
+            continue
         bind = table.c[key].type.bind_processor(dialect)
         if isinstance(table.c[key].type, (DateTime, UTCDateTime)):
             processors.append(_iso(bind))
