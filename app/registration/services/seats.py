@@ -234,27 +234,41 @@ def _insert_values(obj) -> dict:
     the column's Python default; an autoincrement key, or a column with only a server-side
     default, left out. A column with both (``is_test``) is written with the Python one: left
     out, SQLAlchemy would add its default as a bind of the same name to each INSERT of the
-    statement, and two such binds collide."""
-    mapper = sa_inspect(obj).mapper
+    statement, and two such binds collide. Reads the new object's own ``__dict__`` (a column
+    never set is absent: None, as its attribute would give) by a plan per mapper
+    (``_column_plan``)."""
+    mapper = type(obj).__mapper__
+    state = obj.__dict__
     for relationship, pairs in _many_to_ones(mapper):  # set as an object: its key, as a flush
-        target = obj.__dict__.get(relationship)
+        target = state.get(relationship)
         if target is not None:
             for local, remote in pairs:
-                if getattr(obj, local) is None:
+                if state.get(local) is None:
                     setattr(obj, local, getattr(target, remote))
     values = {}
+    for key, column_key, leave_out, default in _column_plan(mapper):
+        value = state.get(key)
+        if value is None:
+            if leave_out:
+                continue
+            if default is not None:
+                value = default.arg(None) if default.is_callable else default.arg
+                setattr(obj, key, value)
+        values[column_key] = value
+    return values
+
+
+@functools.cache
+def _column_plan(mapper) -> tuple[tuple[str, str, bool, object], ...]:
+    """(attribute, column, left out when None, Python default or None) per column of a mapper."""
+    plan = []
     for attr in mapper.column_attrs:
         column = attr.columns[0]
-        value = getattr(obj, attr.key)
-        if value is None:
-            if column.primary_key or (column.server_default is not None and column.default is None):
-                continue
-            if column.default is not None:
-                default = column.default
-                value = default.arg(None) if default.is_callable else default.arg
-                setattr(obj, attr.key, value)
-        values[column.key] = value
-    return values
+        leave_out = column.primary_key or (
+            column.server_default is not None and column.default is None
+        )
+        plan.append((attr.key, column.key, leave_out, column.default))
+    return tuple(plan)
 
 
 @functools.cache
