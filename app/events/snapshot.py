@@ -18,6 +18,14 @@ before, and never by a setting older than the request. A change made with hand-w
 must renew the token itself (docs/deploy.md; migrations and the benches change events before
 any worker starts).
 
+The 研修会議Ⅰ form's and the team application's POSTs do not even ask that SELECT first
+(``on_kept_event``, issue 12): they decide on the kept event, and their service's first
+statement (the duplicate check, the team's first look) reads the current id and revision in
+passing (``current_key_columns``, ``check_current``); a changed event raises StaleEvent before
+anything is written or locked (``ensure_checked`` guards the writes), and the POST is decided
+again on the event as it is. A POST answered without that statement (a form error, a refusal
+before it) asks the SELECT before answering, as before.
+
 In preview mode a participant page shows the previewed event, loaded as before (no cache).
 """
 
@@ -25,7 +33,9 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Callable
 from itertools import chain
+from typing import TypeVar
 
 from flask import abort, current_app, has_request_context, request
 from sqlalchemy import bindparam, select
@@ -49,6 +59,7 @@ from app.extensions import db
 # shows: surveys.views); a change to any of these rows gives its event a new revision.
 WATCHED = (Event, Channel, Venue, Training, ProgrammeItem)
 _STORE = "event_snapshots"
+T = TypeVar("T")
 
 
 @functools.cache
@@ -115,6 +126,8 @@ def current_event_to_read() -> Event:
     previewed = previewed_event()
     if previewed is not None:
         return previewed
+    if has_request_context():
+        setattr(request, _UNCHECKED, None)  # read now: checked
     # On the session's connection: a two-column SELECT needs none of the ORM's execution
     # (the event is no test row, which the ORM's preview filter is for).
     row = db.session.connection().execute(_key_query()).first()
@@ -135,6 +148,103 @@ def current_event_to_read() -> Event:
     store.clear()  # only the current event is kept
     kept = store[tuple(row)] = _detached_copy(event)
     return kept
+
+
+class StaleEvent(Exception):
+    """The kept event a request used unchecked (``kept_event_unchecked``) was not the current
+    one when the request's first statement read the current key (``check_current``): decide
+    again with the event as it is (``current_event_to_read``)."""
+
+
+_UNCHECKED = "_event_snapshot_unchecked"
+
+
+def kept_event_unchecked() -> Event | None:
+    """This process's kept current event without asking the database, or None (nothing kept,
+    or preview mode). Read it as ``current_event_to_read`` says.
+
+    Issue 12: an accepted POST then checks it in passing: the first statement of the service
+    reads the current event's key too (``current_key_columns``), and ``check_current`` raises
+    StaleEvent if it changed, before anything is written or locked. A request that answers
+    without such a statement (a form error, a refusal before it) checks it with
+    ``still_unchecked`` and ``current_event_to_read`` before answering. One round trip fewer
+    than ``current_event_to_read`` for an accepted registration or team application, and the
+    event is still never older than the request."""
+    if previewed_event() is not None:
+        return None
+    store = current_app.extensions.get(_STORE)
+    kept = list(store.items()) if store else []  # one item: only the current event is kept
+    if len(kept) != 1:
+        return None
+    key, event = kept[0]
+    note_page_key(*key)
+    setattr(request, _UNCHECKED, key)
+    return event
+
+
+def current_key_columns() -> tuple:
+    """The current event's id and revision (``_key_query``) as two scalar subqueries, for the
+    first statement of a service to read in passing (``check_current``)."""
+    query = _key_query()
+    return (
+        query.with_only_columns(Event.id).scalar_subquery(),
+        query.with_only_columns(event_revision.c.token).scalar_subquery(),
+    )
+
+
+def check_current(event_id: int | None, token: str | None) -> None:
+    """The current key a statement read (``current_key_columns``): when this request uses a
+    kept event unchecked and the key is another, the kept graph is dropped and StaleEvent
+    raised; otherwise the request's event is checked (no-op outside a request)."""
+    if not has_request_context():
+        return
+    key = getattr(request, _UNCHECKED, None)
+    if key is None:
+        return
+    setattr(request, _UNCHECKED, None)
+    if key != (event_id, token):
+        current_app.extensions.get(_STORE, {}).pop(key, None)
+        raise StaleEvent()
+
+
+def ensure_checked() -> None:
+    """Before a service writes or locks: a kept event that no statement has checked yet is
+    checked now (one SELECT; StaleEvent when it changed). A no-op after ``check_current``,
+    the service's first statement's check."""
+    if still_unchecked():
+        row = db.session.connection().execute(_key_query()).first()
+        check_current(*(row if row is not None else (None, None)))
+
+
+def still_unchecked() -> bool:
+    """True while this request uses a kept event that no statement has checked yet."""
+    return has_request_context() and getattr(request, _UNCHECKED, None) is not None
+
+
+def on_kept_event(handle: Callable[[Event], T]) -> T:
+    """``handle(event)`` — a public form's POST — on this process's kept event, checked in
+    passing by its service's first statement (``kept_event_unchecked``), or on the event read
+    now (``current_event_to_read``) when nothing is kept. Run again on the current event when
+    the kept one turned out stale (StaleEvent), or when ``handle`` answered without any
+    statement checking it (a form error, a refusal before it) and the current event is
+    another; what it did is rolled back first (it wrote nothing: a service checks before
+    any write). Returns what the run that stands returned."""
+    kept = kept_event_unchecked()
+    if kept is None:
+        return handle(current_event_to_read())
+    try:
+        answer = handle(kept)
+    except StaleEvent:
+        return _again(handle)
+    if still_unchecked() and current_event_to_read() is not kept:
+        return _again(handle)
+    return answer
+
+
+def _again(handle: Callable[[Event], T]) -> T:
+    db.session.rollback()
+    db.session.expunge_all()  # the stale graph's copies: the current one is copied afresh
+    return handle(current_event_to_read())
 
 
 def kept_event(event_id: int) -> Event | None:

@@ -22,7 +22,7 @@ from app.core.forms import ActionForm, show_error, to_choices
 from app.core.jpdates import now_utc
 from app.core.municipalities import grouped_choices, prefecture_choices
 from app.events.models import Event, Material, current_event_or_404
-from app.events.snapshot import attached, current_event_to_read
+from app.events.snapshot import attached, current_event_to_read, on_kept_event
 from app.extensions import db
 from app.registration import rules
 from app.registration.forms import (
@@ -95,9 +95,13 @@ def register():
             return _register_page(event, form, _overview_of(event, overview))
 
         return blank_page.serve((chosen, _states(overview)), blank, objects=(grouped_choices(),))
-    # An accepted POST reads the kept event and writes its row by the ids alone
-    # (individual._register); every page written copies it into the session first.
-    kept = current_event_to_read()
+    # An accepted POST reads the kept event, checked by its first statement, and writes its
+    # row by the ids alone (individual._register); every page written copies it first.
+    return on_kept_event(_register_post)
+
+
+def _register_post(kept: Event):
+    """The 研修会議Ⅰ form's POST on ``kept`` (``snapshot.on_kept_event``)."""
     form = RegistrationForm()
     if request.form.get(CORRECT) == "1":  # 「入力内容を修正する」 from a refusal page
         event = attached(kept)
@@ -392,9 +396,13 @@ def apply_team():
             return _team_page(event, _team_form(TeamForm, event))
 
         return blank_page.serve((), blank, objects=(grouped_choices(), prefecture_choices()))
-    # An accepted application reads the kept event (teams.apply_team); every page written
-    # copies it into the session first.
-    kept = current_event_to_read()
+    # An accepted application reads the kept event, checked by its first statement
+    # (teams.apply_team); every page written copies it into the session first.
+    return on_kept_event(_apply_team_post)
+
+
+def _apply_team_post(kept: Event):
+    """The 研修会議Ⅱ application's POST on ``kept`` (``snapshot.on_kept_event``)."""
     form = _team_form(TeamForm, kept)
     if any(b in request.form for b in RESIZE):
         return _team_page(attached(kept), form, adding=True)

@@ -121,6 +121,59 @@ def test_a_deadline_moved_by_another_worker_closes_the_form(client, db, event, o
     assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
 
 
+def test_an_accepted_post_checks_the_kept_event_in_its_first_statement(client, db, event):
+    """Issue 12: no SELECT of the event's revision of its own; the duplicate check reads the
+    current event's key in passing, and nothing else reads the event."""
+    client.get("/register")  # this worker keeps the event
+    db.session.remove()
+    with Statements(db.engine) as seen:
+        assert client.post("/register", data=_form(11)).status_code == 302
+    db.session.remove()
+    revisions = [s for s in seen.sql if "event_revision" in s]
+    assert len(revisions) == 1 and "registration.email_normalized" in revisions[0], seen.sql
+
+
+def test_a_form_error_after_another_worker_changed_the_event_shows_the_current_one(
+    client, event, other_worker
+):
+    client.get("/register")  # this worker keeps the event
+
+    def edit(session):
+        session.scalar(select(Channel).where(Channel.code == "webinar")).capacity = 377
+
+    other_worker(edit)
+    page = client.post("/register", data=dict(_form(12), name=""))  # refused before any SQL
+    assert page.status_code == 200
+    assert "定員377名" in _text(page) and "氏名" in _text(page)
+
+
+def test_a_team_after_another_worker_closed_its_venue_is_refused(client, db, event, other_worker):
+    from datetime import timedelta
+
+    from app.core.jpdates import now_utc
+    from app.registration.models import Team
+    from tests.registration.test_views import _member, _team_form
+
+    client.get("/team/apply")  # this worker keeps the event
+
+    def close(session):
+        channel = session.scalar(select(Channel).where(Channel.code == "t2_tokyo"))
+        channel.closes_at = now_utc() - timedelta(minutes=1)
+
+    other_worker(close)
+    refused = client.post("/team/apply", data=_team_form([_member(1)]))
+    assert refused.status_code == 200 and "申込受付は締め切りました" in _text(refused)
+    assert db.session.scalar(select(func.count()).select_from(Team)) == 0
+    # …and once it is open again, the next application is accepted on the same worker.
+    reopened = now_utc() + timedelta(days=7)
+    other_worker(lambda session: setattr(_channel(session, "t2_tokyo"), "closes_at", reopened))
+    assert client.post("/team/apply", data=_team_form([_member(1)])).status_code == 302
+
+
+def _channel(session, code: str) -> Channel:
+    return session.scalar(select(Channel).where(Channel.code == code))
+
+
 @pytest.mark.parametrize(
     "change",
     [

@@ -14,7 +14,7 @@ from app.core import audit
 from app.core.jpdates import now_utc
 from app.core.tokens import new_token
 from app.events.models import Channel, Event
-from app.events.snapshot import attached
+from app.events.snapshot import attached, ensure_checked
 from app.extensions import db
 from app.registration import lifecycle, rules
 from app.registration.models import Registration
@@ -183,6 +183,7 @@ def _register(
         mail_registration(registration, "registration_received.txt", position=None)
     if before_commit is not None:
         before_commit(registration)
+    ensure_checked()  # a kept event is the current one before anything is written
     db.session.info["registration_wrote"] = True  # a refusal from here on rolls back
     if in_one_statement:
         # PostgreSQL: the lock, then one statement counts and inserts the row, the mail and

@@ -25,6 +25,7 @@ from app.core.text import (
     to_katakana,
 )
 from app.events.models import Event
+from app.events.snapshot import check_current, current_key_columns
 from app.extensions import db
 from app.registration import rules
 from app.registration.models import Registration, now_parameter, seats_held
@@ -166,10 +167,12 @@ def _duplicate_and_seats(with_seats: bool, previewing: bool):
         .limit(1)
         .scalar_subquery()
     )
+    # The current event's key last: a request on a kept event checks it in passing
+    # (snapshot.check_current; issue 12: one round trip fewer).
     if not with_seats:
-        return select(duplicate)
+        return select(duplicate, *current_key_columns())
     channel_id = bindparam("channel_id", type_=Registration.__table__.c.channel_id.type)
-    return select(duplicate, *seats_held(channel_id, now_parameter()))
+    return select(duplicate, *seats_held(channel_id, now_parameter()), *current_key_columns())
 
 
 def refuse_duplicate_and_count(event: Event, email: str, channel_id: int | None, now) -> int:
@@ -184,9 +187,10 @@ def refuse_duplicate_and_count(event: Event, email: str, channel_id: int | None,
         params.update(channel_id=channel_id, now=now)
     statement = _duplicate_and_seats(channel_id is not None, preview.is_on())
     row = preview.execute_as_written(statement, params).one()
+    check_current(*row[-2:])  # StaleEvent: decided again with the current event
     if row[0] is not None:
         raise DuplicateError(DUPLICATE_MESSAGE, field="email")
-    return sum(row[1:]) if channel_id is not None else 0
+    return sum(row[1:-2]) if channel_id is not None else 0
 
 
 def flush_or_duplicate() -> None:

@@ -31,6 +31,7 @@ from app.core import preview
 from app.core.db import UTCDateTime
 from app.core.jpdates import now_utc
 from app.events.models import Channel, Event
+from app.events.snapshot import check_current, current_key_columns
 from app.extensions import db
 from app.registration import rules
 from app.registration.models import (
@@ -380,6 +381,7 @@ def team_first_look(
             "is_test": preview.is_on(),
         },
     ).one()
+    check_current(*row[2:])  # StaleEvent: decided again with the current event
     return row[0], row[1]
 
 
@@ -397,8 +399,11 @@ def _team_first_look_statement():
         .scalar_subquery()
     )
     headcount = team_headcount(bindparam("channel_id"), rules.TEAM_COUNTED_STATUSES)
-    # Test rows are chosen above by ``is_test``, and left out of the head-count by it.
-    return select(existing, headcount).execution_options(**{preview.INCLUDE_TESTS: True})
+    # Test rows are chosen above by ``is_test``, and left out of the head-count by it. The
+    # current event's key last: a request on a kept event checks it in passing (issue 12).
+    return select(existing, headcount, *current_key_columns()).execution_options(
+        **{preview.INCLUDE_TESTS: True}
+    )
 
 
 def insert_team(

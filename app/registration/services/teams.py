@@ -16,7 +16,7 @@ from app.core.mail import render_mail
 from app.core.text import normalise_email
 from app.core.tokens import new_token
 from app.events.models import Channel, Event
-from app.events.snapshot import attached
+from app.events.snapshot import attached, ensure_checked
 from app.extensions import db
 from app.registration import lifecycle, rules
 from app.registration.models import Team, TeamMember, venue_headcount
@@ -146,6 +146,7 @@ def apply_team(
         mails = mail_members(team, team.members, "team_received.txt")
         if before_commit is not None:
             before_commit(team)
+    ensure_checked()  # a kept event is the current one before anything is written
     # From here the venue's lock is held to the COMMIT.
     if in_one_statement:
         # PostgreSQL: the count under the lock, the team, its members, their mails and the key
