@@ -193,12 +193,14 @@ def answer_target(slug: str) -> AnswerTarget | None:
     Issue 12: the submit loaded the whole event, then the survey's JSON, and parsed it again
     on every answer."""
     # On the session's connection: six columns need none of the ORM's execution.
-    row = db.session.connection().execute(_answer_target_query(), {"slug": slug}).first()
+    row = db.session.connection().execute(answer_target_query(), {"slug": slug}).first()
     return None if row is None else AnswerTarget(*row)
 
 
 @functools.cache
-def _answer_target_query():
+def answer_target_query():
+    """``AnswerTarget``'s columns of the event of ``:slug`` (the questionnaire's page adds
+    its own to them)."""
     return (
         select(
             Event.id,

@@ -58,19 +58,9 @@ def _page_state_query():
         SurveyResponse.event_id == Event.id, SurveyResponse.is_test.is_(False)
     )
     return (
-        select(
-            Event.id,
-            Event.slug,
-            Event.survey_opens_at,
-            Event.survey_closes_at,
-            Survey.id.label("survey_id"),
-            Survey.updated_at,
-            answered.label("answered"),
-            event_revision.c.token,
-        )
+        services.answer_target_query()
+        .add_columns(answered.label("answered"), event_revision.c.token)
         .outerjoin(event_revision, event_revision.c.event_id == Event.id)
-        .outerjoin(Survey, Survey.event_id == Event.id)
-        .where(Event.slug == bindparam("slug"))
     )
 
 
@@ -83,7 +73,7 @@ def _page_state(slug: str) -> tuple[services.AnswerTarget, tuple | None] | None:
         return None
     note_page_key(row.id, row.token)
     target = services.AnswerTarget(*row[:6])
-    state = None if row.survey_id is None else (row.survey_id, row.updated_at, row.answered)
+    state = None if target.survey_id is None else (target.survey_id, row.updated_at, row.answered)
     return target, state
 
 
