@@ -410,11 +410,13 @@ def _apply_team_post(kept: Event):
         return _team_page(attached(kept), form)
     if form.validate_on_submit():
         done: list[str] = []
-        message = "研修会議Ⅱのお申込みを受け付けました。参加者全員に確認のメールをお送りしました。"
 
         def keep_the_answer(team) -> None:
-            done.append(url_for("registration.team_page", token=team.representative.token))
-            idempotency.record(done[0], [("success", message)])
+            # The team page says it was received (``received=1``): no flashed message, so the
+            # application and its page write no session cookie (issue 12).
+            token = team.representative.token
+            done.append(url_for("registration.team_page", token=token, received=1))
+            idempotency.record(done[0])
 
         try:
             teams_service.apply_team(
@@ -434,7 +436,6 @@ def _apply_team_post(kept: Event):
                 return _team_refused_page(attached(kept), form, exc)
             _form_error(form, exc)
         else:
-            flash(message, "success")
             return redirect(done[0])
     return _team_page(attached(kept), form)
 
@@ -488,8 +489,12 @@ def _member_or_404(token: str) -> TeamMember:
     return member
 
 
+TEAM_RECEIVED = "研修会議Ⅱのお申込みを受け付けました。参加者全員に確認のメールをお送りしました。"
+
+
 @bp.route("/t/<token>")
 def team_page(token: str):
+    """The team's page; ``?received=1`` (where an accepted application lands) says so."""
     member = _member_or_404(token)
     team = member.team
     return render_template(
@@ -499,6 +504,7 @@ def team_page(token: str):
         me=member,
         action=ActionForm(),
         extras=_team_page_extras(team, member),
+        received=TEAM_RECEIVED if request.args.get("received") == "1" else None,
     )
 
 

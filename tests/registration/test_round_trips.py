@@ -383,7 +383,9 @@ def test_an_accepted_team_application_and_a_questionnaire_answer_are_short(clien
         mail = next(m for m in mails if m.to_addr == member.email)
         assert f"/t/{member.token}" in mail.body and member.team_id == team.id
     assert len(set(tokens)) == 2 and team.representative.position == 0
-    assert db.session.get(SubmissionKey, KEY).location.endswith(f"/t/{team.representative.token}")
+    assert db.session.get(SubmissionKey, KEY).location.endswith(
+        f"/t/{team.representative.token}?received=1"
+    )
 
     event = db.session.get(type(event), event_id)
     event.survey_opens_at = now_utc() - timedelta(days=1)

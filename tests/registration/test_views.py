@@ -205,10 +205,16 @@ def test_team_application_by_the_representative(client, db, event):
     assert team.status == "received" and team.size == 3
     assert team.members[0].municipality_code == "011002"  # 「申込自治体と同じ」
     assert team.members[1].municipality.full_name == "北海道"
+    # The team page says it was received, without a flashed message: the application writes
+    # no session cookie (issue 12).
+    assert "Set-Cookie" not in response.headers
+    assert response.headers["Location"].endswith(f"/t/{team.representative.token}?received=1")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "受付済" in page and "札幌市医師会" in page and "参加者を変更する" in page
+    assert "研修会議Ⅱのお申込みを受け付けました。参加者全員に確認のメールをお送りしました。" in page
     member_page = client.get(f"/t/{team.members[2].token}").get_data(as_text=True)
     assert "参加者を変更する" not in member_page  # only the 代表者 edits
+    assert "お申込みを受け付けました" not in member_page  # the page opened again later
     assert client.get(f"/t/{team.members[2].token}/edit").status_code == 403
 
 
