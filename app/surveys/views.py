@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import exists, select
 
 from app.core import blank_page, idempotency, preview
 from app.events.models import Event, event_revision
@@ -14,7 +14,7 @@ from app.extensions import db
 from app.surveys import qr, services
 from app.surveys.definition import CHANNELS, SCALE_CONTENT, SCALE_TIME, WEB_CHANNELS, AnswerError
 from app.surveys.forms import ResponseForm, raw_answers
-from app.surveys.models import Survey, SurveyResponse
+from app.surveys.models import SurveyResponse
 from app.surveys.urls import survey_url
 
 bp = Blueprint("surveys", __name__)
@@ -52,8 +52,8 @@ def short(slug: str):
 @functools.cache
 def _page_state_query():
     """The event's key, slug, answering period and revision, and its survey's row version and
-    whether it has answers (tests left out, as the ORM's select of ``_survey_state_query``
-    leaves them outside preview mode, the only mode whose pages are kept): one SELECT (issue 12)."""
+    whether it has answers (tests left out: outside preview mode, the only mode whose pages
+    are kept, no page counts them): one SELECT (issue 12)."""
     answered = exists().where(
         SurveyResponse.event_id == Event.id, SurveyResponse.is_test.is_(False)
     )
@@ -77,14 +77,6 @@ def _page_state(slug: str) -> tuple[services.AnswerTarget, tuple | None] | None:
     return target, state
 
 
-@functools.cache
-def _survey_state_query():
-    answered = exists().where(SurveyResponse.event_id == Survey.event_id)
-    return select(Survey.id, Survey.updated_at, answered).where(
-        Survey.event_id == bindparam("event_id")
-    )
-
-
 def _blank_answer_page(slug: str, channel: str):
     """The blank questionnaire, kept per process (``core.blank_page``; issue 12: writing its
     36 KB of questions was four fifths of the GET's CPU, and the survey's own page was the
@@ -106,9 +98,9 @@ def _blank_answer_page(slug: str, channel: str):
         return closed(event_or_404(slug))
 
     def key_after() -> tuple:
-        now = db.session.execute(_survey_state_query(), {"event_id": target.id}).first()
-        now = tuple(now) if now else None
-        if now != state:  # written by this page (generated, followed): read it again next time
+        # The same SELECT again: what writing the page left (generated, followed).
+        now = (_page_state(slug) or (None, None))[1]
+        if now != state:  # changed by this page: read it again next time
             blank_page.forget_recent(name)
         return (channel, now)
 
