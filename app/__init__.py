@@ -170,6 +170,7 @@ def register_extensions(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))
     db.init_app(app)
     limiter.init_app(app)
+    _limit_routes_only(app, limiter)
     uploads.init_app(app)  # before CSRFProtect reads the body
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
@@ -262,3 +263,25 @@ def register_template_helpers(app: Flask) -> None:
 
     templating.init_app(app)
     preview.init_app(app)
+
+
+def _limit_routes_only(app: Flask, limiter) -> None:
+    """Flask-Limiter's check before every request, kept only while limits apply to more than
+    their own routes (default, application or blueprint limits: none are configured).
+
+    Its routes' limits (the login, the password reset, the links sent again) are checked by
+    their own decorators, not by this hook; the hook found no limit on every other request
+    and cost about 5 % of a registration's CPU (issue 12, docs/performance.md). A default
+    limit set later (``RATELIMIT_DEFAULT``, ``limiter.limit`` on a blueprint) is checked again,
+    as Flask-Limiter checks it."""
+    hook = limiter._check_request_limit
+    hooks = app.before_request_funcs.setdefault(None, [])
+    if hook not in hooks:
+        return
+    manager = limiter.limit_manager
+
+    def check_shared_limits() -> None:
+        if manager.default_limits or manager.application_limits or manager._blueprint_limits:
+            hook()
+
+    hooks[hooks.index(hook)] = check_shared_limits

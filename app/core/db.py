@@ -1,9 +1,11 @@
 """Database helpers: a UTC datetime column type and engine settings per backend."""
 
+from collections import namedtuple
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 from sqlalchemy.types import TypeDecorator
 
 
@@ -47,3 +49,129 @@ def configure_engine_events(engine: Engine) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+class _Plan:
+    """A statement compiled once for one dialect: its SQL, its bind names with their values and
+    processors, and its result columns' names and processors (``execute_compiled``)."""
+
+    __slots__ = ("binds", "defaults", "results", "row", "sql", "statement")
+
+    def __init__(self, statement, dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.statement = statement  # kept alive: the cache is keyed by its id
+        self.sql = compiled.string
+        self.defaults = compiled.construct_params(_check=False)
+        processors = compiled._bind_processors
+        # (the caller's key, the name in the SQL, its processor or None)
+        self.binds = tuple(
+            (bind.key, name, processors.get(name)) for bind, name in compiled.bind_names.items()
+        )
+        columns = compiled._result_columns
+        self.results = tuple(c.type._cached_result_processor(dialect, None) for c in columns)
+        if not any(self.results):
+            self.results = None
+        self.row = namedtuple("Row", [c.keyname for c in columns], rename=True) if columns else None
+
+    @staticmethod
+    def usable(statement, dialect) -> bool:
+        """False for what a plain compiled string cannot run: expanding (``IN``) or
+        render-time parameters, escaped bind names, or a dialect other than PostgreSQL's."""
+        if dialect.name != "postgresql":
+            return False
+        compiled = statement.compile(dialect=dialect)
+        return not (
+            compiled.escaped_bind_names
+            or compiled.literal_execute_params
+            or compiled.post_compile_params
+            or any(bind.expanding for bind in compiled.bind_names)
+        )
+
+
+# (the statement's id, the dialect's name) → (the statement, its plan or None: run as usual)
+_plans: dict[tuple[int, str], tuple[object, _Plan | None]] = {}
+
+
+class RowsResult:
+    """The rows a statement returned, as a ``CursorResult`` answers for them: ``one()``,
+    ``all()``, ``first()``, ``scalar()``, ``scalar_one()`` and iteration; each row a named
+    tuple (by position and by column name)."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: list) -> None:
+        self.rows = rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def all(self) -> list:
+        return self.rows
+
+    def first(self):
+        return self.rows[0] if self.rows else None
+
+    def one(self):
+        if len(self.rows) != 1:
+            raise (
+                NoResultFound("No row was found")
+                if not self.rows
+                else MultipleResultsFound("Multiple rows were found when exactly one was required")
+            )
+        return self.rows[0]
+
+    def scalar(self):
+        return self.rows[0][0] if self.rows else None
+
+    def scalar_one(self):
+        return self.one()[0]
+
+
+def execute_compiled(connection, statement, params: dict) -> RowsResult:
+    """Run a Core ``statement`` built once per process (kept by its caller: the plan is cached
+    by its id) on ``connection`` (a SQLAlchemy ``Connection`` in a transaction), through the
+    driver's cursor with the SQL compiled once: no cache-key walk, parameter construction or
+    result object per execution (issue 12: about two thirds of a surge statement's CPU went
+    there; docs/performance.md, thirteenth pass). Bind and result processors (``UTCDateTime``)
+    are applied as SQLAlchemy applies them; a driver error is raised as SQLAlchemy raises it
+    (``IntegrityError`` …); the engine's ``before_cursor_execute`` listeners are told of the
+    statement (tests count round trips). A statement this cannot run (``_Plan.usable``: SQLite,
+    an ``IN`` list) goes through ``connection.execute``. Returns a ``RowsResult`` (every row
+    fetched; for the few rows these statements return)."""
+    dialect = connection.dialect
+    key = (id(statement), dialect.name)
+    kept = _plans.get(key)
+    if kept is None or kept[0] is not statement:
+        plan = _Plan(statement, dialect) if _Plan.usable(statement, dialect) else None
+        _plans[key] = kept = (statement, plan)
+    plan = kept[1]
+    if plan is None:
+        result = connection.execute(statement, params)
+        return RowsResult(result.all() if result.returns_rows else [])
+    bound = dict(plan.defaults)
+    for key, name, processor in plan.binds:
+        if key in params:
+            value = params[key]
+        elif name in params:
+            value = params[name]
+        else:
+            value = bound.get(name)
+        bound[name] = processor(value) if processor is not None else value
+    fairy = connection.connection  # the pool's proxy of the driver's connection
+    if connection._has_events or connection.engine._has_events:
+        for listener in connection.dispatch.before_cursor_execute:
+            listener(connection, None, plan.sql, bound, None, False)
+    cursor = fairy.cursor()
+    try:
+        cursor.execute(plan.sql, bound)
+        rows = cursor.fetchall() if cursor.description is not None else []
+    except Exception as exc:
+        connection._handle_dbapi_exception(exc, plan.sql, bound, cursor, None)
+    finally:
+        cursor.close()
+    if plan.results is not None:
+        rows = [
+            tuple(p(v) if p is not None else v for p, v in zip(plan.results, row, strict=True))
+            for row in rows
+        ]
+    return RowsResult([plan.row._make(row) for row in rows] if plan.row is not None else rows)

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
+from flask_wtf.form import _FlaskFormCSRF
+from markupsafe import escape
 from wtforms import DateField, Form, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields import Field, FieldList, FormField
 from wtforms.fields.choices import SelectChoice
@@ -118,6 +120,34 @@ class _WithSubmissionKey:
         return self.widget(field, **kwargs) + idempotency.key_input()
 
 
+class _TokenWhenWritten:
+    """The form's CSRF token, signed when a page writes it (``str``, ``__html__``), not when
+    the form is built: a POST that redirects never writes one (issue 12: signing it was about
+    3 % of an accepted registration's CPU). Flask-WTF signs one token per request."""
+
+    __slots__ = ("_make", "_token")
+
+    def __init__(self, make: Callable[[], str]):
+        self._make = make
+        self._token = None
+
+    def __str__(self) -> str:
+        if self._token is None:
+            self._token = self._make()
+        return self._token
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+class _CSRFWhenWritten(_FlaskFormCSRF):
+    """Flask-WTF's CSRF for forms, its token made when written (``_TokenWhenWritten``)."""
+
+    def generate_csrf_token(self, csrf_token_field):
+        make = super().generate_csrf_token
+        return _TokenWhenWritten(lambda: make(csrf_token_field))
+
+
 class BaseForm(FlaskForm):
     """All POST forms: WTForms' built-in messages in Japanese; control characters refused; the
     CSRF field also renders the one-time submission key; never valid while shown again after a
@@ -125,6 +155,7 @@ class BaseForm(FlaskForm):
 
     class Meta:
         locales = LOCALES
+        csrf_class = _CSRFWhenWritten
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -27,6 +27,7 @@ fails, and a refused submission asks ``replay_if_done`` whether the same key was
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -37,9 +38,10 @@ from datetime import timedelta
 
 from flask import Flask, current_app, flash, g, redirect, render_template, request, session
 from markupsafe import Markup
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.core.db import execute_compiled
 from app.core.jpdates import now_utc
 from app.core.models import SubmissionKey
 from app.extensions import db
@@ -111,18 +113,26 @@ def record(location: str, messages: list[tuple[str, str]] | tuple = ()) -> None:
 def replay_if_done():
     """For a ``@folded`` view that refuses: when this very submission was stored already (a
     second click, Back and send again), the first result (a 303 redirect), else None. One
-    SELECT in the request's transaction, no lock (a refusal before any write keeps it open)."""
+    SELECT in the request's transaction, no lock (a refusal before any write keeps it open),
+    built once per process and run as written (``core.db.execute_compiled``: a surge's
+    duplicates are refused by the hundred; issue 12)."""
     key = g.get("_submission_folded")
     if key is None:
         return None
-    table = _table()
-    row = db.session.execute(
-        select(table.c.path, table.c.location, table.c.flashes).where(table.c.key == key)
-    ).first()
+    row = execute_compiled(db.session.connection(), _stored_result(), {"key": key}).first()
     if row is None or row.path != request.path or row.location is None:
         return None
     g.pop("_submission_folded", None)
     return _replay(row)
+
+
+@functools.cache
+def _stored_result():
+    """The stored answer of a submission key (``key`` bound): its path, location and flashes."""
+    table = _table()
+    return select(table.c.path, table.c.location, table.c.flashes).where(
+        table.c.key == bindparam("key")
+    )
 
 
 def _first_result(key: str):

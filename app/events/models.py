@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core import preview
-from app.core.db import UTCDateTime
+from app.core.db import UTCDateTime, execute_compiled
 from app.core.jpdates import now_utc
 from app.extensions import db
 
@@ -228,7 +228,7 @@ class Channel(db.Model):
         until the transaction ends, so counting and inserting cannot interleave.
         """
         # On the session's connection: a Core UPDATE needs none of the ORM's execution.
-        db.session.connection().execute(_lock_statement(), {"channel_id": self.id})
+        execute_compiled(db.session.connection(), _lock_statement(), {"channel_id": self.id})
 
 
 @functools.cache

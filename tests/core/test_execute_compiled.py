@@ -1,0 +1,74 @@
+"""``core.db.execute_compiled`` (issue 12): a statement built once per process, run through the
+driver with its SQL compiled once, answers what ``Connection.execute`` answers — the values
+through their types, a driver error as SQLAlchemy's, the engine's listeners told — on
+PostgreSQL, and on SQLite by ``Connection.execute`` itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import bindparam, event, insert, literal, select
+from sqlalchemy.exc import IntegrityError
+
+from app.core.db import UTCDateTime, execute_compiled
+from app.core.models import SubmissionKey
+
+TABLE = SubmissionKey.__table__
+STORE = insert(TABLE).values(
+    key=bindparam("key"), path=bindparam("path"), flashes="", created_at=bindparam("at")
+)
+READ = select(TABLE.c.key, TABLE.c.created_at, literal(1).label("one")).where(
+    TABLE.c.key == bindparam("key")
+)
+JST = timezone(timedelta(hours=9))
+
+
+def test_values_go_in_and_come_out_through_their_types(app, db):
+    with app.app_context():
+        connection = db.session.connection()
+        at = datetime(2023, 10, 19, 13, 30, tzinfo=JST)
+        execute_compiled(connection, STORE, {"key": "k-types", "path": "/register", "at": at})
+        row = execute_compiled(connection, READ, {"key": "k-types"}).one()
+        assert row.key == "k-types" and row.one == 1
+        # UTCDateTime: an aware UTC datetime, the same instant as written, on both databases.
+        assert row.created_at == at and row.created_at.tzinfo == UTC
+        assert row == tuple(connection.execute(READ, {"key": "k-types"}).one())
+        assert execute_compiled(connection, READ, {"key": "none"}).first() is None
+        db.session.rollback()
+
+
+def test_a_unique_key_stored_twice_is_sqlalchemys_integrity_error(app, db):
+    with app.app_context():
+        connection = db.session.connection()
+        at = datetime.now(UTC)
+        execute_compiled(connection, STORE, {"key": "k-twice", "path": "/a", "at": at})
+        with pytest.raises(IntegrityError):
+            execute_compiled(connection, STORE, {"key": "k-twice", "path": "/a", "at": at})
+        db.session.rollback()
+        assert db.session.scalar(select(TABLE.c.key).where(TABLE.c.key == "k-twice")) is None
+
+
+def test_the_engines_listeners_see_every_statement(app, db):
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            execute_compiled(db.session.connection(), READ, {"key": "k-seen"}).all()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        db.session.rollback()
+    assert len(seen) == 1 and "FROM submission_key" in seen[0]
+
+
+def test_a_type_of_ours_is_processed_in_a_bound_value(app, db):
+    """A naive datetime is refused by ``UTCDateTime``'s bind processor, as by an ORM write."""
+    with app.app_context():
+        statement = select(bindparam("at", type_=UTCDateTime()))
+        with pytest.raises(Exception, match="naive datetime"):
+            execute_compiled(db.session.connection(), statement, {"at": datetime(2023, 10, 19)})
+        db.session.rollback()

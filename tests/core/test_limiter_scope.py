@@ -1,0 +1,42 @@
+"""Flask-Limiter's check before every request runs only while a limit applies beyond its own
+routes (``app._limit_routes_only``; issue 12): a default limit set by configuration still
+limits every page, and the routes' own limits (the login) still apply without it."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import limiter
+
+
+@pytest.fixture
+def limited_app(database_url, tmp_path):
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        UPLOAD_FOLDER=str(tmp_path / "uploads"),
+        RATELIMIT_DEFAULT="3 per minute",
+    )
+    yield app
+    # The limiter is one object for every app of the process: its default limit goes with
+    # this test (Flask-Limiter keeps a default once set).
+    limiter.limit_manager.set_default_limits([])
+    limiter.reset()
+
+
+def test_a_default_limit_from_the_configuration_still_limits_every_page(limited_app, event):
+    client = limited_app.test_client()
+    statuses = [
+        client.get("/", environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code for _ in range(4)
+    ]
+    assert statuses[:3] == [200, 200, 200]
+    assert statuses[3] == 429
+
+
+def test_without_a_default_limit_public_pages_are_not_limited(app, client, event):
+    statuses = {
+        client.get("/", environ_base={"REMOTE_ADDR": "198.51.100.8"}).status_code for _ in range(40)
+    }
+    assert statuses == {200}
