@@ -167,7 +167,7 @@ def _refused_page(event: Event, form: RegistrationForm, exc: RegistrationError) 
         full=full,
         duplicate=duplicate,
         offers=offers,
-        municipality=municipality_by_code(form.municipality.data),
+        municipality=municipality_by_code(form.municipality.data, kept=True),
         category=CATEGORY_LABELS.get(form.category.data, ""),
         correct=CORRECT,
     )
@@ -462,7 +462,7 @@ def _team_refused_page(event: Event, form: TeamForm, exc: RegistrationError) -> 
         message=exc.message,
         duplicate=isinstance(exc, DuplicateError),
         venue=venue,
-        municipality=municipality_by_code(form.team_municipality.data or ""),
+        municipality=municipality_by_code(form.team_municipality.data or "", kept=True),
         members=members,
         representative=members[0] if members else None,
         answers=[(k, v) for k, v in request.form.items(multi=True) if k not in _NOT_ANSWERS],

@@ -153,7 +153,7 @@ def _register(
     # then the channel's state: a person told 受付終了 or 満席 and offered another channel in
     # one click has answers that another channel accepts (docs/decisions.md).
     rules.check_eligible(facts(channel), data.category)
-    municipality = check_person(data)
+    municipality = check_person(data, kept=in_one_statement)
     taken = refuse_duplicate_and_count(event, data.email, channel.id if capped else None, now)
     if source == "web":
         rules.check_open(facts(channel), now)

@@ -51,11 +51,14 @@ def _venue_channel(event: Event, code: str) -> Channel:
     return channel
 
 
-def _check_team(channel: Channel, team_municipality: str, members: list[PersonData]):
+def _check_team(
+    channel: Channel, team_municipality: str, members: list[PersonData], *, kept: bool = False
+):
     """Size, 代表者, municipality and member rules of a team; returns the municipality and
-    each member's municipality (or None)."""
+    each member's municipality (or None); with ``kept``, the process's read-only copies
+    (``people.municipality_by_code``: for rows inserted by ``seats.insert_team``)."""
     rules.check_team_size(len(members), channel.max_team_size)
-    municipality = municipality_by_code(team_municipality or "")
+    municipality = municipality_by_code(team_municipality or "", kept=kept)
     if municipality is None or municipality.is_prefecture:
         raise RegistrationError("申込む市町村を選択してください。", field="municipality")
     rules.check_representative(members[0].category)
@@ -63,7 +66,7 @@ def _check_team(channel: Channel, team_municipality: str, members: list[PersonDa
     seen: set[str] = set()
     for index, member in enumerate(members):
         try:
-            member_municipalities.append(check_person(member))
+            member_municipalities.append(check_person(member, kept=kept))
         except RegistrationError as exc:
             raise RegistrationError(f"{index + 1}人目：{exc.message}", field="members") from None
         key = normalise_email(member.email)
@@ -103,7 +106,9 @@ def apply_team(
     channel = _venue_channel(event, channel_code)
     lifecycle.team_step("new", "apply")
     rules.check_open(facts(channel), now)
-    municipality, member_municipalities = _check_team(channel, municipality_code, members)
+    municipality, member_municipalities = _check_team(
+        channel, municipality_code, members, kept=in_one_statement
+    )
     # One SELECT, no lock (issue 12): an earlier team of the municipality (of the same kind:
     # a test team's duplicate is another test, a real team's a real one, as the unique index
     # keeps them; docs/preview.md) and the venue's head-count as it stands.
