@@ -267,7 +267,8 @@ def register_template_helpers(app: Flask) -> None:
 
 def _limit_routes_only(app: Flask, limiter) -> None:
     """Flask-Limiter's check before every request, kept only while limits apply to more than
-    their own routes (default, application or blueprint limits: none are configured).
+    their own routes (default, application, blueprint or meta limits, or the in-memory
+    fallback's: none are configured).
 
     Its routes' limits (the login, the password reset, the links sent again) are checked by
     their own decorators, not by this hook; the hook found no limit on every other request
@@ -281,7 +282,13 @@ def _limit_routes_only(app: Flask, limiter) -> None:
     manager = limiter.limit_manager
 
     def check_shared_limits() -> None:
-        if manager.default_limits or manager.application_limits or manager._blueprint_limits:
+        if (
+            manager.default_limits
+            or manager.application_limits
+            or manager._blueprint_limits
+            or limiter._meta_limits
+            or limiter._in_memory_fallback_enabled
+        ):
             hook()
 
     hooks[hooks.index(hook)] = check_shared_limits

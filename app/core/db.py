@@ -1,11 +1,13 @@
 """Database helpers: a UTC datetime column type and engine settings per backend."""
 
+from __future__ import annotations
+
 from collections import namedtuple
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import MultipleResultsFound, NoResultFound
+from sqlalchemy.exc import InvalidRequestError, MultipleResultsFound, NoResultFound
 from sqlalchemy.types import TypeDecorator
 
 
@@ -65,7 +67,8 @@ class _Plan:
         processors = compiled._bind_processors
         # (the caller's key, the name in the SQL, its processor or None)
         self.binds = tuple(
-            (bind.key, name, processors.get(name)) for bind, name in compiled.bind_names.items()
+            (bind.key, name, processors.get(name), bind.required)
+            for bind, name in compiled.bind_names.items()
         )
         columns = compiled._result_columns
         self.results = tuple(c.type._cached_result_processor(dialect, None) for c in columns)
@@ -74,18 +77,29 @@ class _Plan:
         self.row = namedtuple("Row", [c.keyname for c in columns], rename=True) if columns else None
 
     @staticmethod
-    def usable(statement, dialect) -> bool:
-        """False for what a plain compiled string cannot run: expanding (``IN``) or
-        render-time parameters, escaped bind names, or a dialect other than PostgreSQL's."""
+    def of(statement, dialect) -> _Plan | None:
+        """The plan, or None for what a plain compiled string cannot run as SQLAlchemy would:
+        a dialect other than PostgreSQL's (or a positional driver), expanding (``IN``) or
+        render-time parameters, escaped bind names, values SQLAlchemy computes per execution
+        (a Python-side ``default`` or ``onupdate``), or a result type whose processor needs the
+        driver's type code (``Numeric``)."""
         if dialect.name != "postgresql":
-            return False
+            return None
         compiled = statement.compile(dialect=dialect)
-        return not (
-            compiled.escaped_bind_names
+        if (
+            compiled.positional
+            or compiled.escaped_bind_names
             or compiled.literal_execute_params
             or compiled.post_compile_params
-            or any(bind.expanding for bind in compiled.bind_names)
-        )
+            or compiled.insert_prefetch
+            or compiled.update_prefetch
+            or any(bind.expanding or bind.callable for bind in compiled.bind_names)
+        ):
+            return None
+        try:
+            return _Plan(statement, dialect)
+        except Exception:  # a processor that cannot be made without the driver's type code
+            return None
 
 
 # (the statement's id, the dialect's name) → (the statement, its plan or None: run as usual)
@@ -133,45 +147,54 @@ def execute_compiled(connection, statement, params: dict) -> RowsResult:
     driver's cursor with the SQL compiled once: no cache-key walk, parameter construction or
     result object per execution (issue 12: about two thirds of a surge statement's CPU went
     there; docs/performance.md, thirteenth pass). Bind and result processors (``UTCDateTime``)
-    are applied as SQLAlchemy applies them; a driver error is raised as SQLAlchemy raises it
-    (``IntegrityError`` …); the engine's ``before_cursor_execute`` listeners are told of the
-    statement (tests count round trips). A statement this cannot run (``_Plan.usable``: SQLite,
-    an ``IN`` list) goes through ``connection.execute``. Returns a ``RowsResult`` (every row
-    fetched; for the few rows these statements return)."""
+    are applied as SQLAlchemy applies them; a value missing for a required parameter raises
+    SQLAlchemy's ``InvalidRequestError``; a driver error is raised as SQLAlchemy raises it
+    (``IntegrityError`` …, the connection invalidated on a disconnect).
+
+    Through ``connection.execute`` instead, as SQLAlchemy runs every other statement: while
+    anything listens to the engine's or connection's events or echoes its SQL (query
+    recording, tracing, the tests' round-trip counts: they get SQLAlchemy's own cursor and
+    context), and for what ``_Plan.of`` refuses (SQLite, an ``IN`` list …). Returns a
+    ``RowsResult`` (every row fetched: these statements return a few)."""
+    if connection._has_events or connection.engine._has_events or connection._echo:
+        return _executed(connection, statement, params)
     dialect = connection.dialect
     key = (id(statement), dialect.name)
     kept = _plans.get(key)
     if kept is None or kept[0] is not statement:
-        plan = _Plan(statement, dialect) if _Plan.usable(statement, dialect) else None
-        _plans[key] = kept = (statement, plan)
+        _plans[key] = kept = (statement, _Plan.of(statement, dialect))
     plan = kept[1]
     if plan is None:
-        result = connection.execute(statement, params)
-        return RowsResult(result.all() if result.returns_rows else [])
+        return _executed(connection, statement, params)
     bound = dict(plan.defaults)
-    for key, name, processor in plan.binds:
+    for key, name, processor, required in plan.binds:
         if key in params:
             value = params[key]
         elif name in params:
             value = params[name]
+        elif required:
+            raise InvalidRequestError(f"A value is required for bind parameter {key!r}")
         else:
             value = bound.get(name)
         bound[name] = processor(value) if processor is not None else value
-    fairy = connection.connection  # the pool's proxy of the driver's connection
-    if connection._has_events or connection.engine._has_events:
-        for listener in connection.dispatch.before_cursor_execute:
-            listener(connection, None, plan.sql, bound, None, False)
-    cursor = fairy.cursor()
+    cursor = None
     try:
+        cursor = connection.connection.cursor()  # the pool's proxy of the driver's connection
         cursor.execute(plan.sql, bound)
         rows = cursor.fetchall() if cursor.description is not None else []
-    except Exception as exc:
+    except BaseException as exc:  # as SQLAlchemy: an exit exception invalidates the connection
         connection._handle_dbapi_exception(exc, plan.sql, bound, cursor, None)
     finally:
-        cursor.close()
+        if cursor is not None:
+            cursor.close()
     if plan.results is not None:
         rows = [
             tuple(p(v) if p is not None else v for p, v in zip(plan.results, row, strict=True))
             for row in rows
         ]
     return RowsResult([plan.row._make(row) for row in rows] if plan.row is not None else rows)
+
+
+def _executed(connection, statement, params: dict) -> RowsResult:
+    result = connection.execute(statement, params)
+    return RowsResult(result.all() if result.returns_rows else [])

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import bindparam, event, insert, literal, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.core.db import UTCDateTime, execute_compiled
 from app.core.models import SubmissionKey
@@ -49,20 +49,64 @@ def test_a_unique_key_stored_twice_is_sqlalchemys_integrity_error(app, db):
         assert db.session.scalar(select(TABLE.c.key).where(TABLE.c.key == "k-twice")) is None
 
 
-def test_the_engines_listeners_see_every_statement(app, db):
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
+def test_with_nothing_listening_the_compiled_sql_runs_on_the_driver(app, db, monkeypatch):
+    """PostgreSQL: the statement never goes through ``Connection.execute`` (SQLite: it does)."""
+    from sqlalchemy.engine import Connection
 
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", listener)
+        connection = db.session.connection()
+        postgres = connection.dialect.name == "postgresql"
+        assert not (connection._has_events or connection.engine._has_events)
+        calls = []
+        real = Connection.execute
+        monkeypatch.setattr(
+            Connection, "execute", lambda self, *a, **k: calls.append(a) or real(self, *a, **k)
+        )
+        execute_compiled(connection, READ, {"key": "k-driver"}).all()
+        db.session.rollback()
+    assert (calls == []) is postgres
+
+
+def test_listeners_get_sqlalchemys_own_cursor_and_context(app, db):
+    """Query recording and tracing (Flask-SQLAlchemy's ``SQLALCHEMY_RECORD_QUERIES``, Sentry)
+    keep their state on the execution context from before to after the statement: while any
+    listens, the statement runs as SQLAlchemy runs every other one."""
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        context._test_started = statement
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        seen.append(context._test_started)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", before)
+        event.listen(db.engine, "after_cursor_execute", after)
         try:
             execute_compiled(db.session.connection(), READ, {"key": "k-seen"}).all()
         finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
+            event.remove(db.engine, "before_cursor_execute", before)
+            event.remove(db.engine, "after_cursor_execute", after)
         db.session.rollback()
     assert len(seen) == 1 and "FROM submission_key" in seen[0]
+
+
+def test_a_missing_value_is_refused_as_sqlalchemy_refuses_it(app, db):
+    with app.app_context():
+        with pytest.raises(SQLAlchemyError, match="A value is required for bind parameter"):
+            execute_compiled(db.session.connection(), READ, {})
+        db.session.rollback()
+
+
+def test_values_sqlalchemy_computes_per_statement_are_computed(app, db):
+    """An INSERT that leaves a column to its Python-side default (``created_at``) is run by
+    SQLAlchemy, which computes it: never bound as NULL."""
+    statement = insert(TABLE).values(key=bindparam("key"), path=bindparam("path"))
+    with app.app_context():
+        execute_compiled(db.session.connection(), statement, {"key": "k-dflt", "path": "/x"})
+        stored = db.session.scalar(select(TABLE.c.created_at).where(TABLE.c.key == "k-dflt"))
+        db.session.rollback()
+    assert stored is not None
 
 
 def test_a_type_of_ours_is_processed_in_a_bound_value(app, db):

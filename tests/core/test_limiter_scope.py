@@ -8,7 +8,7 @@ import pytest
 
 from app import create_app
 from app.config import TestConfig
-from app.extensions import limiter
+from app.extensions import db, limiter
 
 
 @pytest.fixture
@@ -20,6 +20,9 @@ def limited_app(database_url, tmp_path):
         RATELIMIT_DEFAULT="3 per minute",
     )
     yield app
+    with app.app_context():  # its own engine: its connections closed, as the app fixture's
+        db.session.remove()
+        db.engine.dispose()
     # The limiter is one object for every app of the process: its default limit goes with
     # this test (Flask-Limiter keeps a default once set).
     limiter.limit_manager.set_default_limits([])
