@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import namedtuple
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, literal_column
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InvalidRequestError, MultipleResultsFound, NoResultFound
 from sqlalchemy.types import TypeDecorator
@@ -51,6 +51,16 @@ def configure_engine_events(engine: Engine) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def limit_constant(rows: int):
+    """``LIMIT rows`` written into the SQL, not bound (``select(…).limit(limit_constant(1))``).
+    PostgreSQL plans a prepared statement once for every execution (its generic plan) only when
+    that plan is estimated no dearer than one made for the values; a bound LIMIT is estimated
+    at a tenth of the rows, which made the surge's first statement dearer by a sort of every
+    event revision, so PostgreSQL planned it anew on every execution: 0.5 ms of its CPU of
+    ~1.7 per registration (issue 12, docs/performance.md, thirteenth pass)."""
+    return literal_column(str(int(rows)))
 
 
 class _Plan:

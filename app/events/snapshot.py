@@ -44,6 +44,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, joinedload
 
 from app.core.blank_page import EVENT_KEY
+from app.core.db import limit_constant
 from app.events.models import (
     Channel,
     Event,
@@ -69,7 +70,7 @@ def _key_query():
         select(Event.id, event_revision.c.token)
         .outerjoin(event_revision, event_revision.c.event_id == Event.id)
         .order_by(Event.is_current.desc(), Event.id.desc())
-        .limit(1)
+        .limit(limit_constant(1))  # written in the SQL: one plan for every execution
     )
 
 

@@ -299,6 +299,18 @@ def now_parameter():
     return bindparam("now", type_=WaitlistEntry.__table__.c.offer_expires_at.type)
 
 
+def state_code(code: str):
+    """A state code (``'active'``, ``'offered'`` …) written into the SQL as a constant, not bound:
+    PostgreSQL's plan of a prepared statement kept for every execution (its generic plan) can
+    then use the partial indexes whose predicate names the state (``status = 'active'``). With
+    the state bound, PostgreSQL planned the surge's duplicate check anew on every execution,
+    0.5 ms of its CPU of ~1.7 per registration (issue 12, docs/performance.md, thirteenth
+    pass). Raises ValueError for anything but an ASCII identifier."""
+    if not (code.isidentifier() and code.isascii()):
+        raise ValueError(f"not a state code: {code!r}")
+    return literal_column(f"'{code}'")
+
+
 def seats_held(channel_id, now):
     """The one definition of a capped channel's seats taken, as two scalar subqueries:
     (active registrations, live waiting-list offers) on ``channel_id``, tests left out (a
@@ -310,7 +322,7 @@ def seats_held(channel_id, now):
         .select_from(Registration)
         .where(
             Registration.channel_id == channel_id,
-            Registration.status == "active",
+            Registration.status == state_code("active"),
             Registration.is_test.is_(False),
         )
         .scalar_subquery()
@@ -320,7 +332,7 @@ def seats_held(channel_id, now):
         .select_from(WaitlistEntry)
         .where(
             WaitlistEntry.channel_id == channel_id,
-            WaitlistEntry.status == "offered",
+            WaitlistEntry.status == state_code("offered"),
             WaitlistEntry.is_test.is_(False),
             WaitlistEntry.offer_expires_at > now,
         )
@@ -346,17 +358,15 @@ def team_headcount(channel_id, statuses: tuple[str, ...]):
     ``services.teams``). With ``TEAM_COUNTED_STATUSES`` its WHERE is the partial index
     ``ix_team_venue_counted``'s predicate (``COUNTED_TEAMS``), which keeps the count from
     reading every team of the venue (issue 12)."""
-    if not all(status.isidentifier() and status.isascii() for status in statuses):
-        raise ValueError(f"not a state code: {statuses!r}")
     return (
         select(func.count())
         .select_from(TeamMember)
         .join(Team)
         .where(
             Team.channel_id == channel_id,
-            Team.status.in_([literal_column(f"'{status}'") for status in statuses]),
+            Team.status.in_([state_code(status) for status in statuses]),
             Team.is_test.is_(False),
-            TeamMember.status == "active",
+            TeamMember.status == state_code("active"),
             TeamMember.is_test.is_(False),
         )
         .scalar_subquery()

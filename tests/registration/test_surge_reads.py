@@ -167,3 +167,49 @@ def test_an_accepted_surge_post_reads_no_more_rows_as_the_tables_grow(
     scans = plans.reads()
     too_many = [scan for scan in scans if scan.rows_read > MOST_ROWS]
     assert not too_many, f"{endpoint} read rows it did not need:\n" + "\n".join(map(str, too_many))
+
+
+def _prepared_plans(db, starts: str) -> tuple[int, int]:
+    """(generic plans, custom plans) PostgreSQL made of the prepared statement that starts with
+    ``starts`` on the session's connection (the one the requests used: one at a time)."""
+    rows = db.session.execute(
+        text("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+    ).all()
+    found = [(g, c) for statement, g, c in rows if " ".join(statement.split()).startswith(starts)]
+    assert len(found) == 1, [r[0][:80] for r in rows]
+    return found[0]
+
+
+@pytest.mark.postgres_only
+def test_the_first_statement_of_a_registration_and_a_team_is_planned_once(client, db, event):
+    """The duplicate check (the team's first look) runs prepared after psycopg's fifth
+    execution; PostgreSQL keeps one plan for every execution (a generic plan) only if it is
+    estimated no dearer than one made for the values. A bound LIMIT made it dearer: PostgreSQL
+    planned the statement anew for every registration, 0.5 ms of its CPU out of ~1.7
+    (``core.db.limit_constant``; fails with ``.limit(1)``)."""
+    from sqlalchemy import select
+
+    from app.core.models import Municipality
+
+    warm_up(client, db)
+    codes = db.session.scalars(
+        select(Municipality.code)
+        .where(Municipality.city.is_not(None), Municipality.code != "011002")
+        .order_by(Municipality.code)
+        .limit(12)
+    ).all()
+    db.session.remove()
+    for n, code in enumerate(codes):
+        email = f"plan{n}@example.jp"
+        registered = client.post("/register", data=_form(email=email, email_confirm=email))
+        assert registered.status_code == 302
+        team = _team_form(
+            [dict(_member(1), email=f"plan{n}@city.example.jp")], team_municipality=code
+        )
+        assert client.post("/team/apply", data=team).status_code == 302
+    db.session.remove()
+
+    generic, custom = _prepared_plans(db, "SELECT (SELECT registration.id")
+    assert generic > 0 and custom <= 5, (generic, custom)
+    generic, custom = _prepared_plans(db, "SELECT (SELECT team.channel_id")
+    assert generic > 0 and custom <= 5, (generic, custom)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
 from app.core import preview
+from app.core.db import limit_constant
 from app.core.models import Municipality
 from app.core.municipalities import grouped_choices
 from app.core.text import (
@@ -28,7 +29,7 @@ from app.events.models import Event
 from app.events.snapshot import check_current, current_key_columns
 from app.extensions import db
 from app.registration import rules
-from app.registration.models import Registration, now_parameter, seats_held
+from app.registration.models import Registration, now_parameter, seats_held, state_code
 from app.registration.rules import DuplicateError, RegistrationError
 
 _master: dict = {}  # "groups": the master's grouped_choices() list, "rows": code → columns
@@ -147,7 +148,7 @@ def _address_in_use(event_id, email, is_test):
     return (
         Registration.event_id == event_id,
         Registration.email_normalized == email,
-        Registration.status == "active",
+        Registration.status == state_code("active"),
         Registration.is_test.is_(is_test),
     )
 
@@ -176,7 +177,7 @@ def _duplicate_and_seats(with_seats: bool, previewing: bool):
     duplicate = (
         select(Registration.id)
         .where(*_address_in_use(bindparam("event_id"), bindparam("email"), previewing))
-        .limit(1)
+        .limit(limit_constant(1))
         .scalar_subquery()
     )
     # The current event's key last: a request on a kept event checks it in passing

@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import MANYTOONE, make_transient_to_detached
 
 from app.core import preview
-from app.core.db import UTCDateTime
+from app.core.db import UTCDateTime, limit_constant
 from app.core.jpdates import now_utc
 from app.events.models import Channel, Event
 from app.events.snapshot import check_current, current_key_columns
@@ -40,6 +40,7 @@ from app.registration.models import (
     TeamMember,
     now_parameter,
     seats_held,
+    state_code,
     team_headcount,
     webinar_seats_taken,
 )
@@ -392,10 +393,10 @@ def _team_first_look_statement():
         .where(
             Team.event_id == bindparam("event_id"),
             Team.municipality_code == bindparam("code"),
-            Team.status != "cancelled",
+            Team.status != state_code("cancelled"),
             Team.is_test == bindparam("is_test", type_=Boolean()),
         )
-        .limit(1)
+        .limit(limit_constant(1))
         .scalar_subquery()
     )
     headcount = team_headcount(bindparam("channel_id"), rules.TEAM_COUNTED_STATUSES)
