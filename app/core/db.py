@@ -1,4 +1,5 @@
-"""Database helpers: a UTC datetime column type and engine settings per backend."""
+"""Database helpers: a UTC datetime column type, engine settings per backend, and the surge's
+own statements run with their SQL compiled once (``execute_compiled``, ``limit_constant``)."""
 
 from __future__ import annotations
 

@@ -38,6 +38,8 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 
+from app.core.db import execute_compiled
+
 PREVIEW_KEY = "preview_event_id"
 # Execution option: True = tests too (テスト送信 page), False = never tests (seats).
 INCLUDE_TESTS = "include_tests"
@@ -146,7 +148,6 @@ def execute_as_written(statement, params: dict | None = None):
     statement than ``db.session.execute`` on the surge's path, and on PostgreSQL the SQL
     compiled once per process (``core.db.execute_compiled``; issue 12, performance.md).
     ``statement`` is built once per process by its caller. Returns a ``RowsResult``."""
-    from app.core.db import execute_compiled
     from app.extensions import db
 
     return execute_compiled(db.session.connection(), statement, params or {})

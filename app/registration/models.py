@@ -301,11 +301,11 @@ def now_parameter():
 
 def state_code(code: str):
     """A state code (``'active'``, ``'offered'`` …) written into the SQL as a constant, not bound:
-    PostgreSQL's plan of a prepared statement kept for every execution (its generic plan) can
-    then use the partial indexes whose predicate names the state (``status = 'active'``). With
-    the state bound, PostgreSQL planned the surge's duplicate check anew on every execution,
-    0.5 ms of its CPU of ~1.7 per registration (issue 12, docs/performance.md, thirteenth
-    pass). Raises ValueError for anything but an ASCII identifier."""
+    the plan PostgreSQL keeps for every execution of a prepared statement (its generic plan)
+    can then use the partial indexes whose predicate names the state (``status = 'active'``),
+    as a plan made for the values does. With ``core.db.limit_constant`` it keeps the surge's
+    first statements planned once (issue 12, docs/performance.md, thirteenth pass). Raises
+    ValueError for anything but an ASCII identifier."""
     if not (code.isidentifier() and code.isascii()):
         raise ValueError(f"not a state code: {code!r}")
     return literal_column(f"'{code}'")

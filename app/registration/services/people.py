@@ -32,7 +32,9 @@ from app.registration import rules
 from app.registration.models import Registration, now_parameter, seats_held, state_code
 from app.registration.rules import DuplicateError, RegistrationError
 
-_master: dict = {}  # "groups": the master's grouped_choices() list, "rows": code → columns
+# "groups": the master's grouped_choices() list, "rows": code → columns, "kept": code → the
+# process's detached Municipality (``municipality_by_code(kept=True)``)
+_master: dict = {}
 
 
 @dataclass
