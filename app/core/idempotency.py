@@ -137,11 +137,7 @@ def _stored_result():
 
 def _first_result(key: str):
     with db.engine.connect() as conn:
-        return conn.execute(
-            select(_table().c.path, _table().c.location, _table().c.flashes).where(
-                _table().c.key == key
-            )
-        ).first()
+        return conn.execute(_stored_result(), {"key": key}).first()
 
 
 def _replay(row):

@@ -44,7 +44,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, joinedload
 
 from app.core.blank_page import EVENT_KEY
-from app.core.db import limit_constant
+from app.core.db import execute_compiled, limit_constant
 from app.events.models import (
     Channel,
     Event,
@@ -64,8 +64,10 @@ T = TypeVar("T")
 
 
 @functools.cache
+@functools.cache
 def _key_query():
-    """The current event's id and revision (``models.current_event``'s order), one row."""
+    """The current event's id and revision (``models.current_event``'s order), one row; built
+    once per process (run by ``execute_compiled``)."""
     return (
         select(Event.id, event_revision.c.token)
         .outerjoin(event_revision, event_revision.c.event_id == Event.id)
@@ -131,7 +133,7 @@ def current_event_to_read() -> Event:
         setattr(request, _UNCHECKED, None)  # read now: checked
     # On the session's connection: a two-column SELECT needs none of the ORM's execution
     # (the event is no test row, which the ORM's preview filter is for).
-    row = db.session.connection().execute(_key_query()).first()
+    row = execute_compiled(db.session.connection(), _key_query(), {}).first()
     if row is None:
         abort(404)
     note_page_key(row.id, row.token)
@@ -213,7 +215,7 @@ def ensure_checked() -> None:
     checked now (one SELECT; StaleEvent when it changed). A no-op after ``check_current``,
     the service's first statement's check."""
     if still_unchecked():
-        row = db.session.connection().execute(_key_query()).first()
+        row = execute_compiled(db.session.connection(), _key_query(), {}).first()
         check_current(*(row if row is not None else (None, None)))
 
 

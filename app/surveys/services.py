@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit, collector, preview
+from app.core.db import execute_compiled
 from app.core.jpdates import format_datetime, now_utc
 from app.core.mail import queue_mail, render_mail
 from app.core.models import OutboxMessage, StaffUser
@@ -193,7 +194,7 @@ def answer_target(slug: str) -> AnswerTarget | None:
     Issue 12: the submit loaded the whole event, then the survey's JSON, and parsed it again
     on every answer."""
     # On the session's connection: six columns need none of the ORM's execution.
-    row = db.session.connection().execute(answer_target_query(), {"slug": slug}).first()
+    row = execute_compiled(db.session.connection(), answer_target_query(), {"slug": slug}).first()
     return None if row is None else AnswerTarget(*row)
 
 

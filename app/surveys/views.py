@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from sqlalchemy import exists, select
 
 from app.core import blank_page, idempotency, preview
+from app.core.db import execute_compiled
 from app.events.models import Event, event_revision
 from app.events.snapshot import note_page_key
 from app.extensions import db
@@ -68,7 +69,7 @@ def _page_state(slug: str) -> tuple[services.AnswerTarget, tuple | None] | None:
     """``(target, survey state)`` of the questionnaire of ``slug``, or None (no such event);
     the survey state is ``(survey id, updated_at, answered)``, None before it is generated."""
     # On the session's connection: these columns need none of the ORM's execution.
-    row = db.session.connection().execute(_page_state_query(), {"slug": slug}).first()
+    row = execute_compiled(db.session.connection(), _page_state_query(), {"slug": slug}).first()
     if row is None:
         return None
     note_page_key(row.id, row.token)

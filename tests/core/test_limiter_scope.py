@@ -38,8 +38,23 @@ def test_a_default_limit_from_the_configuration_still_limits_every_page(limited_
     assert statuses[3] == 429
 
 
-def test_without_a_default_limit_public_pages_are_not_limited(app, client, event):
-    statuses = {
-        client.get("/", environ_base={"REMOTE_ADDR": "198.51.100.8"}).status_code for _ in range(40)
-    }
-    assert statuses == {200}
+def test_without_a_shared_limit_only_the_limited_routes_ask_the_limiter(
+    app, client, event, monkeypatch
+):
+    """The public pages never ask Flask-Limiter which limits apply (its hook, about 5 % of a
+    registration's CPU, is not run); the login, whose limits its decorators hold, still does."""
+    asked: list[str] = []
+    manager = limiter.limit_manager
+    resolve = manager.resolve_limits
+    monkeypatch.setattr(
+        manager,
+        "resolve_limits",
+        lambda app_, endpoint=None, *a, **k: (
+            asked.append(endpoint) or resolve(app_, endpoint, *a, **k)
+        ),
+    )
+    for path in ("/", "/register", "/team/apply"):
+        assert client.get(path, environ_base={"REMOTE_ADDR": "198.51.100.8"}).status_code == 200
+    assert asked == []
+    client.post("/console/login", data={"login": "nobody", "password": "x"})
+    assert asked  # the login's own limits are checked
