@@ -1,6 +1,7 @@
 """Bench: the CPU of one request, in process and without load, before and after (issue 12).
 
     .venv/bin/python bench/request_cpu.py [--before REV] [--requests 300] [--rounds 2] [--profile]
+        [--teams] [--only REGEX] [--py-spy FILE]
 
 What it measures, with the Flask test client against PostgreSQL (a database of its own name,
 ``kenshu_cpu_<pid>``, migrated and seeded with the FY2023 demo; it drops only that one):
@@ -23,6 +24,9 @@ revision, default the branch's base ``main``) and of the working tree are run al
 child processes, ``--rounds`` times each; the smallest figure of each is printed. ``--profile``
 prints the cProfile (CPU timer) of the working tree's requests instead, top functions by
 cumulative and own time, and keeps each in ``/tmp/request_cpu_<case>.prof`` (pstats).
+``--only`` keeps the cases whose name matches a regular expression (``--only '^POST /register$'``);
+``--py-spy FILE`` runs the working tree's cases once under py-spy (1 kHz, raw stacks into FILE:
+sampled wall time, the driver's waits on PostgreSQL included, unlike cProfile's CPU timer).
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
-def child(requests: int, profile: bool, teams: bool = False) -> None:
+def child(requests: int, profile: bool, teams: bool = False, only: str = "") -> None:
     """Runs in the source tree under test (cwd): prints one JSON line of ms CPU per request."""
     import cProfile
     import logging
@@ -242,6 +246,8 @@ def child(requests: int, profile: bool, teams: bool = False) -> None:
             }
         )
     cases.update({"bare GET /bench/form": bare_get, "bare POST /bench/insert": bare_post})
+    if only:
+        cases = {name: call for name, call in cases.items() if re.search(only, name)}
     result = {}
     # No app context around the requests: each pushes its own and ends its session, as a
     # served request does (a shared one kept the session, and its expired objects, from one
@@ -289,19 +295,29 @@ def export(rev: str, into: Path) -> Path:
 
 
 def run_child(
-    tree: Path, env: dict, requests: int, profile: bool, teams: bool = False
+    tree: Path,
+    env: dict,
+    requests: int,
+    profile: bool,
+    teams: bool = False,
+    only: str = "",
+    py_spy: str = "",
 ) -> dict[str, float]:
+    spy = [str(VENV_BIN / "py-spy"), "record", "--format", "raw", "--rate", "1000"]
     out = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", "--requests", str(requests)]
+        ([*spy, "--output", py_spy, "--"] if py_spy else [])
+        + [sys.executable, str(Path(__file__).resolve()), "--child", "--requests", str(requests)]
         + (["--profile"] if profile else [])
-        + (["--teams"] if teams else []),
+        + (["--teams"] if teams else [])
+        + (["--only", only] if only else []),
         cwd=tree,
         env=dict(env, PYTHONPATH=str(tree)),
         check=True,
         stdout=subprocess.PIPE,
         text=True,
     ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    # The child's figures are its last line of JSON (py-spy writes its own lines after it).
+    return json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
 
 
 def main() -> int:
@@ -314,10 +330,18 @@ def main() -> int:
     parser.add_argument(
         "--teams", action="store_true", help="also GET and POST /team/apply (a team of two)"
     )
+    parser.add_argument("--only", default="", help="only the cases whose name matches this regex")
+    parser.add_argument(
+        "--py-spy",
+        default="",
+        metavar="FILE",
+        help="run the working tree's cases once under py-spy (raw stacks into FILE; py-spy is"
+        " not a dependency: pip install py-spy)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.requests, args.profile, args.teams)
+        child(args.requests, args.profile, args.teams, args.only)
         return 0
 
     import psycopg
@@ -350,15 +374,20 @@ def main() -> int:
                 "UPDATE event SET survey_opens_at = now() - interval '1 day',"
                 " survey_closes_at = now() + interval '14 days'"
             )
-        if args.profile:
-            print(json.dumps(run_child(ROOT, env, args.requests, True, args.teams), indent=1))
+        if args.profile or args.py_spy:
+            result = run_child(
+                ROOT, env, args.requests, args.profile, args.teams, args.only, args.py_spy
+            )
+            print(json.dumps(result, indent=1))
             return 0
         with tempfile.TemporaryDirectory() as tmp:
             before_tree = export(args.before, Path(tmp))
             runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
             for _ in range(args.rounds):
-                runs["before"].append(run_child(before_tree, env, args.requests, False, args.teams))
-                runs["after"].append(run_child(ROOT, env, args.requests, False, args.teams))
+                for side, tree in (("before", before_tree), ("after", ROOT)):
+                    runs[side].append(
+                        run_child(tree, env, args.requests, False, args.teams, args.only)
+                    )
         print(f"CPU per request, ms (smallest of {args.rounds} rounds of {args.requests}):")
         print(f"{'':26} {'before':>8} {'after':>8}")
         for case in runs["after"][0]:

@@ -192,7 +192,10 @@ def execute_compiled(connection, statement, params: dict) -> RowsResult:
     try:
         cursor = connection.connection.cursor()  # the pool's proxy of the driver's connection
         cursor.execute(plan.sql, bound)
-        rows = cursor.fetchall() if cursor.description is not None else []
+        # A statement with result columns returns rows: fetched without asking the cursor's
+        # ``description``, which builds a Column object per field on every call.
+        returns_rows = plan.row is not None or cursor.description is not None
+        rows = cursor.fetchall() if returns_rows else []
     except BaseException as exc:  # as SQLAlchemy: an exit exception invalidates the connection
         connection._handle_dbapi_exception(exc, plan.sql, bound, cursor, None)
     finally:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import bindparam, event, insert, literal, select
+from sqlalchemy import bindparam, event, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.core.db import UTCDateTime, execute_compiled
@@ -47,6 +47,24 @@ def test_a_unique_key_stored_twice_is_sqlalchemys_integrity_error(app, db):
             execute_compiled(connection, STORE, {"key": "k-twice", "path": "/a", "at": at})
         db.session.rollback()
         assert db.session.scalar(select(TABLE.c.key).where(TABLE.c.key == "k-twice")) is None
+
+
+def test_rows_come_back_whether_or_not_the_statement_names_its_columns(app, db):
+    """A Core SELECT's rows are fetched by its known columns; a textual one, which names none
+    to SQLAlchemy, by what the driver reports; an UPDATE without RETURNING gives none."""
+    with app.app_context():
+        connection = db.session.connection()
+        at = datetime.now(UTC)
+        execute_compiled(connection, STORE, {"key": "k-rows", "path": "/a", "at": at})
+        assert [row.key for row in execute_compiled(connection, READ, {"key": "k-rows"})] == [
+            "k-rows"
+        ]
+        textual = text("SELECT :n AS n, 2 AS two")
+        assert [tuple(row) for row in execute_compiled(connection, textual, {"n": 5})] == [(5, 2)]
+        touch = update(TABLE).where(TABLE.c.key == bindparam("k")).values(path="/b")
+        assert execute_compiled(connection, touch, {"k": "k-rows"}).all() == []
+        assert execute_compiled(connection, READ, {"key": "k-rows"}).one().key == "k-rows"
+        db.session.rollback()
 
 
 def test_with_nothing_listening_the_compiled_sql_runs_on_the_driver(app, db, monkeypatch):

@@ -119,15 +119,18 @@ def municipality_by_code(code: str, *, kept: bool = False) -> Municipality | Non
 
 
 def apply_person(target, data: PersonData, municipality: Municipality | None) -> None:
-    for f in fields(PersonData):
-        if f.name != "municipality_code":
-            setattr(target, f.name, getattr(data, f.name))
+    for name in _PERSON_FIELDS:
+        setattr(target, name, getattr(data, name))
     target.email_normalized = normalise_email(data.email)
     target.search_key = person_search_key(data)
     target.municipality_code = municipality.code if municipality else None
     target.municipality = municipality  # for a mail written before the row is inserted
     if municipality:
         target.prefecture_code = municipality.prefecture_code
+
+
+# What a person typed that a row keeps as it is (the municipality is set as the row's own).
+_PERSON_FIELDS = tuple(f.name for f in fields(PersonData) if f.name != "municipality_code")
 
 
 def person_search_key(data) -> str:
