@@ -24,9 +24,12 @@ revision, default the branch's base ``main``) and of the working tree are run al
 child processes, ``--rounds`` times each; the smallest figure of each is printed. ``--profile``
 prints the cProfile (CPU timer) of the working tree's requests instead, top functions by
 cumulative and own time, and keeps each in ``/tmp/request_cpu_<case>.prof`` (pstats).
-``--only`` keeps the cases whose name matches a regular expression (``--only '^POST /register$'``);
-``--py-spy FILE`` runs the working tree's cases once under py-spy (1 kHz, raw stacks into FILE:
-sampled wall time, the driver's waits on PostgreSQL included, unlike cProfile's CPU timer).
+``--only`` keeps the cases whose name matches a regular expression
+(``--only '^POST /register$'``); ``--py-spy FILE`` runs the working tree's cases once under
+py-spy (250 Hz, the process not paused: at 1 kHz with pauses a one-time cost, a statement
+compiled or the master read, took a share of the samples out of all proportion), its raw
+stacks into FILE: sampled wall time, the driver's waits on PostgreSQL included, unlike
+cProfile's CPU timer, which in turn inflates code made of many small calls.
 """
 
 from __future__ import annotations
@@ -303,7 +306,7 @@ def run_child(
     only: str = "",
     py_spy: str = "",
 ) -> dict[str, float]:
-    spy = [str(VENV_BIN / "py-spy"), "record", "--format", "raw", "--rate", "1000"]
+    spy = [str(VENV_BIN / "py-spy"), "record", "--format", "raw", "--rate", "250", "--nonblocking"]
     out = subprocess.run(
         ([*spy, "--output", py_spy, "--"] if py_spy else [])
         + [sys.executable, str(Path(__file__).resolve()), "--child", "--requests", str(requests)]
