@@ -120,6 +120,7 @@ def _register_post(kept: Event):
                 form.person_data(),
                 join_waitlist=form.join_waitlist.data,
                 before_commit=keep_the_answer,
+                attach=False,  # nothing of the row is read after the COMMIT: a redirect
             )
         except RegistrationError as exc:
             # A repeat of a stored registration is refused as a duplicate: the first result.
@@ -426,6 +427,7 @@ def _apply_team_post(kept: Event):
                 form.members_data(),
                 note=form.note.data or "",
                 before_commit=keep_the_answer,
+                attach=False,  # nothing of the team is read after the COMMIT: a redirect
             )
         except RegistrationError as exc:
             # A repeat of a stored application is refused as a duplicate: the first result.

@@ -167,7 +167,9 @@ def take_seat(channel: Channel, now: datetime, over_capacity: bool = False) -> i
     return taken
 
 
-def insert_with_seat(channel: Channel, now: datetime, row, together: list) -> int | None:
+def insert_with_seat(
+    channel: Channel, now: datetime, row, together: list, *, attach: bool = True
+) -> int | None:
     """PostgreSQL: take a seat of ``channel`` by inserting ``row`` (a new registration) in ONE
     statement with the count that guards it, the seat lock held (issue 12, performance.md).
 
@@ -176,8 +178,9 @@ def insert_with_seat(channel: Channel, now: datetime, row, together: list) -> in
     only when the seat was taken. Its snapshot starts after the caller's ``channel.lock()``, so
     it counts every seat committed before; the insert is the last statement before the COMMIT.
     Returns the new id, or None when the channel is full (nothing inserted). ``row`` becomes a
-    persistent object of the session (no reload); ``together`` are objects outside the session
-    (the caller expunges them before the lock, so that no autoflush writes them apart).
+    persistent object of the session (no reload), or with ``attach=False`` stays outside it with
+    its id set; ``together`` are objects outside the session (the
+    caller expunges them before the lock, so that no autoflush writes them apart).
     """
     values = _insert_values(row)
     if values.get("channel_id") != channel.id:
@@ -216,8 +219,9 @@ def insert_with_seat(channel: Channel, now: datetime, row, together: list) -> in
     if new_id is None:
         return None
     row.id = new_id
-    _persisted(row)
-    db.session.add(row)
+    if attach:
+        _persisted(row)
+        db.session.add(row)
     return new_id
 
 
@@ -408,7 +412,13 @@ def _team_first_look_statement():
 
 
 def insert_team(
-    team, members: list, together: list, fits: bool | None = None, target: int | None = None
+    team,
+    members: list,
+    together: list,
+    fits: bool | None = None,
+    target: int | None = None,
+    *,
+    attach: bool = True,
 ) -> int | None:
     """PostgreSQL: insert a new team, its members and the pending ``together`` rows (their
     mails, the submission key) in ONE statement, the venue's lock held by the caller (issue 12,
@@ -420,8 +430,9 @@ def insert_team(
     CPU) and three round trips fewer. Each object needs every value a flush would give it
     (``_insert_values`` fills Python defaults); the members' ``team_id`` comes from the team's
     INSERT. ``team`` and ``members`` become persistent objects of the session with their ids
-    unknown to it (nothing reads them back); ``together`` and the members must be outside the
-    session, as for ``insert_with_seat``. Raises IntegrityError as a flush would (the unique
+    unknown to it (nothing reads them back), or with ``attach=False`` stay outside it with their
+    ids set; ``together`` and the members must be outside the session, as for
+    ``insert_with_seat``. Raises IntegrityError as a flush would (the unique
     indexes: one team per municipality, an address twice).
 
     ``fits`` (True or False; None: no condition): the state the caller wrote into the team and
@@ -467,9 +478,11 @@ def insert_team(
     for member in members:
         member.id = member_ids[member.position]
         member.team_id = team.id
-        _persisted(member)
-    _persisted(team)
-    db.session.add(team)  # with its members: persistent, nothing left to flush
+    if attach:
+        for member in members:
+            _persisted(member)
+        _persisted(team)
+        db.session.add(team)  # with its members: persistent, nothing left to flush
     return team.id
 
 

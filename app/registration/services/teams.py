@@ -88,12 +88,17 @@ def apply_team(
     now: datetime | None = None,
     note: str = "",
     before_commit: Callable[[Team], None] | None = None,
+    attach: bool = True,
 ) -> Team:
     """A 代表者 applies for a municipality's team at one venue (commits).
 
     1 to 6 people including the 代表者 (a 市町村担当者, listed first); one team per municipality
     and event; 受付済 while the venue's accepted head-count plus the team fits the target,
-    otherwise 選定中. Every member is mailed a personal link.
+    otherwise 選定中. Every member is mailed a personal link. The team returned is persistent
+    in the session with its members; with ``attach=False``, for a caller that reads nothing of
+    it after the COMMIT (the public form, which redirects to the URL its ``before_commit``
+    wrote), the one statement's rows may be returned outside the session, their ids set
+    (``seats.insert_team``: about 5 % of the POST's CPU; issue 12).
     """
     now = now or now_utc()
     members = [m.normalised() for m in members]
@@ -162,9 +167,12 @@ def apply_team(
         fits = None if channel.capacity is None else status == "received"
         channel.lock()
         try:
-            if insert_team(team, members_now, together, fits, channel.capacity) is None:
+            if (
+                insert_team(team, members_now, together, fits, channel.capacity, attach=attach)
+                is None
+            ):
                 _restate(team, mails, _status_under_lock(channel, len(members)))
-                insert_team(team, members_now, together)
+                insert_team(team, members_now, together, attach=attach)
         except IntegrityError as exc:
             raise_duplicate(exc)
     else:
