@@ -79,8 +79,9 @@ def register_for_training1(
     A refusal rolls the transaction back before it is raised. The registration returned is
     persistent in the session; with ``attach=False``, for a caller that reads nothing of it
     after the COMMIT (the public form, which redirects to the URL its ``before_commit`` wrote),
-    the one statement's row may be returned outside the session, its id set
-    (``seats.insert_with_seat``: about 2 % of the POST's CPU; issue 12).
+    the one statement's row may be returned outside the session, its id set and its
+    many-to-ones dropped (``seats.insert_with_seat``: a few per cent of the POST's CPU;
+    issue 12, docs/decisions.md).
     """
     try:
         registration = _register(

@@ -94,7 +94,7 @@ def municipality_by_code(code: str, *, kept: bool = False) -> Municipality | Non
     With ``kept``, the process's own detached copy instead, never in a session and shared by
     every request (the merge was 3–5 % of an accepted registration's CPU): only to be read
     — a page, a mail — or set on a new row that the ORM never flushes, whose many-to-ones
-    ``seats._persisted`` drops (the surge's one statement, ``seats.one_statement``).
+    ``seats._unlinked`` drops after the surge's one statement (``seats.one_statement``).
     """
     groups = grouped_choices()
     if _master.get("groups") is not groups:

@@ -179,7 +179,8 @@ def insert_with_seat(
     it counts every seat committed before; the insert is the last statement before the COMMIT.
     Returns the new id, or None when the channel is full (nothing inserted). ``row`` becomes a
     persistent object of the session (no reload), or with ``attach=False`` stays outside it with
-    its id set; ``together`` are objects outside the session (the
+    its id set and without its many-to-ones (``_unlinked``); ``together`` are objects outside
+    the session (the
     caller expunges them before the lock, so that no autoflush writes them apart).
     """
     values = _insert_values(row)
@@ -222,17 +223,26 @@ def insert_with_seat(
     if attach:
         _persisted(row)
         db.session.add(row)
+    else:
+        _unlinked(row)
     return new_id
 
 
 def _persisted(obj) -> None:
     """A new object just inserted by hand, made persistent-to-be (``make_transient_to_detached``)
-    without the objects set on its many-to-ones: read through the session when they are used.
-    They may be the process's kept event graph (snapshot.current_event_to_read), which no
-    session may hold, and a session's add would take them along."""
+    without the objects set on its many-to-ones (``_unlinked``): read through the session when
+    they are used."""
+    _unlinked(obj)
+    make_transient_to_detached(obj)
+
+
+def _unlinked(obj) -> None:
+    """A new object without the objects set on its many-to-ones (its keys stay). They may be
+    the process's kept event graph (snapshot.current_event_to_read), which no session may hold:
+    a session's add would take them along, and a row returned unattached (``attach=False``)
+    must not hand them to a caller that adds it later."""
     for relationship, _pairs in _many_to_ones(sa_inspect(obj).mapper):
         obj.__dict__.pop(relationship, None)
-    make_transient_to_detached(obj)
 
 
 def _insert_values(obj) -> dict:
@@ -431,7 +441,8 @@ def insert_team(
     (``_insert_values`` fills Python defaults); the members' ``team_id`` comes from the team's
     INSERT. ``team`` and ``members`` become persistent objects of the session with their ids
     unknown to it (nothing reads them back), or with ``attach=False`` stay outside it with their
-    ids set; ``together`` and the members must be outside the session, as for
+    ids set and without their many-to-ones; ``together`` and the members must be outside the
+    session, as for
     ``insert_with_seat``. Raises IntegrityError as a flush would (the unique
     indexes: one team per municipality, an address twice).
 
@@ -478,10 +489,9 @@ def insert_team(
     for member in members:
         member.id = member_ids[member.position]
         member.team_id = team.id
+    for obj in (*members, team):
+        (_persisted if attach else _unlinked)(obj)
     if attach:
-        for member in members:
-            _persisted(member)
-        _persisted(team)
         db.session.add(team)  # with its members: persistent, nothing left to flush
     return team.id
 

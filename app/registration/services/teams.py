@@ -97,8 +97,9 @@ def apply_team(
     otherwise 選定中. Every member is mailed a personal link. The team returned is persistent
     in the session with its members; with ``attach=False``, for a caller that reads nothing of
     it after the COMMIT (the public form, which redirects to the URL its ``before_commit``
-    wrote), the one statement's rows may be returned outside the session, their ids set
-    (``seats.insert_team``: about 5 % of the POST's CPU; issue 12).
+    wrote), the one statement's rows may be returned outside the session, their ids set and
+    their many-to-ones dropped (``seats.insert_team``: a few per cent of the POST's CPU;
+    issue 12, docs/decisions.md).
     """
     now = now or now_utc()
     members = [m.normalised() for m in members]
