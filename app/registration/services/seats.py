@@ -180,8 +180,8 @@ def insert_with_seat(
     Returns the new id, or None when the channel is full (nothing inserted). ``row`` becomes a
     persistent object of the session (no reload), or with ``attach=False`` stays outside it with
     its id set and without its many-to-ones (``_unlinked``); ``together`` are objects outside
-    the session (the
-    caller expunges them before the lock, so that no autoflush writes them apart).
+    the session (the caller expunges them before the lock, so that no autoflush writes them
+    apart).
     """
     values = _insert_values(row)
     if values.get("channel_id") != channel.id:
@@ -442,8 +442,7 @@ def insert_team(
     INSERT. ``team`` and ``members`` become persistent objects of the session with their ids
     unknown to it (nothing reads them back), or with ``attach=False`` stay outside it with their
     ids set and without their many-to-ones; ``together`` and the members must be outside the
-    session, as for
-    ``insert_with_seat``. Raises IntegrityError as a flush would (the unique
+    session, as for ``insert_with_seat``. Raises IntegrityError as a flush would (the unique
     indexes: one team per municipality, an address twice).
 
     ``fits`` (True or False; None: no condition): the state the caller wrote into the team and
