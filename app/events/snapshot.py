@@ -64,7 +64,6 @@ T = TypeVar("T")
 
 
 @functools.cache
-@functools.cache
 def _key_query():
     """The current event's id and revision (``models.current_event``'s order), one row; built
     once per process (run by ``execute_compiled``)."""

@@ -118,6 +118,10 @@ def municipality_by_code(code: str, *, kept: bool = False) -> Municipality | Non
     return db.session.merge(municipality, load=False)
 
 
+# What a person typed that a row keeps as it is (the municipality is set as the row's own).
+_PERSON_FIELDS = tuple(f.name for f in fields(PersonData) if f.name != "municipality_code")
+
+
 def apply_person(target, data: PersonData, municipality: Municipality | None) -> None:
     for name in _PERSON_FIELDS:
         setattr(target, name, getattr(data, name))
@@ -127,10 +131,6 @@ def apply_person(target, data: PersonData, municipality: Municipality | None) ->
     target.municipality = municipality  # for a mail written before the row is inserted
     if municipality:
         target.prefecture_code = municipality.prefecture_code
-
-
-# What a person typed that a row keeps as it is (the municipality is set as the row's own).
-_PERSON_FIELDS = tuple(f.name for f in fields(PersonData) if f.name != "municipality_code")
 
 
 def person_search_key(data) -> str:
