@@ -7,22 +7,26 @@ into ``bench_insert``, a table this module creates itself). Their throughput is 
 the registration figures are compared with (bench/registration_surge.py). ``/bench/floor``
 is the product's 研修会議Ⅰ form page and form validation with that same one-row insert: the
 least any handler of the spec's form costs with the fixed choices (Flask-WTF, Jinja).
+``/bench/least`` and ``/bench/least-team`` are the least registration and the least team
+application: the product's form, then what issue 12 asks of each in hand-written SQL on tables
+of their own (bench/registration_surge.py prints them as bounds).
 """
 
 from __future__ import annotations
 
 import secrets
 
-from flask import redirect, render_template
+from flask import redirect, render_template, request
 from jinja2 import Environment
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app import create_app
-from app.core.municipalities import grouped_choices
+from app.core.municipalities import grouped_choices, prefecture_choices
 from app.events.snapshot import attached, current_event_to_read
 from app.extensions import csrf, db
-from app.registration.forms import RegistrationForm, set_municipality_choices
+from app.registration.forms import RegistrationForm, TeamForm, set_municipality_choices
+from app.registration.views import _team_form, _team_page
 
 try:
     from app.core import blank_page
@@ -50,6 +54,27 @@ LEAST_TABLES = (
     " recipient VARCHAR(254) NOT NULL, subject VARCHAR(200) NOT NULL, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS bench_least_lock (id INTEGER PRIMARY KEY, version BIGINT NOT NULL)",
     "INSERT INTO bench_least_lock VALUES (1, 0) ON CONFLICT DO NOTHING",
+    # /bench/least-team's: the teams (one per municipality), their members, their mails and
+    # a row per venue whose lock serialises the venue's head-count (as ``Channel.lock``).
+    "CREATE TABLE IF NOT EXISTS bench_least_team ("
+    " id BIGSERIAL PRIMARY KEY, channel VARCHAR(20) NOT NULL,"
+    " municipality VARCHAR(6) NOT NULL UNIQUE, status VARCHAR(20) NOT NULL,"
+    " note TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+    "CREATE TABLE IF NOT EXISTS bench_least_team_member ("
+    " id BIGSERIAL PRIMARY KEY, team_id BIGINT NOT NULL REFERENCES bench_least_team (id),"
+    " position INTEGER NOT NULL, email VARCHAR(254) NOT NULL, name VARCHAR(100) NOT NULL,"
+    " kana VARCHAR(100) NOT NULL, phone VARCHAR(30) NOT NULL, category VARCHAR(20) NOT NULL,"
+    " municipality VARCHAR(6), organisation VARCHAR(200) NOT NULL,"
+    " department VARCHAR(100) NOT NULL, occupation VARCHAR(100) NOT NULL,"
+    " token VARCHAR(64) NOT NULL UNIQUE)",
+    "CREATE TABLE IF NOT EXISTS bench_least_team_mail ("
+    " id BIGSERIAL PRIMARY KEY, team_id BIGINT NOT NULL REFERENCES bench_least_team (id),"
+    " recipient VARCHAR(254) NOT NULL, subject VARCHAR(200) NOT NULL, body TEXT NOT NULL)",
+    # The head-count's join, indexed as the product's (team.channel_id, team_member.team_id).
+    "CREATE INDEX IF NOT EXISTS bench_least_team_channel ON bench_least_team (channel, status)",
+    "CREATE INDEX IF NOT EXISTS bench_least_team_member_team ON bench_least_team_member (team_id)",
+    "CREATE TABLE IF NOT EXISTS bench_least_team_lock ("
+    " channel VARCHAR(20) PRIMARY KEY, version BIGINT NOT NULL)",
 )
 
 app = create_app()
@@ -215,3 +240,160 @@ def _least_refusal(registered: bool) -> str:
         else "ウェビナー参加の定員に達しました。"
     )
     return f'<!doctype html><html lang="ja"><title>お申込み</title><p>{message}</p></html>'
+
+
+# ---------------------------------------------------------------- the least team application
+
+# A member's mail: about the product's length (its 研修会議Ⅱ mail), compiled once.
+LEAST_TEAM_MAIL = Environment(autoescape=False).from_string(
+    "{{ member.name }} 様\n\n{{ municipality }}の研修会議Ⅱへのお申込みを受け付けました。\n"
+    "{% if status == 'received' %}受付済です。{% else %}選定中です。結果は改めてお知らせします。"
+    "{% endif %}\n\n■ 会場：{{ channel }}\n■ 参加者\n"
+    "{% for m in members %}  {{ loop.index }}. {{ m.name }}（{{ m.kana }}） {{ m.department }}\n"
+    "{% endfor %}\n■ 氏名：{{ member.name }}（{{ member.kana }}）\n"
+    "■ メールアドレス：{{ member.email }}\n■ 電話番号：{{ member.phone }}\n"
+    "■ 部署名：{{ member.department }}\n■ 職種：{{ member.occupation }}\n\n"
+    "■ 個人ページ（申込内容の確認・変更）：{{ base }}/t/{{ token }}\n"
+    "このURLはご本人専用です。他の方に知らせないでください。\n\n"
+    + "令和5年度在宅医療・介護連携推進支援事業 研修会議事務局\n"
+    * 4
+)
+LEAST_TEAM_CHECK = text(
+    "SELECT EXISTS (SELECT 1 FROM bench_least_team WHERE municipality = :municipality),"
+    " (SELECT count(*) FROM bench_least_team_member m JOIN bench_least_team t"
+    " ON t.id = m.team_id WHERE t.channel = :channel AND t.status = 'received')"
+)
+LEAST_TEAM_LOCK = text(
+    "INSERT INTO bench_least_team_lock VALUES (:channel, 0) ON CONFLICT (channel)"
+    " DO UPDATE SET version = bench_least_team_lock.version + 1"
+)
+_least_team_targets: dict[str, int] = {}  # each venue's 50名程度, read once per process
+_least_team_statements: dict[tuple[int, bool], object] = {}
+
+
+def _least_team_statement(size: int, conditional: bool):
+    """``WITH team AS (INSERT … [only while the head-count still gives the state] RETURNING
+    id), member_i AS (INSERT …), mail_i AS (INSERT …) SELECT id FROM team``: one statement."""
+    key = (size, conditional)
+    if key in _least_team_statements:
+        return _least_team_statements[key]
+    condition = (
+        " WHERE ((SELECT count(*) FROM bench_least_team_member m JOIN bench_least_team t"
+        " ON t.id = m.team_id WHERE t.channel = CAST(:channel AS VARCHAR)"
+        " AND t.status = 'received') + :size <= :target)"
+        " = (CAST(:status AS VARCHAR) = 'received')"
+        if conditional
+        else ""
+    )
+    parts = [
+        "WITH team AS (INSERT INTO bench_least_team (channel, municipality, status, note)"
+        f" SELECT :channel, :municipality, :status, :note{condition} RETURNING id)"
+    ]
+    for i in range(size):
+        parts.append(
+            f", member_{i} AS (INSERT INTO bench_least_team_member (team_id, position, email,"
+            " name, kana, phone, category, municipality, organisation, department, occupation,"
+            f" token) SELECT id, {i}, :email_{i}, :name_{i}, :kana_{i}, :phone_{i},"
+            f" :category_{i}, :municipality_{i}, :organisation_{i}, :department_{i},"
+            f" :occupation_{i}, :token_{i} FROM team)"
+            f", mail_{i} AS (INSERT INTO bench_least_team_mail (team_id, recipient, subject,"
+            f" body) SELECT id, :email_{i}, :subject, :body_{i} FROM team)"
+        )
+    parts.append(" SELECT id FROM team")
+    statement = _least_team_statements[key] = text("".join(parts))
+    return statement
+
+
+@app.route("/bench/least-team", methods=["GET", "POST"])
+def bench_least_team():
+    """The least team application on this stack (never in production): the product's team
+    form (``views._team_form``, the 研修会議Ⅱ page when not valid), then what issue 12 asks of
+    an application and nothing more — the municipality's earlier team and the venue's
+    head-count as they stand (one SELECT), the members' mails rendered, the venue's lock, one
+    statement that inserts the team, its members and their mails while the head-count still
+    gives the state the mails tell (otherwise written again and inserted as it stands), the
+    COMMIT (5 round trips: no event read, no submission key, no ORM). An earlier team of the
+    municipality answers a short page. Its teams per second bound any application's."""
+    kept = current_event_to_read()
+    if request.method == "GET" and blank_page is not None:  # kept, as /team/apply's
+        return blank_page.serve(
+            (),
+            lambda: _team_page(attached(kept), _team_form(TeamForm, attached(kept))),
+            objects=(grouped_choices(), prefecture_choices()),
+        )
+    form = _team_form(TeamForm, kept)
+    if not form.validate_on_submit():
+        return _team_page(attached(kept), form)
+    channel = form.channel.data
+    if not _least_team_targets:
+        _least_team_targets.update(
+            db.session.execute(text("SELECT code, capacity FROM channel WHERE kind = 'venue'"))
+            .tuples()
+            .all()
+        )
+    members = [m.normalised() for m in form.members_data()]
+    conn = db.session.connection()
+    municipality = form.team_municipality.data
+    registered, headcount = conn.execute(
+        LEAST_TEAM_CHECK, {"municipality": municipality, "channel": channel}
+    ).one()
+    if registered:
+        db.session.rollback()
+        return _least_team_refusal()
+    target = _least_team_targets[channel]
+    values = {
+        "channel": channel,
+        "municipality": municipality,
+        "note": form.note.data or "",
+        "size": len(members),
+        "target": target,
+        "subject": "【研修会議Ⅱ】お申込みを受け付けました",
+    }
+    for i, member in enumerate(members):
+        values.update(
+            {
+                f"email_{i}": member.email.lower(),
+                f"name_{i}": member.name,
+                f"kana_{i}": member.kana,
+                f"phone_{i}": member.phone,
+                f"category_{i}": member.category,
+                f"municipality_{i}": member.municipality_code or None,
+                f"organisation_{i}": member.organisation,
+                f"department_{i}": member.department,
+                f"occupation_{i}": member.occupation,
+                f"token_{i}": secrets.token_urlsafe(24),
+            }
+        )
+
+    def write_mails(status: str) -> None:
+        values["status"] = status
+        for i, member in enumerate(members):
+            values[f"body_{i}"] = LEAST_TEAM_MAIL.render(
+                member=member,
+                members=members,
+                municipality=municipality,
+                channel=channel,
+                status=status,
+                token=values[f"token_{i}"],
+                base="http://127.0.0.1",
+            )
+
+    write_mails("received" if headcount + len(members) <= target else "selecting")
+    conn.execute(LEAST_TEAM_LOCK, {"channel": channel})
+    try:
+        new_id = conn.execute(_least_team_statement(len(members), True), values).scalar()
+        if new_id is None:  # the head-count crossed the target meanwhile: the other state
+            write_mails("selecting" if values["status"] == "received" else "received")
+            new_id = conn.execute(_least_team_statement(len(members), False), values).scalar()
+    except IntegrityError:  # the municipality's team committed meanwhile
+        db.session.rollback()
+        return _least_team_refusal()
+    db.session.commit()
+    return redirect(f"/t/least-{values['token_0']}", code=303)
+
+
+def _least_team_refusal() -> str:
+    return (
+        '<!doctype html><html lang="ja"><title>お申込み</title>'
+        "<p>既に申込みがあります（１自治体１団体）。</p></html>"
+    )

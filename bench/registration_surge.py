@@ -14,7 +14,12 @@ What it does, all on loopback, against one PostgreSQL:
    (``/bench/floor``: the product's form page and ``RegistrationForm`` validation with the
    bare insert, no seat; ``/bench/least``: that floor plus what issue 12 asks of a
    registration — the duplicate check, the seat under a lock, the mail — in hand-written SQL,
-   the bound no registration passes); every endpoint is first warmed, untimed, in every worker
+   the bound no registration passes); for the team application, the least team application
+   between the two (``/bench/least-team``: the product's team form and page, then what issue
+   12 asks of an application — the municipality's earlier team and the venue's head-count,
+   the members' mails, the head-count again under the venue's lock, the team, its members and
+   their mails in one statement — in hand-written SQL, the bound no application passes);
+   every endpoint is first warmed, untimed, in every worker
    (``warm_up``); the data of the forms is emptied between rounds, so each starts from 0 seats;
    each form and mode runs --rounds times (3 by default), every other round in the reverse
    order (the form first, the bare phase last), so that neither side always runs on a machine
@@ -35,7 +40,8 @@ What it does, all on loopback, against one PostgreSQL:
    (what even a registration costing no more than its form would reach by that yardstick),
    and the registration's ratio to the floor; the ``least registration:`` line gives the
    least's ratio to bare (on the yardstick as it stands: it refuses what the registration
-   refuses) and the registration's ratio to it.
+   refuses) and the registration's ratio to it; the ``least team application:`` line the same
+   of the team's bound.
 
     .venv/bin/python bench/registration_surge.py [--attempts 700] [--capacity 450] [--clients 32]
     .venv/bin/python bench/registration_surge.py --quick      # 300 attempts, 200 seats: < 2 min
@@ -304,6 +310,13 @@ LEAST = Form(
     FULL_TEXT,
     keyed=False,
 )
+# The team form's own page and validation plus what issue 12 asks of an application (the
+# municipality's earlier team, the venue's head-count under a lock, the members' mails), in
+# hand-written SQL (bench_app.bench_least_team): a bound no team application passes.
+LEAST_TEAM = Form(
+    "least team application", "/bench/least-team", team_form, _redirected_to("/t/"), keyed=False
+)
+LEASTS = {"registration": LEAST, "team": LEAST_TEAM}
 
 
 # ---------------------------------------------------------------- clients
@@ -457,7 +470,9 @@ def warm_up(base: str, forms: list[Form], workers: int) -> None:
     (GET and POST), so that no timed phase pays a worker's first page, template compilation,
     master lists or mail templates — the first timed phase of an endpoint did (the floor's
     first phase cost twice the app CPU per attempt of a later one)."""
-    for form in [BARE, FLOOR, LEAST, *forms] if FORMS["registration"] in forms else [BARE, *forms]:
+    extra = [FLOOR] if FORMS["registration"] in forms else []
+    extra += [LEASTS[key] for key in LEASTS if FORMS[key] in forms]
+    for form in [BARE, *extra, *forms]:
         run_phase("warm-up", base, form, 2 * workers, 8 * workers, True, 60.0)
 
 
@@ -469,7 +484,8 @@ def empty_forms(conninfo: str) -> None:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(
             "TRUNCATE waitlist_entry, registration, team_member, team, outbox_message,"
-            " submission_key, survey_response, bench_insert, bench_least, bench_least_mail"
+            " submission_key, survey_response, bench_insert, bench_least, bench_least_mail,"
+            " bench_least_team, bench_least_team_member, bench_least_team_mail"
             " CASCADE"
         )
 
@@ -604,12 +620,17 @@ def run_round(
         timed("floor", f"form floor ({label})", FLOOR)
 
     def least() -> None:
-        timed("least", f"least registration ({label})", LEAST, least_seats)
+        if key == "registration":
+            timed("least", f"least registration ({label})", LEAST, least_seats)
+        else:
+            timed("least", f"least team application ({label})", LEAST_TEAM)
 
     def product() -> None:
         timed("product", f"{key} ({label})", form, product_seats)
 
-    order = [bare, floor, least, product] if key == "registration" else [bare, product]
+    order = {"registration": [bare, floor, least, product], "team": [bare, least, product]}.get(
+        key, [bare, product]
+    )
     for phase in reversed(order) if product_first else order:
         phase()
     return phases["product"], phases["bare"], phases.get("floor"), phases.get("least")
@@ -787,7 +808,7 @@ def main() -> int:
     rounds = (
         f" (median of {args.rounds} rounds, their range in brackets)" if args.rounds > 1 else ""
     )
-    ratios, floors, leasts = [], [], []
+    ratios, floors, leasts = [], [], {}
     for (key, label), rows in figures.items():
         part = f"{key} {label} {spread(rows, 'throughput', 2)} throughput"
         part += f", POST p95 {spread(rows, 'post_p95', 1)}"
@@ -803,15 +824,17 @@ def main() -> int:
                 f" {spread(rows, 'of_floor', 2)} the floor, {p95s(rows, 'floor_')}"
             )
         if least := spread(rows, "least", 2):
-            leasts.append(
-                f"{label} {least} bare (seats went at {spread(rows, 'least_fill', 2)}),"
-                f" the registration {spread(rows, 'of_least', 2)} the least,"
+            fill = spread(rows, "least_fill", 2)
+            leasts.setdefault(key, []).append(
+                f"{label} {least} bare{f' (seats went at {fill})' if fill else ''},"
+                f" the {key} {spread(rows, 'of_least', 2)} the least,"
                 f" {p95s(rows, 'least_')}"
             )
     if floors:
         print("  form floor" + rounds + ": " + "; ".join(floors))
-    if leasts:
-        print("  least registration" + rounds + ": " + "; ".join(leasts))
+    for key, parts in leasts.items():
+        name = "least registration" if key == "registration" else f"least {key} application"
+        print(f"  {name}{rounds}: " + "; ".join(parts))
     if rounds:
         print("  the ratios below" + rounds)
     print("ratio to bare: " + "; ".join(ratios))
