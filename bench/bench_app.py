@@ -24,12 +24,22 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app import create_app
+from app.core.jpdates import now_utc
 from app.core.municipalities import grouped_choices, prefecture_choices
 from app.events.snapshot import attached, current_event_to_read
 from app.extensions import csrf, db
+from app.registration import rules
 from app.registration.forms import RegistrationForm, TeamForm, set_municipality_choices
+from app.registration.rules import RegistrationError
+from app.registration.services.people import check_person
+from app.registration.services.seats import facts
+from app.registration.services.teams import _check_team
 from app.registration.views import _team_form, _team_page
 
+try:
+    from app.events.snapshot import kept_event_unchecked
+except ImportError:  # a tree older than the kept event
+    kept_event_unchecked = lambda: None  # noqa: E731
 try:
     from app.core import blank_page
 except ImportError:  # a tree older than the kept pages (the README's "before" recipe)
@@ -42,8 +52,10 @@ BENCH_TABLE = (
     " created_at TIMESTAMPTZ NOT NULL DEFAULT now())"
 )
 
-# /bench/least's own tables: the registrations (one per address), their mails, and the row
-# whose lock serialises the seats (as the product's ``Channel.lock``).
+# /bench/least's own tables: the registrations (one per address), their mails, and the
+# webinar's seats as a counter that one conditional UPDATE takes (``taken < capacity``, kept by
+# a constraint too): the cheapest seat issue 12 allows, its row lock held from that statement
+# to the COMMIT.
 LEAST_TABLES = (
     "CREATE TABLE IF NOT EXISTS bench_least ("
     " id BIGSERIAL PRIMARY KEY, email VARCHAR(254) NOT NULL UNIQUE, name VARCHAR(100) NOT NULL,"
@@ -54,10 +66,13 @@ LEAST_TABLES = (
     "CREATE TABLE IF NOT EXISTS bench_least_mail ("
     " id BIGSERIAL PRIMARY KEY, registration_id BIGINT NOT NULL REFERENCES bench_least (id),"
     " recipient VARCHAR(254) NOT NULL, subject VARCHAR(200) NOT NULL, body TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS bench_least_lock (id INTEGER PRIMARY KEY, version BIGINT NOT NULL)",
-    "INSERT INTO bench_least_lock VALUES (1, 0) ON CONFLICT DO NOTHING",
+    "CREATE TABLE IF NOT EXISTS bench_least_seats (id INTEGER PRIMARY KEY,"
+    " taken INTEGER NOT NULL, capacity INTEGER NOT NULL, CHECK (taken <= capacity))",
+    "INSERT INTO bench_least_seats SELECT 1, 0, capacity FROM channel WHERE code = 'webinar'"
+    " ON CONFLICT (id) DO UPDATE SET capacity = EXCLUDED.capacity",
     # /bench/least-team's: the teams (one per municipality), their members, their mails and
-    # a row per venue whose lock serialises the venue's head-count (as ``Channel.lock``).
+    # each venue's 受付済 head-count as a counter, which the one statement moves (or only locks,
+    # for a team 選定中) on a condition: as the seats above.
     "CREATE TABLE IF NOT EXISTS bench_least_team ("
     " id BIGSERIAL PRIMARY KEY, channel VARCHAR(20) NOT NULL,"
     " municipality VARCHAR(6) NOT NULL UNIQUE, status VARCHAR(20) NOT NULL,"
@@ -72,11 +87,18 @@ LEAST_TABLES = (
     "CREATE TABLE IF NOT EXISTS bench_least_team_mail ("
     " id BIGSERIAL PRIMARY KEY, team_id BIGINT NOT NULL REFERENCES bench_least_team (id),"
     " recipient VARCHAR(254) NOT NULL, subject VARCHAR(200) NOT NULL, body TEXT NOT NULL)",
-    # The head-count's join, indexed as the product's (team.channel_id, team_member.team_id).
-    "CREATE INDEX IF NOT EXISTS bench_least_team_channel ON bench_least_team (channel, status)",
-    "CREATE INDEX IF NOT EXISTS bench_least_team_member_team ON bench_least_team_member (team_id)",
-    "CREATE TABLE IF NOT EXISTS bench_least_team_lock ("
-    " channel VARCHAR(20) PRIMARY KEY, version BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS bench_least_venue (channel VARCHAR(20) PRIMARY KEY,"
+    " received INTEGER NOT NULL, target INTEGER NOT NULL)",
+    "INSERT INTO bench_least_venue SELECT code, 0, capacity FROM channel"
+    " WHERE kind = 'venue' AND capacity IS NOT NULL"
+    " ON CONFLICT (channel) DO UPDATE SET target = EXCLUDED.target",
+)
+# What bench/registration_surge.py and bench/request_cpu.py run to start a round from none.
+LEAST_EMPTY = (
+    "TRUNCATE bench_least, bench_least_mail, bench_least_team, bench_least_team_member,"
+    " bench_least_team_mail",
+    "UPDATE bench_least_seats SET taken = 0",
+    "UPDATE bench_least_venue SET received = 0",
 )
 
 app = create_app()
@@ -123,15 +145,14 @@ def bench_form():
 @app.route("/bench/floor", methods=["GET", "POST"])
 def bench_floor():
     """The floor of the 研修会議Ⅰ form on this stack: the product's own form and page, without
-    the registration. GET answers ``registration/register.html`` with the kept event, kept as a
-    blank page (as ``/register`` does, without the seat counts); POST validates ``RegistrationForm`` (CSRF
-    on) and, when valid, inserts one row as ``/bench/insert`` does and redirects. No seat, no
+    the registration. GET answers ``registration/register.html`` kept as a blank page (as
+    ``/register`` does, without the seat counts); POST validates ``RegistrationForm`` (CSRF on)
+    and, when valid, inserts one row as ``/bench/insert`` does and redirects. No seat, no
     duplicate check, no mail, no submission key: what any handler of the spec's form pays
-    before doing its own work (bench/registration_surge.py prints it as the form floor).
-    The event is read as ``/register`` reads it: the process's kept copy, copied into the
-    session only for a page that is written (it was copied on every POST, about a fifth of
-    the floor's CPU, which the registration itself does not pay)."""
-    kept = current_event_to_read()
+    before doing its own work (bench/registration_surge.py prints it as the form floor). The
+    event as the product's forms take it (``_kept_event``): no statement for it."""
+    if request.method == "GET":
+        return _form_page()
     form = RegistrationForm()
     if form.validate_on_submit():
         db.session.execute(
@@ -139,13 +160,29 @@ def bench_floor():
         )
         db.session.commit()
         return redirect("/r/floor", code=303)
-    return _form_page(kept, form)
+    return _form_page(form)
 
 
-def _form_page(kept, form):
-    """The 研修会議Ⅰ page as the floor shows it: kept blank, rendered with what was typed."""
+def _kept_event():
+    """The event as the product's forms read it, without a statement when they need none:
+    for a blank page what was read less than ``FORM_STATE_MAX_AGE`` ago
+    (``blank_page.recent``), for a POST the process's kept copy unchecked
+    (``snapshot.kept_event_unchecked``: the product checks it in its first statement; a bound
+    does not check it at all), else read now."""
+    if blank_page is None:  # a tree older than the kept pages
+        return current_event_to_read()
+    if request.method == "GET":
+        return blank_page.recent(request.endpoint, current_event_to_read)
+    return kept_event_unchecked() or current_event_to_read()
+
+
+def _form_page(form=None):
+    """The 研修会議Ⅰ page as the floor shows it: kept blank, or rendered with what was typed."""
+    kept = _kept_event()
 
     def page() -> str:
+        nonlocal form
+        form = form or RegistrationForm()
         event = attached(kept)
         overview = {c.code: {"channel": c, "state": "受付中"} for c in event.individual_channels}
         set_municipality_choices(form.municipality, grouped_choices())
@@ -171,20 +208,19 @@ LEAST_MAIL = Environment(autoescape=False).from_string(
     * 4
 )
 LEAST_CHECK = text(
-    "SELECT (SELECT count(*) FROM bench_least) AS taken,"
+    "SELECT (SELECT taken >= capacity FROM bench_least_seats WHERE id = 1) AS full,"
     " EXISTS (SELECT 1 FROM bench_least WHERE email = :email) AS registered"
 )
-LEAST_LOCK = text("UPDATE bench_least_lock SET version = version + 1 WHERE id = 1")
 LEAST_INSERT = text(
-    "WITH seat AS (SELECT count(*) AS taken FROM bench_least),"
+    "WITH seat AS (UPDATE bench_least_seats SET taken = taken + 1"
+    " WHERE id = 1 AND taken < capacity RETURNING taken),"
     " registered AS (INSERT INTO bench_least (email, name, kana, phone, category, municipality,"
     " organisation, department, occupation, token)"
     " SELECT :email, :name, :kana, :phone, :category, :municipality, :organisation, :department,"
-    " :occupation, :token FROM seat WHERE taken < :capacity RETURNING id)"
+    " :occupation, :token FROM seat RETURNING id)"
     " INSERT INTO bench_least_mail (registration_id, recipient, subject, body)"
     " SELECT id, :email, :subject, :body FROM registered RETURNING registration_id"
 )
-_least_capacity: list[int] = []  # the webinar's seats, read once per process
 
 
 _driver_sql: dict[int, str] = {}
@@ -205,59 +241,66 @@ def _on_driver(statement, params: dict):
 @app.route("/bench/least", methods=["GET", "POST"])
 def bench_least():
     """The least registration on this stack (never in production): the floor's page and form,
-    then what issue 12 asks of a registration and nothing more — the duplicate check and the
-    seats as they stand (one SELECT), the mail rendered, the lock, one statement that counts
-    under the lock and inserts the row and its mail only while a seat is left, the COMMIT
-    (5 round trips, on the driver's cursor as the product's statements run: no event read, no
-    submission key, no ORM). 満席 and the same address answer a short page. Its accepted
-    registrations per second bound any registration's from above."""
+    then what issue 12 asks of a registration and nothing more — the spec's rules (the
+    channel open, the category eligible, the 所属), the duplicate check and the seats as they
+    stand (one SELECT), the mail rendered, one statement that takes a seat by a conditional
+    UPDATE and inserts the row and its mail only when it got one, the COMMIT. 4 round trips,
+    on the driver's cursor as the product's own statements run; no event read, no submission
+    key, no ORM. 満席 and the same address answer a short page. Its accepted registrations per
+    second bound any registration's from above."""
+    if request.method == "GET":
+        return _form_page()
     form = RegistrationForm()
     if not form.validate_on_submit():
-        return _form_page(current_event_to_read(), form)
-    if not _least_capacity:
-        _least_capacity.append(
-            db.session.scalar(text("SELECT capacity FROM channel WHERE code = 'webinar'"))
-        )
-    email = form.email.data.strip().lower()
-    taken, registered = _on_driver(LEAST_CHECK, {"email": email}).fetchone()
-    if registered or taken >= _least_capacity[0]:
+        return _form_page(form)
+    data = form.person_data().normalised()
+    channel = _kept_event().channel("webinar")
+    try:
+        rules.check_eligible(facts(channel), data.category)
+        check_person(data, kept=True)
+        rules.check_open(facts(channel), now_utc())
+    except RegistrationError as exc:
+        return _least_page(exc.message)
+    email = data.email.lower()
+    full, registered = _on_driver(LEAST_CHECK, {"email": email}).fetchone()
+    if registered or full:
         db.session.rollback()
         return _least_refusal(registered)
     values = {
         "email": email,
-        "name": form.name.data,
-        "kana": form.kana.data,
-        "phone": form.phone.data or "",
-        "category": form.category.data,
-        "municipality": form.municipality.data or None,
-        "organisation": form.organisation.data or "",
-        "department": form.department.data,
-        "occupation": form.occupation.data,
+        "name": data.name,
+        "kana": data.kana,
+        "phone": data.phone,
+        "category": data.category,
+        "municipality": data.municipality_code or None,
+        "organisation": data.organisation,
+        "department": data.department,
+        "occupation": data.occupation,
         "token": secrets.token_urlsafe(24),
-        "capacity": _least_capacity[0],
     }
     values["subject"] = "【研修会議】お申込みを受け付けました"
     values["body"] = LEAST_MAIL.render(values, base="http://127.0.0.1")
-    _on_driver(LEAST_LOCK, {})
     try:
         row = _on_driver(LEAST_INSERT, values).fetchone()
     except psycopg.errors.UniqueViolation:  # the same address committed meanwhile
         row, registered = None, True
-    new_id = row[0] if row else None
-    if new_id is None:
+    if row is None:
         db.session.rollback()
         return _least_refusal(registered)
     db.session.commit()
-    return redirect(f"/r/least-{new_id}", code=303)
+    return redirect(f"/r/least-{row[0]}", code=303)
+
+
+def _least_page(message: str) -> str:
+    return f'<!doctype html><html lang="ja"><title>お申込み</title><p>{message}</p></html>'
 
 
 def _least_refusal(registered: bool) -> str:
-    message = (
+    return _least_page(
         "このメールアドレスでは既にお申込みいただいています。"
         if registered
         else "ウェビナー参加の定員に達しました。"
     )
-    return f'<!doctype html><html lang="ja"><title>お申込み</title><p>{message}</p></html>'
 
 
 # ---------------------------------------------------------------- the least team application
@@ -278,34 +321,31 @@ LEAST_TEAM_MAIL = Environment(autoescape=False).from_string(
 )
 LEAST_TEAM_CHECK = text(
     "SELECT EXISTS (SELECT 1 FROM bench_least_team WHERE municipality = :municipality),"
-    " (SELECT count(*) FROM bench_least_team_member m JOIN bench_least_team t"
-    " ON t.id = m.team_id WHERE t.channel = :channel AND t.status = 'received')"
+    " (SELECT received FROM bench_least_venue WHERE channel = :channel)"
 )
-LEAST_TEAM_LOCK = text(
-    "INSERT INTO bench_least_team_lock VALUES (:channel, 0) ON CONFLICT (channel)"
-    " DO UPDATE SET version = bench_least_team_lock.version + 1"
-)
-_least_team_targets: dict[str, int] = {}  # each venue's 50名程度, read once per process
-_least_team_statements: dict[tuple[int, bool], object] = {}
+_least_team_statements: dict[tuple[int, str], object] = {}
 
 
-def _least_team_statement(size: int, conditional: bool):
-    """``WITH team AS (INSERT … [only while the head-count still gives the state] RETURNING
-    id), member_i AS (INSERT …), mail_i AS (INSERT …) SELECT id FROM team``: one statement."""
-    key = (size, conditional)
+def _least_team_statement(size: int, status: str):
+    """``WITH venue AS (UPDATE bench_least_venue … only while the head-count gives
+    ``status`` … RETURNING 1), team AS (INSERT … FROM venue RETURNING id), member_i AS
+    (INSERT …), mail_i AS (INSERT …) SELECT id FROM team``: one statement, which takes the
+    venue's row lock. 受付済 adds the team's members to the head-count while they fit the
+    target; 選定中 only locks the row while they do not."""
+    key = (size, status)
     if key in _least_team_statements:
         return _least_team_statements[key]
-    condition = (
-        " WHERE ((SELECT count(*) FROM bench_least_team_member m JOIN bench_least_team t"
-        " ON t.id = m.team_id WHERE t.channel = CAST(:channel AS VARCHAR)"
-        " AND t.status = 'received') + :size <= :target)"
-        " = (CAST(:status AS VARCHAR) = 'received')"
-        if conditional
-        else ""
+    venue = (
+        "UPDATE bench_least_venue SET received = received + :size"
+        " WHERE channel = :channel AND received + :size <= target"
+        if status == "received"
+        else "UPDATE bench_least_venue SET received = received"
+        " WHERE channel = :channel AND received + :size > target"
     )
     parts = [
-        "WITH team AS (INSERT INTO bench_least_team (channel, municipality, status, note)"
-        f" SELECT :channel, :municipality, :status, :note{condition} RETURNING id)"
+        f"WITH venue AS ({venue} RETURNING 1),"
+        " team AS (INSERT INTO bench_least_team (channel, municipality, status, note)"
+        f" SELECT :channel, :municipality, '{status}', :note FROM venue RETURNING id)"
     ]
     for i in range(size):
         parts.append(
@@ -325,15 +365,16 @@ def _least_team_statement(size: int, conditional: bool):
 @app.route("/bench/least-team", methods=["GET", "POST"])
 def bench_least_team():
     """The least team application on this stack (never in production): the product's team
-    form (``views._team_form``, the 研修会議Ⅱ page when not valid), then what issue 12 asks of
-    an application and nothing more — the municipality's earlier team and the venue's
-    head-count as they stand (one SELECT), the members' mails rendered, the venue's lock, one
-    statement that inserts the team, its members and their mails while the head-count still
-    gives the state the mails tell (otherwise written again and inserted as it stands), the
-    COMMIT (5 round trips, on the driver's cursor: no event read, no submission key, no ORM).
-    An earlier team of the municipality answers a short page. Its teams per second bound any
-    application's."""
-    kept = current_event_to_read()
+    form and page (``views._team_form``), then what issue 12 asks of an application and
+    nothing more — the spec's rules (the venue open, 1–6 people, the 代表者 first, each
+    member's 所属, no address twice), the municipality's earlier team and the venue's
+    head-count as they stand (one SELECT), the members' mails rendered, one statement that
+    inserts the team, its members and their mails while the venue's head-count still gives
+    the state the mails tell (moving the count, or only locking its row), written again in the
+    other state when it no longer does, the COMMIT. 4 round trips, on the driver's cursor; no
+    event read, no submission key, no ORM. An earlier team of the municipality answers a
+    short page. Its teams per second bound any application's from above."""
+    kept = _kept_event()
     if request.method == "GET" and blank_page is not None:  # kept, as /team/apply's
         return blank_page.serve(
             (),
@@ -343,28 +384,25 @@ def bench_least_team():
     form = _team_form(TeamForm, kept)
     if not form.validate_on_submit():
         return _team_page(attached(kept), form)
-    channel = form.channel.data
-    if not _least_team_targets:
-        _least_team_targets.update(
-            db.session.execute(text("SELECT code, capacity FROM channel WHERE kind = 'venue'"))
-            .tuples()
-            .all()
-        )
     members = [m.normalised() for m in form.members_data()]
     municipality = form.team_municipality.data
+    try:
+        channel = kept.channel(form.channel.data)
+        rules.check_open(facts(channel), now_utc())
+        _check_team(channel, municipality, members, kept=True)
+    except (KeyError, RegistrationError) as exc:
+        return _least_page(getattr(exc, "message", "会場を選択してください。"))
     registered, headcount = _on_driver(
-        LEAST_TEAM_CHECK, {"municipality": municipality, "channel": channel}
+        LEAST_TEAM_CHECK, {"municipality": municipality, "channel": channel.code}
     ).fetchone()
     if registered:
         db.session.rollback()
         return _least_team_refusal()
-    target = _least_team_targets[channel]
     values = {
-        "channel": channel,
+        "channel": channel.code,
         "municipality": municipality,
         "note": form.note.data or "",
         "size": len(members),
-        "target": target,
         "subject": "【研修会議Ⅱ】お申込みを受け付けました",
     }
     for i, member in enumerate(members):
@@ -384,25 +422,30 @@ def bench_least_team():
         )
 
     def write_mails(status: str) -> None:
-        values["status"] = status
         for i, member in enumerate(members):
             values[f"body_{i}"] = LEAST_TEAM_MAIL.render(
                 member=member,
                 members=members,
                 municipality=municipality,
-                channel=channel,
+                channel=channel.label,
                 status=status,
                 token=values[f"token_{i}"],
                 base="http://127.0.0.1",
             )
 
-    write_mails("received" if headcount + len(members) <= target else "selecting")
-    _on_driver(LEAST_TEAM_LOCK, {"channel": channel})
+    fits = channel.capacity is None or headcount + len(members) <= channel.capacity
+    status = "received" if fits else "selecting"
+    write_mails(status)
     try:
-        if _on_driver(_least_team_statement(len(members), True), values).fetchone() is None:
-            # The head-count crossed the target meanwhile: the other state, unconditionally.
-            write_mails("selecting" if values["status"] == "received" else "received")
-            _on_driver(_least_team_statement(len(members), False), values)
+        # At most twice: the count only moves one way between the two (no team leaves a
+        # venue in the bench), so the other state holds when the first no longer did.
+        for _ in range(2):
+            if _on_driver(_least_team_statement(len(members), status), values).fetchone():
+                break
+            status = "selecting" if status == "received" else "received"
+            write_mails(status)
+        else:
+            raise RuntimeError("the venue's head-count moved both ways")
     except psycopg.errors.UniqueViolation:  # the municipality's team committed meanwhile
         db.session.rollback()
         return _least_team_refusal()
@@ -411,7 +454,4 @@ def bench_least_team():
 
 
 def _least_team_refusal() -> str:
-    return (
-        '<!doctype html><html lang="ja"><title>お申込み</title>'
-        "<p>既に申込みがあります（１自治体１団体）。</p></html>"
-    )
+    return _least_page("既に申込みがあります（１自治体１団体）。")

@@ -488,6 +488,9 @@ def empty_forms(conninfo: str) -> None:
             " bench_least_team, bench_least_team_member, bench_least_team_mail"
             " CASCADE"
         )
+        # The leasts' counters (bench_app.LEAST_EMPTY: the seats taken, each venue's 受付済).
+        conn.execute("UPDATE bench_least_seats SET taken = 0")
+        conn.execute("UPDATE bench_least_venue SET received = 0")
 
 
 def oversold(conninfo: str, channel_id: int, capacity: int) -> tuple[int, int]:
@@ -588,8 +591,8 @@ def run_round(
     capacity: int,
     product_first: bool,
 ) -> tuple[Phase, Phase, Phase | None, Phase | None]:
-    """One round of a form in one mode, from 0 seats: the bare pair, (for the registration)
-    the floor and the least, and the form; in that order, or in the reverse one when
+    """One round of a form in one mode, from 0 seats: the bare pair, the form's bounds (the
+    registration's floor and least, the team's least), and the form; in that order, or in the reverse one when
     ``product_first`` (rounds alternate, so that neither side always runs on a machine the
     other has just warmed or loaded). Prints each phase; returns (product, bare, floor, least).
     """
@@ -647,10 +650,11 @@ def round_ratios(
     """One round's ratios to its own bare phase: ``throughput`` (the registration's accepted
     registrations over the whole phase, refusals' time included: the issue's yardstick; the
     other forms accept every attempt), ``post_p95``, ``fill`` (the seats' pace, when some
-    were refused), ``get_p95`` (browser-like); for the registration the same of the floor and
-    the least, prefixed ``floor_`` and ``least_`` (their throughput as ``floor``, ``least``;
-    ``floor_seats``: the floor's scaled by ``seats``, the share of attempts that can be
-    accepted), and ``of_floor``, ``of_least``: the registration's throughput to theirs."""
+    were refused), ``get_p95`` (browser-like); the same of the form's bounds (the
+    registration's floor and least, the team's least), prefixed ``floor_`` and ``least_``
+    (their accepted per second as ``floor``, ``least``; ``floor_seats``: the floor's scaled by
+    ``seats``, the share of attempts that can be accepted), and ``of_floor``, ``of_least``:
+    the form's accepted per second to theirs."""
     base = bare.rate("accepted")
 
     def versus_bare(phase: Phase, prefix: str = "") -> dict[str, float]:

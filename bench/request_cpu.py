@@ -138,8 +138,12 @@ def child(requests: int, profile: bool, teams: bool = False, only: str = "") -> 
                 from sqlalchemy import text
 
                 from app.extensions import db
+                from bench import bench_app
 
-                db.session.execute(text("TRUNCATE bench_least, bench_least_mail"))
+                for statement in getattr(
+                    bench_app, "LEAST_EMPTY", ["TRUNCATE bench_least, bench_least_mail"]
+                ):
+                    db.session.execute(text(statement))
                 db.session.commit()
                 db.session.remove()
         data = dict(registration_form(next(counter), f"cpuleast{run}"), csrf_token=token)
@@ -167,7 +171,10 @@ def child(requests: int, profile: bool, teams: bool = False, only: str = "") -> 
         # One team per 自治体: each child starts from none (this bench's own database).
         db.session.execute(text("TRUNCATE team, team_member CASCADE"))
         if any(rule.rule == "/bench/least-team" for rule in app.url_map.iter_rules()):
-            db.session.execute(text("TRUNCATE bench_least_team CASCADE"))
+            from bench import bench_app
+
+            for statement in bench_app.LEAST_EMPTY:
+                db.session.execute(text(statement))
         db.session.commit()
         db.session.remove()
     team_client = app.test_client()
