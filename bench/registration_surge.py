@@ -12,14 +12,15 @@ What it does, all on loopback, against one PostgreSQL:
    bare insert POST-only, the form POST-only (one session per client, a new submission key per
    POST); for the registration, the form floor and the least registration between the two
    (``/bench/floor``: the product's form page and ``RegistrationForm`` validation with the
-   bare insert, no seat; ``/bench/least``: that floor plus what issue 12 asks of a
-   registration — the duplicate check, the seat under a lock, the mail — in hand-written SQL,
-   the bound no registration passes); for the team application, the least team application
-   between the two (``/bench/least-team``: the product's team form and page, then what issue
+   bare insert, no seat; ``/bench/least``: that floor plus the spec's rules and what issue 12
+   asks of a registration — the duplicate check, the mail, the seat taken by a conditional
+   UPDATE inside the one statement — in hand-written SQL, the bound no registration passes);
+   for the team application, the least team application between the two
+   (``/bench/least-team``: the product's team form and page, the spec's rules, then what issue
    12 asks of an application — the municipality's earlier team and the venue's head-count,
-   the members' mails, the head-count again under the venue's lock, the team, its members and
-   their mails in one statement — in hand-written SQL, the bound no application passes);
-   every endpoint is first warmed, untimed, in every worker
+   the members' mails, the team, its members and their mails in one statement while the
+   head-count still gives their state — in hand-written SQL, the bound no application
+   passes); every endpoint is first warmed, untimed, in every worker
    (``warm_up``); the data of the forms is emptied between rounds, so each starts from 0 seats;
    each form and mode runs --rounds times (3 by default), every other round in the reverse
    order (the form first, the bare phase last), so that neither side always runs on a machine
