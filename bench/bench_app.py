@@ -14,26 +14,28 @@ of their own (bench/registration_surge.py prints them as bounds).
 
 from __future__ import annotations
 
+import inspect
 import re
 import secrets
+from types import SimpleNamespace
 
 import psycopg
 from flask import redirect, render_template, request
-from jinja2 import Environment
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app import create_app
 from app.core.jpdates import now_utc
+from app.core.mail import render_mail, render_text
 from app.core.municipalities import grouped_choices, prefecture_choices
 from app.events.snapshot import attached, current_event_to_read
 from app.extensions import csrf, db
 from app.registration import rules
 from app.registration.forms import RegistrationForm, TeamForm, set_municipality_choices
+from app.registration.models import CATEGORY_LABELS, TEAM_STATUS_LABELS
 from app.registration.rules import RegistrationError
 from app.registration.services.people import check_person
 from app.registration.services.seats import facts
-from app.registration.services.teams import _check_team
 from app.registration.views import _team_form, _team_page
 
 try:
@@ -71,8 +73,8 @@ LEAST_TABLES = (
     "INSERT INTO bench_least_seats SELECT 1, 0, capacity FROM channel WHERE code = 'webinar'"
     " ON CONFLICT (id) DO UPDATE SET capacity = EXCLUDED.capacity",
     # /bench/least-team's: the teams (one per municipality), their members, their mails and
-    # each venue's 受付済 head-count as a counter, which the one statement moves (or only locks,
-    # for a team 選定中) on a condition: as the seats above.
+    # each venue's 受付済 head-count as a counter, which the one statement of a 受付済 team
+    # moves on a condition, as the seats above (a team 選定中 takes nothing: no lock).
     "CREATE TABLE IF NOT EXISTS bench_least_team ("
     " id BIGSERIAL PRIMARY KEY, channel VARCHAR(20) NOT NULL,"
     " municipality VARCHAR(6) NOT NULL UNIQUE, status VARCHAR(20) NOT NULL,"
@@ -88,9 +90,8 @@ LEAST_TABLES = (
     " id BIGSERIAL PRIMARY KEY, team_id BIGINT NOT NULL REFERENCES bench_least_team (id),"
     " recipient VARCHAR(254) NOT NULL, subject VARCHAR(200) NOT NULL, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS bench_least_venue (channel VARCHAR(20) PRIMARY KEY,"
-    " received INTEGER NOT NULL, target INTEGER NOT NULL)",
-    "INSERT INTO bench_least_venue SELECT code, 0, capacity FROM channel"
-    " WHERE kind = 'venue' AND capacity IS NOT NULL"
+    " received INTEGER NOT NULL, target INTEGER)",
+    "INSERT INTO bench_least_venue SELECT code, 0, capacity FROM channel WHERE kind = 'venue'"
     " ON CONFLICT (channel) DO UPDATE SET target = EXCLUDED.target",
 )
 # What bench/registration_surge.py and bench/request_cpu.py run to start a round from none.
@@ -195,18 +196,30 @@ def _form_page(form=None):
     return blank_page.serve((), page, objects=(grouped_choices(),))  # kept, as /register's
 
 
-# The least registration's mail: about the product's length (its 研修会議Ⅰ mail, 2 KB of
-# template), compiled once, rendered before the lock as the issue asks.
-LEAST_MAIL = Environment(autoescape=False).from_string(
-    "{{ name }} 様\n\nお申込みを受け付けました。\n\n"
-    "■ 氏名：{{ name }}（{{ kana }}）\n■ メールアドレス：{{ email }}\n■ 電話番号：{{ phone }}\n"
-    "■ 参加区分：{{ category }}\n■ 所属：{{ municipality or organisation }}\n"
-    "■ 部署名：{{ department }}\n■ 職種：{{ occupation }}\n■ 参加方法：ウェビナー参加\n\n"
-    "■ 個人ページ（申込内容の確認・変更・取消）：{{ base }}/r/{{ token }}\n"
-    "このURLはご本人専用です。他の方に知らせないでください。\n\n"
-    + "令和5年度在宅医療・介護連携推進支援事業 研修会議事務局\n"
-    * 4
-)
+def _kept(function):
+    """``function``'s keyword for the process's read-only master copies (``kept=True``), when
+    the tree under test has it: an older tree (request_cpu.py ``--before``) reads the master."""
+    return {"kept": True} if "kept" in inspect.signature(function).parameters else {}
+
+
+def _person(data, municipality, token: str, **more) -> SimpleNamespace:
+    """A registrant or member as the spec's mail templates read one, from plain values: no
+    ORM object (what the product's ``Registration`` and ``TeamMember`` give the templates)."""
+    return SimpleNamespace(
+        name=data.name,
+        kana=data.kana,
+        email=data.email,
+        phone=data.phone,
+        department=data.department,
+        occupation=data.occupation,
+        token=token,
+        category=data.category,
+        category_label=CATEGORY_LABELS.get(data.category, data.category),
+        affiliation=municipality.full_name if municipality else data.organisation,
+        **more,
+    )
+
+
 LEAST_CHECK = text(
     "SELECT (SELECT taken >= capacity FROM bench_least_seats WHERE id = 1) AS full,"
     " EXISTS (SELECT 1 FROM bench_least WHERE email = :email) AS registered"
@@ -254,10 +267,11 @@ def bench_least():
     if not form.validate_on_submit():
         return _form_page(form)
     data = form.person_data().normalised()
-    channel = _kept_event().channel("webinar")
+    event = _kept_event()
+    channel = event.channel("webinar")
     try:
         rules.check_eligible(facts(channel), data.category)
-        check_person(data, kept=True)
+        municipality = check_person(data, **_kept(check_person))
         rules.check_open(facts(channel), now_utc())
     except RegistrationError as exc:
         return _least_page(exc.message)
@@ -278,8 +292,11 @@ def bench_least():
         "occupation": data.occupation,
         "token": secrets.token_urlsafe(24),
     }
-    values["subject"] = "【研修会議】お申込みを受け付けました"
-    values["body"] = LEAST_MAIL.render(values, base="http://127.0.0.1")
+    # The spec's mail, from the product's template, written from plain values.
+    registration = _person(data, municipality, values["token"], event=event, channel=channel)
+    values["subject"], values["body"] = render_mail(
+        "registration_received.txt", registration=registration, position=None
+    )
     try:
         row = _on_driver(LEAST_INSERT, values).fetchone()
     except psycopg.errors.UniqueViolation:  # the same address committed meanwhile
@@ -305,47 +322,36 @@ def _least_refusal(registered: bool) -> str:
 
 # ---------------------------------------------------------------- the least team application
 
-# A member's mail: about the product's length (its 研修会議Ⅱ mail), compiled once.
-LEAST_TEAM_MAIL = Environment(autoescape=False).from_string(
-    "{{ member.name }} 様\n\n{{ municipality }}の研修会議Ⅱへのお申込みを受け付けました。\n"
-    "{% if status == 'received' %}受付済です。{% else %}選定中です。結果は改めてお知らせします。"
-    "{% endif %}\n\n■ 会場：{{ channel }}\n■ 参加者\n"
-    "{% for m in members %}  {{ loop.index }}. {{ m.name }}（{{ m.kana }}） {{ m.department }}\n"
-    "{% endfor %}\n■ 氏名：{{ member.name }}（{{ member.kana }}）\n"
-    "■ メールアドレス：{{ member.email }}\n■ 電話番号：{{ member.phone }}\n"
-    "■ 部署名：{{ member.department }}\n■ 職種：{{ member.occupation }}\n\n"
-    "■ 個人ページ（申込内容の確認・変更）：{{ base }}/t/{{ token }}\n"
-    "このURLはご本人専用です。他の方に知らせないでください。\n\n"
-    + "令和5年度在宅医療・介護連携推進支援事業 研修会議事務局\n"
-    * 4
-)
 LEAST_TEAM_CHECK = text(
     "SELECT EXISTS (SELECT 1 FROM bench_least_team WHERE municipality = :municipality),"
     " (SELECT received FROM bench_least_venue WHERE channel = :channel)"
 )
-_least_team_statements: dict[tuple[int, str], object] = {}
+_least_team_statements: dict[tuple[int, bool], object] = {}
 
 
-def _least_team_statement(size: int, status: str):
-    """``WITH venue AS (UPDATE bench_least_venue … only while the head-count gives
-    ``status`` … RETURNING 1), team AS (INSERT … FROM venue RETURNING id), member_i AS
-    (INSERT …), mail_i AS (INSERT …) SELECT id FROM team``: one statement, which takes the
-    venue's row lock. 受付済 adds the team's members to the head-count while they fit the
-    target; 選定中 only locks the row while they do not."""
-    key = (size, status)
+def _least_team_statement(size: int, counted: bool):
+    """``WITH [venue AS (UPDATE bench_least_venue SET received = received + :size … only while
+    the team fits the target … RETURNING 1),] team AS (INSERT … [FROM venue] RETURNING id),
+    member_i AS (INSERT …), mail_i AS (INSERT …) SELECT id FROM team``: one statement. A 受付済
+    team (``counted``) moves the venue's head-count on that condition, holding its row lock to
+    the COMMIT; a 選定中 team takes no lock (the head-count does not decide its state: a team
+    that no longer fits is still 選定中, and one that would fit after a cancellation meanwhile
+    is one the 事務局 decides, as every 選定中 team)."""
+    key = (size, counted)
     if key in _least_team_statements:
         return _least_team_statements[key]
-    venue = (
-        "UPDATE bench_least_venue SET received = received + :size"
-        " WHERE channel = :channel AND received + :size <= target"
-        if status == "received"
-        else "UPDATE bench_least_venue SET received = received"
-        " WHERE channel = :channel AND received + :size > target"
-    )
+    venue, source = "", ""
+    if counted:
+        venue = (
+            "venue AS (UPDATE bench_least_venue SET received = received + :size"
+            " WHERE channel = :channel AND (target IS NULL OR received + :size <= target)"
+            " RETURNING 1), "
+        )
+        source = " FROM venue"
+    status = "received" if counted else "pending"
     parts = [
-        f"WITH venue AS ({venue} RETURNING 1),"
-        " team AS (INSERT INTO bench_least_team (channel, municipality, status, note)"
-        f" SELECT :channel, :municipality, '{status}', :note FROM venue RETURNING id)"
+        f"WITH {venue}team AS (INSERT INTO bench_least_team (channel, municipality, status,"
+        f" note) SELECT :channel, :municipality, '{status}', :note{source} RETURNING id)"
     ]
     for i in range(size):
         parts.append(
@@ -368,12 +374,14 @@ def bench_least_team():
     form and page (``views._team_form``), then what issue 12 asks of an application and
     nothing more — the spec's rules (the venue open, 1–6 people, the 代表者 first, each
     member's 所属, no address twice), the municipality's earlier team and the venue's
-    head-count as they stand (one SELECT), the members' mails rendered, one statement that
-    inserts the team, its members and their mails while the venue's head-count still gives
-    the state the mails tell (moving the count, or only locking its row), written again in the
-    other state when it no longer does, the COMMIT. 4 round trips, on the driver's cursor; no
-    event read, no submission key, no ORM. An earlier team of the municipality answers a
-    short page. Its teams per second bound any application's from above."""
+    head-count as they stand (one SELECT), the members' mails (the spec's, from the product's
+    templates, written from plain values), one statement that inserts the team, its members
+    and their mails — for a team 受付済, only while it still fits the venue's target, moving
+    the venue's head-count (otherwise written again 選定中) — and the COMMIT. 4 round trips,
+    on the driver's cursor; no event read, no submission key, no ORM. An earlier team of the
+    municipality answers a short page. Its teams per second bound any application's."""
+    from app.registration.services.teams import _check_team
+
     kept = _kept_event()
     if request.method == "GET" and blank_page is not None:  # kept, as /team/apply's
         return blank_page.serve(
@@ -385,27 +393,31 @@ def bench_least_team():
     if not form.validate_on_submit():
         return _team_page(attached(kept), form)
     members = [m.normalised() for m in form.members_data()]
-    municipality = form.team_municipality.data
+    code = form.team_municipality.data
     try:
         channel = kept.channel(form.channel.data)
         rules.check_open(facts(channel), now_utc())
-        _check_team(channel, municipality, members, kept=True)
+        municipality, member_municipalities = _check_team(
+            channel, code, members, **_kept(_check_team)
+        )
     except (KeyError, RegistrationError) as exc:
         return _least_page(getattr(exc, "message", "会場を選択してください。"))
     registered, headcount = _on_driver(
-        LEAST_TEAM_CHECK, {"municipality": municipality, "channel": channel.code}
+        LEAST_TEAM_CHECK, {"municipality": code, "channel": channel.code}
     ).fetchone()
     if registered:
         db.session.rollback()
         return _least_team_refusal()
-    values = {
-        "channel": channel.code,
-        "municipality": municipality,
-        "note": form.note.data or "",
-        "size": len(members),
-        "subject": "【研修会議Ⅱ】お申込みを受け付けました",
-    }
-    for i, member in enumerate(members):
+    values = {"channel": channel.code, "municipality": code, "note": form.note.data or ""}
+    values["size"] = len(members)
+    people = []
+    for i, (member, member_municipality) in enumerate(
+        zip(members, member_municipalities, strict=True)
+    ):
+        token = secrets.token_urlsafe(24)
+        people.append(
+            _person(member, member_municipality, token, position=i, is_representative=i == 0)
+        )
         values.update(
             {
                 f"email_{i}": member.email.lower(),
@@ -417,35 +429,34 @@ def bench_least_team():
                 f"organisation_{i}": member.organisation,
                 f"department_{i}": member.department,
                 f"occupation_{i}": member.occupation,
-                f"token_{i}": secrets.token_urlsafe(24),
+                f"token_{i}": token,
             }
         )
 
     def write_mails(status: str) -> None:
-        for i, member in enumerate(members):
-            values[f"body_{i}"] = LEAST_TEAM_MAIL.render(
-                member=member,
-                members=members,
-                municipality=municipality,
-                channel=channel.label,
-                status=status,
-                token=values[f"token_{i}"],
-                base="http://127.0.0.1",
+        """The spec's mails (``team_received.txt``, the summary written once for them all,
+        as ``notify.mail_members`` does), from plain values."""
+        team = SimpleNamespace(
+            event=kept,
+            channel=channel,
+            municipality=municipality,
+            status=status,
+            status_label=TEAM_STATUS_LABELS[status],
+            active_members=people,
+        )
+        summary = render_text("_team_summary.txt", team=team)
+        for i, person in enumerate(people):
+            values["subject"], values[f"body_{i}"] = render_mail(
+                "team_received.txt", team=team, member=person, team_summary=summary
             )
 
     fits = channel.capacity is None or headcount + len(members) <= channel.capacity
-    status = "received" if fits else "selecting"
-    write_mails(status)
+    write_mails("received" if fits else "pending")
     try:
-        # At most twice: the count only moves one way between the two (no team leaves a
-        # venue in the bench), so the other state holds when the first no longer did.
-        for _ in range(2):
-            if _on_driver(_least_team_statement(len(members), status), values).fetchone():
-                break
-            status = "selecting" if status == "received" else "received"
-            write_mails(status)
-        else:
-            raise RuntimeError("the venue's head-count moved both ways")
+        if not _on_driver(_least_team_statement(len(members), fits), values).fetchone():
+            # 受付済 no longer fits (teams taken meanwhile): 選定中, which takes no lock.
+            write_mails("pending")
+            _on_driver(_least_team_statement(len(members), False), values)
     except psycopg.errors.UniqueViolation:  # the municipality's team committed meanwhile
         db.session.rollback()
         return _least_team_refusal()
