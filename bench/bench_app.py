@@ -37,6 +37,7 @@ from app.registration.rules import RegistrationError
 from app.registration.services.people import check_person
 from app.registration.services.seats import facts
 from app.registration.views import _team_form, _team_page
+from bench.bench_tables import BENCH_TABLE, LEAST_TABLES
 
 try:
     from app.events.snapshot import kept_event_unchecked
@@ -46,61 +47,6 @@ try:
     from app.core import blank_page
 except ImportError:  # a tree older than the kept pages (the README's "before" recipe)
     blank_page = None
-
-BENCH_TABLE = (
-    "CREATE TABLE IF NOT EXISTS bench_insert ("
-    " id BIGSERIAL PRIMARY KEY,"
-    " note VARCHAR(100) NOT NULL,"
-    " created_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-)
-
-# /bench/least's own tables: the registrations (one per address), their mails, and the
-# webinar's seats as a counter that one conditional UPDATE takes (``taken < capacity``, kept by
-# a constraint too): the cheapest seat issue 12 allows, its row lock held from that statement
-# to the COMMIT.
-LEAST_TABLES = (
-    "CREATE TABLE IF NOT EXISTS bench_least ("
-    " id BIGSERIAL PRIMARY KEY, email VARCHAR(254) NOT NULL UNIQUE, name VARCHAR(100) NOT NULL,"
-    " kana VARCHAR(100) NOT NULL, phone VARCHAR(30) NOT NULL, category VARCHAR(20) NOT NULL,"
-    " municipality VARCHAR(6), organisation VARCHAR(200) NOT NULL,"
-    " department VARCHAR(100) NOT NULL, occupation VARCHAR(100) NOT NULL,"
-    " token VARCHAR(64) NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-    "CREATE TABLE IF NOT EXISTS bench_least_mail ("
-    " id BIGSERIAL PRIMARY KEY, registration_id BIGINT NOT NULL REFERENCES bench_least (id),"
-    " recipient VARCHAR(254) NOT NULL, subject VARCHAR(200) NOT NULL, body TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS bench_least_seats (id INTEGER PRIMARY KEY,"
-    " taken INTEGER NOT NULL, capacity INTEGER NOT NULL, CHECK (taken <= capacity))",
-    "INSERT INTO bench_least_seats SELECT 1, 0, capacity FROM channel WHERE code = 'webinar'"
-    " ON CONFLICT (id) DO UPDATE SET capacity = EXCLUDED.capacity",
-    # /bench/least-team's: the teams (one per municipality), their members, their mails and
-    # each venue's 受付済 head-count as a counter, which the one statement of a 受付済 team
-    # moves on a condition, as the seats above (a team 選定中 takes nothing: no lock).
-    "CREATE TABLE IF NOT EXISTS bench_least_team ("
-    " id BIGSERIAL PRIMARY KEY, channel VARCHAR(20) NOT NULL,"
-    " municipality VARCHAR(6) NOT NULL UNIQUE, status VARCHAR(20) NOT NULL,"
-    " note TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-    "CREATE TABLE IF NOT EXISTS bench_least_team_member ("
-    " id BIGSERIAL PRIMARY KEY, team_id BIGINT NOT NULL REFERENCES bench_least_team (id),"
-    " position INTEGER NOT NULL, email VARCHAR(254) NOT NULL, name VARCHAR(100) NOT NULL,"
-    " kana VARCHAR(100) NOT NULL, phone VARCHAR(30) NOT NULL, category VARCHAR(20) NOT NULL,"
-    " municipality VARCHAR(6), organisation VARCHAR(200) NOT NULL,"
-    " department VARCHAR(100) NOT NULL, occupation VARCHAR(100) NOT NULL,"
-    " token VARCHAR(64) NOT NULL UNIQUE)",
-    "CREATE TABLE IF NOT EXISTS bench_least_team_mail ("
-    " id BIGSERIAL PRIMARY KEY, team_id BIGINT NOT NULL REFERENCES bench_least_team (id),"
-    " recipient VARCHAR(254) NOT NULL, subject VARCHAR(200) NOT NULL, body TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS bench_least_venue (channel VARCHAR(20) PRIMARY KEY,"
-    " received INTEGER NOT NULL, target INTEGER)",
-    "INSERT INTO bench_least_venue SELECT code, 0, capacity FROM channel WHERE kind = 'venue'"
-    " ON CONFLICT (channel) DO UPDATE SET target = EXCLUDED.target",
-)
-# What bench/registration_surge.py and bench/request_cpu.py run to start a round from none.
-LEAST_EMPTY = (
-    "TRUNCATE bench_least, bench_least_mail, bench_least_team, bench_least_team_member,"
-    " bench_least_team_mail",
-    "UPDATE bench_least_seats SET taken = 0",
-    "UPDATE bench_least_venue SET received = 0",
-)
 
 app = create_app()
 
@@ -170,9 +116,7 @@ def _kept_event():
     (``blank_page.recent``), for a POST the process's kept copy unchecked
     (``snapshot.kept_event_unchecked``: the product checks it in its first statement; a bound
     does not check it at all), else read now."""
-    if blank_page is None:  # a tree older than the kept pages
-        return current_event_to_read()
-    if request.method == "GET":
+    if request.method == "GET" and hasattr(blank_page, "recent"):  # an older tree: read now
         return blank_page.recent(request.endpoint, current_event_to_read)
     return kept_event_unchecked() or current_event_to_read()
 

@@ -68,6 +68,7 @@ from pathlib import Path
 
 import psycopg
 import requests
+from bench_tables import LEAST_EMPTY  # bench/ is on sys.path when run
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -485,13 +486,10 @@ def empty_forms(conninfo: str) -> None:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(
             "TRUNCATE waitlist_entry, registration, team_member, team, outbox_message,"
-            " submission_key, survey_response, bench_insert, bench_least, bench_least_mail,"
-            " bench_least_team, bench_least_team_member, bench_least_team_mail"
-            " CASCADE"
+            " submission_key, survey_response, bench_insert CASCADE"
         )
-        # The leasts' counters (bench_app.LEAST_EMPTY: the seats taken, each venue's 受付済).
-        conn.execute("UPDATE bench_least_seats SET taken = 0")
-        conn.execute("UPDATE bench_least_venue SET received = 0")
+        for statement in LEAST_EMPTY:  # the leasts' rows and counters
+            conn.execute(statement)
 
 
 def oversold(conninfo: str, channel_id: int, capacity: int) -> tuple[int, int]:

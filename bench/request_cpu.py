@@ -13,7 +13,7 @@ What it measures, with the Flask test client against PostgreSQL (a database of i
   webinar full (its capacity set to 0 for that case through the ORM, then put back);
 - an accepted questionnaire answer, ``POST /survey/<slug>?ch=qr``, as the surge bench posts it;
 - the form floor's ``POST /bench/floor`` and the least registration's ``POST /bench/least``
-  (bench/bench_app.py; the latter where the tree has it);
+  (bench/bench_app.py, this tree's in both columns);
 - with ``--teams``: ``GET /team/apply``, an accepted team of two, and one refused
   (１自治体１団体), and the least team application's ``POST /bench/least-team`` (a
   ``--before`` tree without ``teams._check_team`` cannot run it: leave it out with ``--only``);
@@ -62,6 +62,7 @@ def child(requests: int, profile: bool, teams: bool = False, only: str = "") -> 
     sys.path.insert(0, os.getcwd())
     logging.disable(logging.WARNING)
     from bench.bench_app import app
+    from bench.bench_tables import LEAST_EMPTY
 
     csrf_re = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
     key_re = re.compile(r'name="_submission" value="([^"]+)"')
@@ -128,24 +129,9 @@ def child(requests: int, profile: bool, teams: bool = False, only: str = "") -> 
         response = post_client.post("/bench/floor", data=data)
         assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
 
-    least_rows: list[bool] = []
-
     def post_least():
-        """bench_app.bench_least: the floor plus what issue 12 asks of a registration, in SQL."""
-        if not least_rows:  # its own seats: from none in each child
-            least_rows.append(True)
-            with app.app_context():
-                from sqlalchemy import text
-
-                from app.extensions import db
-                from bench import bench_app
-
-                for statement in getattr(
-                    bench_app, "LEAST_EMPTY", ["TRUNCATE bench_least, bench_least_mail"]
-                ):
-                    db.session.execute(text(statement))
-                db.session.commit()
-                db.session.remove()
+        """bench_app.bench_least: the floor plus what issue 12 asks of a registration, in SQL
+        (its own seats, emptied with the teams below)."""
         data = dict(registration_form(next(counter), f"cpuleast{run}"), csrf_token=token)
         response = post_client.post("/bench/least", data=data)
         assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
@@ -168,13 +154,11 @@ def child(requests: int, profile: bool, teams: bool = False, only: str = "") -> 
         registration_surge.MUNICIPALITIES[:] = db.session.scalars(
             text("SELECT code FROM municipality WHERE city IS NOT NULL ORDER BY code")
         ).all()
-        # One team per 自治体: each child starts from none (this bench's own database).
+        # One team per 自治体, a seat per address: each child starts from none, the leasts'
+        # rows and counters too (this bench's own database).
         db.session.execute(text("TRUNCATE team, team_member CASCADE"))
-        if any(rule.rule == "/bench/least-team" for rule in app.url_map.iter_rules()):
-            from bench import bench_app
-
-            for statement in getattr(bench_app, "LEAST_EMPTY", ()):
-                db.session.execute(text(statement))
+        for statement in LEAST_EMPTY:
+            db.session.execute(text(statement))
         db.session.commit()
         db.session.remove()
     team_client = app.test_client()
@@ -257,19 +241,17 @@ def child(requests: int, profile: bool, teams: bool = False, only: str = "") -> 
         "duplicate POST /register": post_duplicate,
         "満席 POST /register": post_full,
         "floor POST /bench/floor": post_floor,
+        "least POST /bench/least": post_least,
     }
-    if any(rule.rule == "/bench/least" for rule in app.url_map.iter_rules()):
-        cases["least POST /bench/least"] = post_least
     if teams:
         cases.update(
             {
                 "GET /team/apply": get_team,
                 "POST /team/apply": post_team,
                 "duplicate POST /team/apply": post_team_duplicate,
+                "least POST /bench/least-team": post_least_team,
             }
         )
-        if any(rule.rule == "/bench/least-team" for rule in app.url_map.iter_rules()):
-            cases["least POST /bench/least-team"] = post_least_team
     cases.update({"bare GET /bench/form": bare_get, "bare POST /bench/insert": bare_post})
     if only:
         cases = {name: call for name, call in cases.items() if re.search(only, name)}
@@ -304,7 +286,8 @@ def child(requests: int, profile: bool, teams: bool = False, only: str = "") -> 
 
 def export(rev: str, into: Path) -> Path:
     """The tree of ``rev`` (git archive) in a temporary directory, with this tree's
-    bench_app.py (the bare pair, the floor and the least registration as measured now)."""
+    bench_app.py and bench_tables.py (the bare pair, the floor and the leasts as measured
+    now)."""
     archive = subprocess.run(
         ["git", "archive", "--format=tar", rev], cwd=ROOT, check=True, capture_output=True
     ).stdout
@@ -314,8 +297,9 @@ def export(rev: str, into: Path) -> Path:
 
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(path, filter="data")
-    # The bench's own routes as this tree has them: only the app's code differs between sides.
-    (path / "bench" / "bench_app.py").write_bytes((ROOT / "bench" / "bench_app.py").read_bytes())
+    # The bench's own routes and tables as this tree has them: only the app's code differs.
+    for name in ("bench_app.py", "bench_tables.py"):
+        (path / "bench" / name).write_bytes((ROOT / "bench" / name).read_bytes())
     return path
 
 
