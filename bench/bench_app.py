@@ -14,6 +14,7 @@ of their own (bench/registration_surge.py prints them as bounds).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import secrets
@@ -140,9 +141,11 @@ def _form_page(form=None):
     return blank_page.serve((), page, objects=(grouped_choices(),))  # kept, as /register's
 
 
-def _kept(function):
+@functools.cache
+def _kept(function) -> dict:
     """``function``'s keyword for the process's read-only master copies (``kept=True``), when
-    the tree under test has it: an older tree (request_cpu.py ``--before``) reads the master."""
+    the tree under test has it: an older tree (request_cpu.py ``--before``) reads the master.
+    Asked once per function and process (``inspect.signature`` is no per-request cost)."""
     return {"kept": True} if "kept" in inspect.signature(function).parameters else {}
 
 
