@@ -622,10 +622,8 @@ def run_round(
         timed("floor", f"form floor ({label})", FLOOR)
 
     def least() -> None:
-        if key == "registration":
-            timed("least", f"least registration ({label})", LEAST, least_seats)
-        else:
-            timed("least", f"least team application ({label})", LEAST_TEAM)
+        bound = LEASTS[key]
+        timed("least", f"{bound.name} ({label})", bound, least_seats if bound is LEAST else str)
 
     def product() -> None:
         timed("product", f"{key} ({label})", form, product_seats)
@@ -836,8 +834,7 @@ def main() -> int:
     if floors:
         print("  form floor" + rounds + ": " + "; ".join(floors))
     for key, parts in leasts.items():
-        name = "least registration" if key == "registration" else f"least {key} application"
-        print(f"  {name}{rounds}: " + "; ".join(parts))
+        print(f"  {LEASTS[key].name}{rounds}: " + "; ".join(parts))
     if rounds:
         print("  the ratios below" + rounds)
     print("ratio to bare: " + "; ".join(ratios))
