@@ -41,6 +41,14 @@ from app.registration.views import _team_form, _team_page
 from bench.bench_tables import BENCH_TABLE, LEAST_TABLES
 
 try:
+    from app.core.db import driver_cursor
+except ImportError:  # a tree before the kept cursor (request_cpu.py --before): a new one each time
+
+    def driver_cursor(connection):
+        return connection.connection.driver_connection.cursor()
+
+
+try:
     from app.events.snapshot import kept_event_unchecked
 except ImportError:  # a tree older than the kept event
     kept_event_unchecked = lambda: None  # noqa: E731
@@ -187,13 +195,15 @@ _driver_sql: dict[int, str] = {}
 
 
 def _on_driver(statement, params: dict):
-    """A ``text()`` statement run on the driver's cursor in the session's transaction (as the
-    product's own statements run, ``core.db.execute_compiled``): ``:name`` → ``%(name)s``,
-    rewritten once per statement. Returns the cursor (``fetchone``)."""
+    """A ``text()`` statement run on the driver's cursor in the session's transaction (the
+    cursor kept with the connection, as the product's own statements run:
+    ``core.db.execute_compiled``, ``core.db.driver_cursor``): ``:name`` → ``%(name)s``,
+    rewritten once per statement. Returns the cursor (``fetchone``, before the next
+    statement)."""
     sql = _driver_sql.get(id(statement))
     if sql is None:
         sql = _driver_sql[id(statement)] = re.sub(r"(?<!:):(\w+)", r"%(\1)s", statement.text)
-    cursor = db.session.connection().connection.driver_connection.cursor()
+    cursor = driver_cursor(db.session.connection())
     cursor.execute(sql, params)
     return cursor
 

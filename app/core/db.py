@@ -190,23 +190,39 @@ def execute_compiled(connection, statement, params: dict) -> RowsResult:
         bound[name] = processor(value) if processor is not None else value
     cursor = None
     try:
-        cursor = connection.connection.cursor()  # the pool's proxy of the driver's connection
+        cursor = driver_cursor(connection)
         cursor.execute(plan.sql, bound)
         # A statement with result columns returns rows: fetched without asking the cursor's
         # ``description``, which builds a Column object per field on every call.
         returns_rows = plan.row is not None or cursor.description is not None
         rows = cursor.fetchall() if returns_rows else []
     except BaseException as exc:  # as SQLAlchemy: an exit exception invalidates the connection
-        connection._handle_dbapi_exception(exc, plan.sql, bound, cursor, None)
-    finally:
-        if cursor is not None:
-            cursor.close()
+        connection._handle_dbapi_exception(exc, plan.sql, bound, cursor, None)  # closes it
     if plan.results is not None:
         rows = [
             tuple(p(v) if p is not None else v for p, v in zip(plan.results, row, strict=True))
             for row in rows
         ]
     return RowsResult([plan.row._make(row) for row in rows] if plan.row is not None else rows)
+
+
+# The key of the kept cursor in the pool record's ``info`` (``driver_cursor``).
+_CURSOR = "kenshu.driver_cursor"
+
+
+def driver_cursor(connection):
+    """The driver's cursor kept with the DBAPI connection under ``connection`` (a SQLAlchemy
+    ``Connection``), made on first use and used by every statement after it: a new psycopg
+    cursor per statement cost about 12 µs of CPU more, its adapters looked up again each time
+    (issue 12, docs/performance.md, sixteenth pass). Kept in the pool record's ``info``, which
+    the pool clears when the connection is invalidated or replaced; a cursor closed meanwhile
+    (SQLAlchemy closes it after an error) or of another connection is replaced. Its rows are
+    read before the next statement runs on it."""
+    fairy = connection.connection  # the pool's proxy of the driver's connection
+    cursor = fairy.info.get(_CURSOR)
+    if cursor is None or cursor.closed or cursor.connection is not fairy.driver_connection:
+        cursor = fairy.info[_CURSOR] = fairy.cursor()
+    return cursor
 
 
 def _executed(connection, statement, params: dict) -> RowsResult:

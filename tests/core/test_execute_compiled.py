@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import bindparam, event, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app.core.db import UTCDateTime, execute_compiled
+from app.core.db import UTCDateTime, driver_cursor, execute_compiled
 from app.core.models import SubmissionKey
 
 TABLE = SubmissionKey.__table__
@@ -133,4 +133,66 @@ def test_a_type_of_ours_is_processed_in_a_bound_value(app, db):
         statement = select(bindparam("at", type_=UTCDateTime()))
         with pytest.raises(Exception, match="naive datetime"):
             execute_compiled(db.session.connection(), statement, {"at": datetime(2023, 10, 19)})
+        db.session.rollback()
+
+
+def _needs_postgresql(connection) -> None:
+    if connection.dialect.name != "postgresql":
+        pytest.skip("the driver's cursor is used on PostgreSQL only (SQLite: Connection.execute)")
+
+
+def test_one_cursor_is_kept_with_its_connection_for_every_statement(app, db):
+    """PostgreSQL: the statements of a connection run on one cursor of the driver, made once;
+    each answers its own rows, read before the next one runs."""
+    with app.app_context():
+        connection = db.session.connection()
+        _needs_postgresql(connection)
+        cursor = driver_cursor(connection)
+        at = datetime.now(UTC)
+        execute_compiled(connection, STORE, {"key": "k-kept-1", "path": "/a", "at": at})
+        assert cursor.statusmessage == "INSERT 0 1"  # run on it
+        execute_compiled(connection, STORE, {"key": "k-kept-2", "path": "/b", "at": at})
+        first = execute_compiled(connection, READ, {"key": "k-kept-1"}).all()
+        assert cursor.statusmessage == "SELECT 1"
+        second = execute_compiled(connection, READ, {"key": "k-kept-2"}).all()
+        assert [r.key for r in first] == ["k-kept-1"] and [r.key for r in second] == ["k-kept-2"]
+        assert driver_cursor(connection) is cursor and not cursor.closed
+        db.session.rollback()
+
+
+def test_after_a_refused_statement_the_next_ones_run_on_a_new_cursor(app, db):
+    """SQLAlchemy closes the cursor of a statement that failed: the next statement, after the
+    rollback, gets a new one and its rows, and the refused row was never stored."""
+    with app.app_context():
+        connection = db.session.connection()
+        _needs_postgresql(connection)
+        at = datetime.now(UTC)
+        execute_compiled(connection, STORE, {"key": "k-again", "path": "/a", "at": at})
+        before = driver_cursor(connection)
+        with pytest.raises(IntegrityError):
+            execute_compiled(connection, STORE, {"key": "k-again", "path": "/a", "at": at})
+        assert before.closed
+        db.session.rollback()
+        connection = db.session.connection()
+        execute_compiled(connection, STORE, {"key": "k-after", "path": "/c", "at": at})
+        rows = execute_compiled(connection, READ, {"key": "k-after"}).all()
+        assert [r.key for r in rows] == ["k-after"]
+        assert driver_cursor(connection) is not before
+        assert execute_compiled(connection, READ, {"key": "k-again"}).first() is None
+        db.session.rollback()
+
+
+def test_a_connection_invalidated_gets_a_cursor_of_its_new_connection(app, db):
+    """A connection the pool replaced (a server restart, a broken link) never runs a statement
+    on the old connection's cursor."""
+    with app.app_context():
+        connection = db.session.connection()
+        _needs_postgresql(connection)
+        old = driver_cursor(connection)
+        connection.invalidate()
+        db.session.rollback()
+        connection = db.session.connection()
+        new = driver_cursor(connection)
+        assert new is not old and new.connection is connection.connection.driver_connection
+        assert execute_compiled(connection, READ, {"key": "none"}).first() is None
         db.session.rollback()

@@ -160,13 +160,14 @@ def _register(
     # accepted form is a duplicate, answered with its first result, even after the deadline),
     # then the channel's state: a person told 受付終了 or 満席 and offered another channel in
     # one click has answers that another channel accepts (docs/decisions.md).
-    rules.check_eligible(facts(channel), data.category)
+    known = facts(channel)  # the channel's rules, read once for the checks before the lock
+    rules.check_eligible(known, data.category)
     municipality = check_person(data, kept=in_one_statement)
     taken = refuse_duplicate_and_count(event, data.email, channel.id if capped else None, now)
     if source == "web":
-        rules.check_open(facts(channel), now)
+        rules.check_open(known, now)
     if capped and not over_capacity_reason:
-        rules.check_capacity(facts(channel), taken)  # full: refused without the lock
+        rules.check_capacity(known, taken)  # full: refused without the lock
     registration = Registration(
         event=event,
         event_id=event.id,
