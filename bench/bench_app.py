@@ -21,21 +21,23 @@ import secrets
 from types import SimpleNamespace
 
 import psycopg
-from flask import redirect, render_template, request
+from flask import g, redirect, render_template, request
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app import create_app
+from app.core import idempotency
 from app.core.jpdates import now_utc
 from app.core.mail import render_mail, render_text
 from app.core.municipalities import grouped_choices, prefecture_choices
+from app.core.text import normalise_email
 from app.events.snapshot import attached, current_event_to_read
 from app.extensions import csrf, db
 from app.registration import rules
 from app.registration.forms import RegistrationForm, TeamForm, set_municipality_choices
 from app.registration.models import CATEGORY_LABELS, TEAM_STATUS_LABELS
 from app.registration.rules import RegistrationError
-from app.registration.services.people import check_person
+from app.registration.services.people import check_person, person_search_key
 from app.registration.services.seats import facts
 from app.registration.views import _team_form, _team_page
 from bench.bench_tables import BENCH_TABLE, LEAST_TABLES
@@ -284,6 +286,14 @@ LEAST_TEAM_CHECK = text(
     " (SELECT received FROM bench_least_venue WHERE channel = :channel)"
 )
 _least_team_statements: dict[tuple[int, bool], object] = {}
+# The same check on the product's own team table (``/bench/least-team-rows``).
+LEAST_ROWS_CHECK = text(
+    "SELECT EXISTS (SELECT 1 FROM team WHERE event_id = :event_id"
+    " AND municipality_code = :municipality AND status <> 'cancelled' AND is_test = false),"
+    " (SELECT received FROM bench_least_venue WHERE channel = :channel)"
+)
+_least_rows_statements: dict[tuple[int, bool, bool], object] = {}
+LOCK_VENUE = text("UPDATE channel SET lock_version = lock_version + 1 WHERE id = :channel_id")
 
 
 def _least_team_statement(size: int, counted: bool):
@@ -325,6 +335,73 @@ def _least_team_statement(size: int, counted: bool):
     return statement
 
 
+# The product's head-count of a venue (``models.team_headcount``), counted under its lock.
+HEADCOUNT = (
+    "(SELECT count(*) FROM team_member JOIN team ON team.id = team_member.team_id"
+    " WHERE team.channel_id = :channel_id AND team.status IN ('received', 'accepted',"
+    " 'adjusted') AND team.is_test IS false AND team_member.status = 'active'"
+    " AND team_member.is_test IS false)"
+)
+# The product's first look (``seats.team_first_look``): the earlier team, the head-count.
+LEAST_ROWS_LOCK_CHECK = text(
+    "SELECT EXISTS (SELECT 1 FROM team WHERE event_id = :event_id"
+    " AND municipality_code = :municipality AND status <> 'cancelled' AND is_test = false),"
+    f" {HEADCOUNT}"
+)
+
+
+def _least_rows_statement(size: int, counted: bool, locked: bool = False):
+    """``_least_team_statement`` writing the product's own rows instead of the bench's: the
+    team, its members and their outbox mails with every column the product writes (their
+    foreign keys, unique and other indexes), and the submission key; the venue's head-count
+    still the bench's counter (``bench_least_venue``). The design a product path without ORM
+    objects or a lock statement would have (``/bench/least-team-rows``). With ``locked``, the
+    product's way instead (``/bench/least-team-rows-lock``): the caller holds the venue's row
+    lock (``Channel.lock``) and the team is inserted while the venue's head-count, counted
+    here, still gives its state."""
+    key = (size, counted, locked)
+    if key in _least_rows_statements:
+        return _least_rows_statements[key]
+    venue, source = "", ""
+    if locked:
+        source = f" WHERE :target IS NULL OR {HEADCOUNT} + :size {'<=' if counted else '>'} :target"
+    elif counted:
+        venue = (
+            "venue AS (UPDATE bench_least_venue SET received = received + :size"
+            " WHERE channel = :channel AND (target IS NULL OR received + :size <= target)"
+            " RETURNING 1), "
+        )
+        source = " FROM venue"
+    status = "received" if counted else "pending"
+    parts = [
+        f"WITH {venue}team_row AS (INSERT INTO team (event_id, channel_id, municipality_code,"
+        " status, note, created_at, decided_at, is_test) SELECT :event_id, :channel_id,"
+        f" :municipality, '{status}', :note, :now, NULL, false{source} RETURNING id)",
+        ", submission AS (INSERT INTO submission_key (key, path, location, flashes, created_at)"
+        " SELECT :key, :path, :location, '[]', :now FROM team_row)",
+    ]
+    for i in range(size):
+        parts.append(
+            f", member_{i} AS (INSERT INTO team_member (team_id, municipality_code, position,"
+            " is_representative, status, attended_at, name, kana, email, email_normalized,"
+            " phone, category, category_other, prefecture_code, organisation, department,"
+            " occupation, token, created_at, updated_at, search_key, is_test)"
+            f" SELECT id, :municipality_{i}, {i}, {'true' if i == 0 else 'false'}, 'active',"
+            f" NULL, :name_{i}, :kana_{i}, :email_{i}, :email_normalized_{i}, :phone_{i},"
+            f" :category_{i}, :category_other_{i}, :prefecture_{i}, :organisation_{i},"
+            f" :department_{i}, :occupation_{i}, :token_{i}, :now, :now, :search_key_{i},"
+            " false FROM team_row)"
+            f", mail_{i} AS (INSERT INTO outbox_message (event_id, kind, to_addr, subject, body,"
+            " status, attempts, next_attempt_at, claimed_at, claimed_by, last_error, sent_at,"
+            f" created_at, reply_to, is_test) SELECT :event_id, 'team', :email_{i}, :subject,"
+            f" :body_{i}, 'pending', 0, :now, NULL, '', '', NULL, :now, :reply_to, false"
+            " FROM team_row)"
+        )
+    parts.append(" SELECT id FROM team_row")
+    statement = _least_rows_statements[key] = text("".join(parts))
+    return statement
+
+
 @app.route("/bench/least-team", methods=["GET", "POST"])
 def bench_least_team():
     """The least team application on this stack (never in production): the product's team
@@ -337,6 +414,32 @@ def bench_least_team():
     the venue's head-count (otherwise written again 選定中) — and the COMMIT. 4 round trips,
     on the driver's cursor; no event read, no submission key, no ORM. An earlier team of the
     municipality answers a short page. Its teams per second bound any application's."""
+    return _least_team(rows=False)
+
+
+@app.route("/bench/least-team-rows", methods=["GET", "POST"])
+@idempotency.folded  # its key stored by its own statement, as /team/apply's
+def bench_least_team_rows():
+    """The least team application writing the product's own rows (``_least_rows_statement``):
+    the team, members and mails with every column and index the product's have, and the
+    submission key the form posts, in the same one statement; what a product path without ORM
+    objects or a lock statement would cost (registration_surge.py ``--team-least rows``)."""
+    return _least_team(rows=True)
+
+
+@app.route("/bench/least-team-rows-lock", methods=["GET", "POST"])
+@idempotency.folded
+def bench_least_team_rows_lock():
+    """``/bench/least-team-rows`` with the product's seat instead of a counter: the venue's
+    head-count read with the municipality's earlier team, the venue's lock
+    (``Channel.lock``), the head-count again in the one statement; what a product path
+    without ORM objects would cost (registration_surge.py ``--team-least rows-lock``)."""
+    return _least_team(rows=True, locked=True)
+
+
+def _least_team(rows: bool, locked: bool = False):
+    """``/bench/least-team``; with ``rows`` ``/bench/least-team-rows``, with ``locked`` too
+    ``/bench/least-team-rows-lock``."""
     from app.registration.services.teams import _check_team
 
     kept = _kept_event()
@@ -359,19 +462,30 @@ def bench_least_team():
         )
     except (KeyError, RegistrationError) as exc:
         return _least_page(getattr(exc, "message", "会場を選択してください。"))
-    registered, headcount = _on_driver(
-        LEAST_TEAM_CHECK, {"municipality": code, "channel": channel.code}
-    ).fetchone()
+    values = {"channel": channel.code, "municipality": code, "note": form.note.data or ""}
+    if rows:
+        now = now_utc()
+        values.update(
+            event_id=kept.id,
+            channel_id=channel.id,
+            now=now,
+            reply_to=kept.contact_email or "",
+            key=g.get("_submission_folded") or secrets.token_urlsafe(16),
+            path=request.path,
+        )
+    if locked:
+        values["target"] = channel.capacity
+    check = LEAST_ROWS_LOCK_CHECK if locked else LEAST_ROWS_CHECK if rows else LEAST_TEAM_CHECK
+    registered, headcount = _on_driver(check, values).fetchone()
     if registered:
         db.session.rollback()
         return _least_team_refusal()
-    values = {"channel": channel.code, "municipality": code, "note": form.note.data or ""}
     values["size"] = len(members)
     people = []
     for i, (member, member_municipality) in enumerate(
         zip(members, member_municipalities, strict=True)
     ):
-        token = secrets.token_urlsafe(24)
+        token = secrets.token_urlsafe(32 if rows else 24)  # rows: as new_token() writes
         people.append(
             _person(member, member_municipality, token, position=i, is_representative=i == 0)
         )
@@ -389,6 +503,18 @@ def bench_least_team():
                 f"token_{i}": token,
             }
         )
+        if rows:  # the product's columns: the address as typed, its key, the 所属's prefecture
+            values.update(
+                {
+                    f"email_{i}": member.email,
+                    f"email_normalized_{i}": normalise_email(member.email),
+                    f"search_key_{i}": person_search_key(member),
+                    f"category_other_{i}": member.category_other,
+                    f"prefecture_{i}": member_municipality.prefecture_code
+                    if member_municipality
+                    else member.prefecture_code,
+                }
+            )
 
     def write_mails(status: str) -> None:
         """The spec's mails (``team_received.txt``, the summary written once for them all,
@@ -409,16 +535,26 @@ def bench_least_team():
 
     fits = channel.capacity is None or headcount + len(members) <= channel.capacity
     write_mails("received" if fits else "pending")
+    location = values["location"] = f"/t/least-{values['token_0']}"
+    if locked:
+        _on_driver(LOCK_VENUE, values)  # every team, as the product's
     try:
-        if not _on_driver(_least_team_statement(len(members), fits), values).fetchone():
-            # 受付済 no longer fits (teams taken meanwhile): 選定中, which takes no lock.
-            write_mails("pending")
-            _on_driver(_least_team_statement(len(members), False), values)
+        if rows:
+            statement = functools.partial(_least_rows_statement, locked=locked)
+        else:
+            statement = _least_team_statement
+        if not _on_driver(statement(len(members), fits), values).fetchone():
+            # 受付済 no longer fits (teams taken meanwhile): 選定中, which takes no lock; with
+            # the lock, the other state (a 選定中 team that fits now is 受付済, as the product's).
+            write_mails("received" if locked and not fits else "pending")
+            _on_driver(statement(len(members), locked and not fits), values)
     except psycopg.errors.UniqueViolation:  # the municipality's team committed meanwhile
         db.session.rollback()
         return _least_team_refusal()
+    if rows:
+        g._submission_recorded = True  # stored above: nothing for the app to store after it
     db.session.commit()
-    return redirect(f"/t/least-{values['token_0']}", code=303)
+    return redirect(location, code=303)
 
 
 def _least_team_refusal() -> str:

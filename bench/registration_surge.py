@@ -21,7 +21,7 @@ What it does, all on loopback, against one PostgreSQL:
    the members' mails, the team, its members and their mails in one statement while the
    head-count still gives their state — in hand-written SQL, the bound no application
    passes); every endpoint is first warmed, untimed, in every worker
-   (``warm_up``); the data of the forms is emptied between rounds, so each starts from 0 seats;
+   (``warm_up``); the data of the forms is emptied before each phase, so each starts from 0 seats;
    each form and mode runs --rounds times (3 by default), every other round in the reverse
    order (the form first, the bare phase last), so that neither side always runs on a machine
    the other has just warmed or loaded;
@@ -318,6 +318,24 @@ LEAST = Form(
 LEAST_TEAM = Form(
     "least team application", "/bench/least-team", team_form, _redirected_to("/t/"), keyed=False
 )
+# ``--team-least rows``: the same bound writing the product's own rows (its team, members and
+# outbox mails, every column and index, and the submission key the form posts; the venue's
+# head-count still a counter): what a product path without ORM objects or a lock statement
+# would cost (bench_app.bench_least_team_rows).
+LEAST_TEAM_ROWS = Form(
+    "least team application on the product's rows",
+    "/bench/least-team-rows",
+    team_form,
+    _redirected_to("/t/"),
+)
+# ``--team-least rows-lock``: that bound with the product's seat instead of the counter (the
+# venue's lock, the head-count counted under it; bench_app.bench_least_team_rows_lock).
+LEAST_TEAM_ROWS_LOCK = Form(
+    "least team application on the product's rows and lock",
+    "/bench/least-team-rows-lock",
+    team_form,
+    _redirected_to("/t/"),
+)
 LEASTS = {"registration": LEAST, "team": LEAST_TEAM}
 
 
@@ -595,10 +613,12 @@ def run_round(
     ``product_first`` (rounds alternate, so that neither side always runs on a machine the
     other has just warmed or loaded). Prints each phase; returns (product, bare, floor, least).
     """
-    empty_forms(conninfo)
     phases: dict[str, Phase] = {}
 
     def timed(name: str, title: str, target: Form, note: Callable[[], str] = str) -> None:
+        # Every phase from none: the team's bound on the product's rows writes the product's
+        # tables, where the product's teams of a phase before it would refuse every one.
+        empty_forms(conninfo)
         phases[name] = run_phase(
             title, base, target, args.clients, args.attempts, browser, args.max_seconds
         )
@@ -719,7 +739,17 @@ def main() -> int:
         help="rounds of each form and mode, alternating which side runs first; the ratios"
         " printed last are their medians",
     )
+    parser.add_argument(
+        "--team-least",
+        default="least",
+        choices=["least", "rows", "rows-lock"],
+        help="the team's bound: the least team application, the same on the product's rows,"
+        " or on its rows and with its lock",
+    )
     args = parser.parse_args()
+    LEASTS["team"] = {"rows": LEAST_TEAM_ROWS, "rows-lock": LEAST_TEAM_ROWS_LOCK}.get(
+        args.team_least, LEAST_TEAM
+    )
     if args.quick:
         args.attempts, args.capacity = 300, 200
     forms = [f for f in args.forms.split(",") if f]
