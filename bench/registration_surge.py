@@ -20,8 +20,10 @@ What it does, all on loopback, against one PostgreSQL:
    12 asks of an application — the municipality's earlier team and the venue's head-count,
    the members' mails, the team, its members and their mails in one statement while the
    head-count still gives their state — in hand-written SQL, the bound no application
-   passes); every endpoint is first warmed, untimed, in every worker
-   (``warm_up``); the data of the forms is emptied before each phase, so each starts from 0 seats;
+   passes; ``--team-least rows``: the same writing the product's own rows and submission key,
+   ``--team-least rows-lock``: on those rows with the product's lock in place of the
+   counter); every endpoint is first warmed, untimed, in every worker (``warm_up``); the data
+   of the forms is emptied before each phase, so each starts from 0 seats;
    each form and mode runs --rounds times (3 by default), every other round in the reverse
    order (the form first, the bare phase last), so that neither side always runs on a machine
    the other has just warmed or loaded;
