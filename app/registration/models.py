@@ -33,7 +33,22 @@ from app.registration.rules import (
 )
 
 
-class PersonFields:
+class PersonLabels:
+    """What the pages and mails show of a person: the 参加区分's label and the 所属. Shared by
+    the rows (``PersonFields``) and the plain new members the team's one statement writes
+    (``services.teams.NewMember``); reads ``category``, ``municipality`` and ``organisation``."""
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORY_LABELS.get(self.category, self.category)
+
+    @property
+    def affiliation(self) -> str:
+        """所属: the municipality's full name, else the organisation."""
+        return self.municipality.full_name if self.municipality else self.organisation
+
+
+class PersonFields(PersonLabels):
     """Columns every registrant and team member has (decisions.md: Form fields)."""
 
     name: Mapped[str] = mapped_column(String(100))
@@ -53,10 +68,6 @@ class PersonFields:
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
-
-    @property
-    def category_label(self) -> str:
-        return CATEGORY_LABELS.get(self.category, self.category)
 
 
 class Registration(TestMarked, PersonFields, db.Model):
@@ -110,11 +121,6 @@ class Registration(TestMarked, PersonFields, db.Model):
     @property
     def source_label(self) -> str:
         return self.SOURCES[self.source]
-
-    @property
-    def affiliation(self) -> str:
-        """所属: the municipality's full name, else the organisation."""
-        return self.municipality.full_name if self.municipality else self.organisation
 
     @property
     def open_waitlist_entry(self) -> WaitlistEntry | None:
@@ -272,10 +278,6 @@ class TeamMember(TestMarked, PersonFields, db.Model):
 
     team: Mapped[Team] = relationship(back_populates="members")
     municipality: Mapped[Municipality | None] = relationship()
-
-    @property
-    def affiliation(self) -> str:
-        return self.municipality.full_name if self.municipality else self.organisation
 
     @property
     def status_label(self) -> str:

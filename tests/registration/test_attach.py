@@ -33,19 +33,27 @@ def persisted_calls(monkeypatch):
 def inserted(monkeypatch):
     """(kind, the rows, the keywords) of every one-statement insert the services make."""
     calls: list[tuple[str, list, dict]] = []
-    real_seat, real_team = individual.insert_with_seat, teams.insert_team
+    real_seat, real_team = individual.insert_with_seat, teams.insert_team_rows
 
     def seat(channel, now, row, together, **kw):
         calls.append(("registration", [row], kw))
         return real_seat(channel, now, row, together, **kw)
 
-    def team(team_, members, together, *args, **kw):
-        calls.append(("team", [team_, *members], kw))
-        return real_team(team_, members, together, *args, **kw)
+    def team(team_, members, others, *args, **kw):
+        calls.append(("team", [team_, *members, *(values for _, values in others)], kw))
+        return real_team(team_, members, others, *args, **kw)
 
     monkeypatch.setattr(individual, "insert_with_seat", seat)
-    monkeypatch.setattr(teams, "insert_team", team)
+    monkeypatch.setattr(teams, "insert_team_rows", team)
     return calls
+
+
+def _plain(values) -> bool:
+    """A row's values as the team's one statement takes them: a dict of plain values (no
+    ORM object, no event, channel or municipality object among them)."""
+    return isinstance(values, dict) and not any(
+        hasattr(v, "_sa_instance_state") for v in values.values()
+    )
 
 
 def _holds_shared_objects(row) -> bool:
@@ -70,10 +78,13 @@ def test_the_public_forms_leave_their_new_rows_out_of_the_session(
 
     assert persisted_calls == []
     assert [kind for kind, _, _ in inserted] == ["registration", "registration", "team"]
-    for _kind, rows, keywords in inserted:
-        assert keywords.get("attach") is False
-        for row in rows:
-            assert sa_inspect(row).transient and not _holds_shared_objects(row)
+    for kind, rows, keywords in inserted:
+        if kind == "registration":
+            assert keywords.get("attach") is False
+            for row in rows:
+                assert sa_inspect(row).transient and not _holds_shared_objects(row)
+        else:  # the team, its members, their mails and the key: plain values, no ORM object
+            assert all(_plain(row) for row in rows) and len(rows) == 1 + 2 + 2  # no key posted
     # …and what they wrote is all there: the registrations, the team and its two members.
     registration = db.session.scalars(
         select(Registration).where(Registration.email == "hanako.sato@pref.example.jp")
@@ -99,12 +110,14 @@ def test_a_team_written_again_under_the_lock_stays_out_of_the_session(
     assert response.status_code == 302 and "received=1" in response.headers["Location"]
 
     assert [kind for kind, _, _ in inserted] == ["team", "team"]
-    assert all(keywords.get("attach") is False for _, _, keywords in inserted)
+    assert all(_plain(row) for _, rows, _ in inserted for row in rows)
     assert persisted_calls == []
     team = db.session.scalars(select(Team)).one()
     assert team.status == "received" and len(team.members) == 2
     mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "team")).all()
-    assert len(mails) == 2 and all("受付" in mail.body for mail in mails)
+    # written again for the state under the lock: 受付済, never the first look's 選定中
+    assert len(mails) == 2 and all("■ 状態：受付済" in mail.body for mail in mails)
+    assert not any("選定中" in mail.body for mail in mails)
 
 
 @pytest.mark.postgres_only
@@ -118,9 +131,12 @@ def test_the_services_return_a_persistent_row_unless_told_otherwise(
     assert sa_inspect(loose).transient and not _holds_shared_objects(loose)
     assert db.session.get(Registration, loose.id).email == loose.email
 
-    team = teams.apply_team(event, "t2_tokyo", "011002", [make_person("muni")])
-    assert sa_inspect(team).persistent and team in persisted_calls
+    # The team's one statement writes plain values: a caller that reads the team gets the
+    # stored row, one that does not the plain team with its ids (never an ORM object).
+    person = make_person("muni")
+    team = teams.apply_team(event, "t2_tokyo", "011002", [person])
+    assert sa_inspect(team).persistent and team.members[0].email == person.email
     loose_team = teams.apply_team(event, "t2_osaka", "012025", [make_person("muni")], attach=False)
-    assert sa_inspect(loose_team).transient and not _holds_shared_objects(loose_team)
+    assert isinstance(loose_team, teams.NewTeam)
     stored = db.session.get(Team, loose_team.id)
     assert [m.id for m in stored.members] == [m.id for m in loose_team.members]

@@ -1,5 +1,5 @@
 """Attacks on the 研修会議Ⅱ application's first look (app/registration/services/teams.py
-``apply_team``, app/registration/services/seats.py ``team_first_look``/``insert_team``): the
+``apply_team``, app/registration/services/seats.py ``team_first_look``/``insert_team_rows``): the
 state and mails written before the lock, the count under it, preview teams, duplicates."""
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ in the outbox of the caller's transaction.
 
 from __future__ import annotations
 
-from app.core.mail import render_text, send_mail
+from app.core.mail import outbox_values, queue_values, render_mail, render_text, send_mail
 from app.core.models import OutboxMessage
 from app.registration.models import Registration, Team, TeamMember
 
@@ -47,8 +47,25 @@ def mail_members(
     (``_team_summary.txt``: venue, municipality, state, every member) is the same in each mail
     and is written once for them all, as ``team_summary`` (issue 12: the surge's team
     application mails every member)."""
+    return [
+        queue_values(values)
+        for values in member_mail_values(team, members, template, kind=kind, **context)
+    ]
+
+
+def member_mail_values(
+    team, members: list, template: str, *, kind: str = "team", **context
+) -> list[dict]:
+    """``mail_members``' messages as plain values (``core.mail.outbox_values``), not queued:
+    also the rows the team's one statement writes (``teams.apply_team``). ``team`` and
+    ``members`` are what the templates read: rows, or the plain new ones (``teams.NewTeam``)."""
     summary = render_text("_team_summary.txt", team=team)
     return [
-        mail_member(team, member, template, kind=kind, team_summary=summary, **context)
+        outbox_values(
+            member.email,
+            *render_mail(template, team=team, member=member, team_summary=summary, **context),
+            event_id=team.event_id,
+            kind=kind,
+        )
         for member in members
     ]

@@ -122,15 +122,24 @@ def municipality_by_code(code: str, *, kept: bool = False) -> Municipality | Non
 _PERSON_FIELDS = tuple(f.name for f in fields(PersonData) if f.name != "municipality_code")
 
 
-def apply_person(target, data: PersonData, municipality: Municipality | None) -> None:
-    for name in _PERSON_FIELDS:
-        setattr(target, name, getattr(data, name))
-    target.email_normalized = normalise_email(data.email)
-    target.search_key = person_search_key(data)
-    target.municipality_code = municipality.code if municipality else None
-    target.municipality = municipality  # for a mail written before the row is inserted
+def person_values(data: PersonData, municipality: Municipality | None) -> dict:
+    """The columns of a person's row from what was typed (normalised) and the 所属's
+    municipality: ``{column: value}`` — the typed fields, ``email_normalized``,
+    ``search_key``, ``municipality_code`` and, with a municipality, its ``prefecture_code``."""
+    values = {name: getattr(data, name) for name in _PERSON_FIELDS}
+    values["email_normalized"] = normalise_email(data.email)
+    values["search_key"] = person_search_key(data)
+    values["municipality_code"] = municipality.code if municipality else None
     if municipality:
-        target.prefecture_code = municipality.prefecture_code
+        values["prefecture_code"] = municipality.prefecture_code
+    return values
+
+
+def apply_person(target, data: PersonData, municipality: Municipality | None) -> None:
+    """Set a row's person columns (``person_values``) and its ``municipality``."""
+    for name, value in person_values(data, municipality).items():
+        setattr(target, name, value)
+    target.municipality = municipality  # for a mail written before the row is inserted
 
 
 def person_search_key(data) -> str:

@@ -261,15 +261,24 @@ def _insert_values(obj) -> dict:
             for local, remote in pairs:
                 if state.get(local) is None:
                     setattr(obj, local, getattr(target, remote))
+    return _row_values(mapper, state, lambda key, value: setattr(obj, key, value))
+
+
+def _row_values(mapper, given, on_default=None) -> dict:
+    """``{column: value}`` of a new row of ``mapper`` as its INSERT writes it, from ``given``
+    (``{attribute: value}``; a missing or None value takes the column's Python default, and
+    ``on_default(attribute, value)`` is told; an autoincrement key, or a column with only a
+    server-side default, is left out), by the mapper's plan (``_column_plan``)."""
     values = {}
     for key, column_key, leave_out, default in _column_plan(mapper):
-        value = state.get(key)
+        value = given.get(key)
         if value is None:
             if leave_out:
                 continue
             if default is not None:
                 value = default.arg(None) if default.is_callable else default.arg
-                setattr(obj, key, value)
+                if on_default is not None:
+                    on_default(key, value)
         values[column_key] = value
     return values
 
@@ -380,6 +389,12 @@ def take_pending() -> list:
     return pending
 
 
+def take_pending_rows() -> list[tuple[object, dict]]:
+    """The session's pending new objects taken out of it (``take_pending``), as ``(mapper,
+    {column: value})`` rows for a statement that writes them (``insert_team_rows``)."""
+    return [(type(obj).__mapper__, _insert_values(obj)) for obj in take_pending()]
+
+
 def team_first_look(
     event_id: int, municipality_code: str, channel_id: int
 ) -> tuple[int | None, int]:
@@ -421,42 +436,40 @@ def _team_first_look_statement():
     )
 
 
-def insert_team(
-    team,
-    members: list,
-    together: list,
+def insert_team_rows(
+    team: dict,
+    members: list[dict],
+    others: list[tuple[object, dict]],
     fits: bool | None = None,
     target: int | None = None,
-    *,
-    attach: bool = True,
-) -> int | None:
-    """PostgreSQL: insert a new team, its members and the pending ``together`` rows (their
-    mails, the submission key) in ONE statement, the venue's lock held by the caller (issue 12,
-    docs/performance.md: The team application).
+) -> tuple[int, dict[int, int]] | None:
+    """PostgreSQL: insert a new team, its members and the ``others`` rows (their mails, the
+    submission key) in ONE statement, from plain values, the venue's lock held by the caller
+    (issue 12, docs/performance.md: The team application, Sixteenth pass).
 
     ``WITH team_row AS (INSERT INTO team … RETURNING id), member_N AS (INSERT INTO team_member
     (team_id, …) SELECT id, … FROM team_row), together_N AS (INSERT … SELECT … FROM team_row)
-    SELECT id FROM team_row``: the unit of work of a flush (about a quarter of the application's
-    CPU) and three round trips fewer. Each object needs every value a flush would give it
-    (``_insert_values`` fills Python defaults); the members' ``team_id`` comes from the team's
-    INSERT. ``team`` and ``members`` become persistent objects of the session with their ids
-    unknown to it (nothing reads them back), or with ``attach=False`` stay outside it with their
-    ids set and without their many-to-ones; ``together`` and the members must be outside the
-    session, as for ``insert_with_seat``. Raises IntegrityError as a flush would (the unique
-    indexes: one team per municipality, an address twice).
+    SELECT id FROM team_row``: the unit of work of a flush without its CPU, with no ORM object
+    and three round trips fewer. ``team`` and each of ``members`` are ``{column: value}`` of
+    a new row (``team_id`` comes from the team's INSERT); ``others`` are ``(mapper, values)``.
+    A column left out or None takes its Python default, as a flush gives it (``_row_values``).
+    Raises IntegrityError as a flush would (the unique indexes: one team per municipality, an
+    address twice, a submission key twice).
 
     ``fits`` (True or False; None: no condition): the state the caller wrote into the team and
     its mails, decided by the head-count it read before the lock. The statement counts again
     under the lock (``models.team_headcount``) and inserts only when the team still fits the
     venue's ``target`` (True) or still does not (False); otherwise nothing, and None is
-    returned.
+    returned. Returns ``(the team's id, {position: the member's id})``.
     """
-    team_values = _insert_values(team)
-    member_values = [_insert_values(member) for member in members]
+    team_values = _row_values(Team.__mapper__, team)
+    member_values = [_row_values(TeamMember.__mapper__, member) for member in members]
     for values in member_values:
         values.pop("team_id", None)
     member_groups = _groups([(TeamMember.__table__, values) for values in member_values])
-    together_groups = _groups([(o.__table__, _insert_values(o)) for o in together])
+    together_groups = _groups(
+        [(mapper.local_table, _row_values(mapper, values)) for mapper, values in others]
+    )
     shape = (
         "team",
         fits,
@@ -467,7 +480,7 @@ def insert_team(
     statement = _team_statements.get(shape)
     if statement is None:
         statement = _team_statement(
-            team.__table__,
+            Team.__table__,
             list(team_values),
             [list(keys) for _, keys, _ in member_groups],
             [(table, list(keys)) for table, keys, _ in together_groups],
@@ -476,23 +489,16 @@ def insert_team(
         _team_statements[shape] = statement
     params = {f"t_{k}": v for k, v in team_values.items()}
     if fits is not None:
-        params.update({"g_channel_id": team.channel_id, "g_size": len(members), "g_target": target})
+        params.update(
+            {"g_channel_id": team_values["channel_id"], "g_size": len(members), "g_target": target}
+        )
     for prefix, groups in (("m", member_groups), ("o", together_groups)):
         for index, (table, keys, rows) in enumerate(groups):
             params[f"{prefix}{index}"] = _records(table, keys, rows)
     rows = preview.execute_as_written(statement, params).all()
     if not rows:  # the head-count under the lock gave the other state: nothing inserted
         return None
-    team.id = rows[0].team_id
-    member_ids = {row.position: row.member_id for row in rows}
-    for member in members:
-        member.id = member_ids[member.position]
-        member.team_id = team.id
-    for obj in (*members, team):
-        (_persisted if attach else _unlinked)(obj)
-    if attach:
-        db.session.add(team)  # with its members: persistent, nothing left to flush
-    return team.id
+    return rows[0].team_id, {row.position: row.member_id for row in rows}
 
 
 _team_statements: dict[tuple, object] = {}

@@ -6,6 +6,7 @@ one transaction and commits; every member concerned is mailed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -13,28 +14,30 @@ from sqlalchemy.exc import IntegrityError
 from app.core import audit
 from app.core.jpdates import now_utc
 from app.core.mail import render_mail
+from app.core.models import Municipality, OutboxMessage
 from app.core.text import normalise_email
 from app.core.tokens import new_token
 from app.events.models import Channel, Event
 from app.events.snapshot import attached, ensure_checked
 from app.extensions import db
 from app.registration import lifecycle, rules
-from app.registration.models import Team, TeamMember, venue_headcount
+from app.registration.models import PersonLabels, Team, TeamMember, venue_headcount
 from app.registration.rules import DuplicateError, RegistrationError
-from app.registration.services.notify import mail_member, mail_members
+from app.registration.services.notify import mail_member, mail_members, member_mail_values
 from app.registration.services.people import (
     PersonData,
     apply_person,
     check_person,
     flush_or_duplicate,
     municipality_by_code,
+    person_values,
     raise_duplicate,
 )
 from app.registration.services.seats import (
     facts,
-    insert_team,
+    insert_team_rows,
     one_statement,
-    take_pending,
+    take_pending_rows,
     team_first_look,
 )
 
@@ -56,7 +59,7 @@ def _check_team(
 ):
     """Size, 代表者, municipality and member rules of a team; returns the municipality and
     each member's municipality (or None); with ``kept``, the process's read-only copies
-    (``people.municipality_by_code``: for rows inserted by ``seats.insert_team``)."""
+    (``people.municipality_by_code``: for the plain new team ``seats.insert_team_rows`` writes)."""
     rules.check_team_size(len(members), channel.max_team_size)
     municipality = municipality_by_code(team_municipality or "", kept=kept)
     if municipality is None or municipality.is_prefecture:
@@ -87,19 +90,19 @@ def apply_team(
     *,
     now: datetime | None = None,
     note: str = "",
-    before_commit: Callable[[Team], None] | None = None,
+    before_commit: Callable[[Team | NewTeam], None] | None = None,
     attach: bool = True,
-) -> Team:
+) -> Team | NewTeam:
     """A 代表者 applies for a municipality's team at one venue (commits).
 
     1 to 6 people including the 代表者 (a 市町村担当者, listed first); one team per municipality
     and event; 受付済 while the venue's accepted head-count plus the team fits the target,
-    otherwise 選定中. Every member is mailed a personal link. The team returned is persistent
-    in the session with its members; with ``attach=False``, for a caller that reads nothing of
-    it after the COMMIT (the public form, which redirects to the URL its ``before_commit``
-    wrote), the one statement's rows may be returned outside the session, their ids set and
-    their many-to-ones dropped (``seats.insert_team``: a few per cent of the POST's CPU;
-    issue 12, docs/decisions.md).
+    otherwise 選定中. Every member is mailed a personal link. ``before_commit(team)`` adds the
+    caller's rows (the view's submission key) before the lock. Returns the team, persistent
+    in the session with its members; with ``attach=False``, for a caller that reads nothing
+    of it after the COMMIT (the public form, which redirects to the URL its ``before_commit``
+    wrote), on PostgreSQL the plain ``NewTeam`` the one statement wrote, its ids set
+    (``seats.insert_team_rows``: no ORM object; issue 12, docs/performance.md, Sixteenth pass).
     """
     now = now or now_utc()
     members = [m.normalised() for m in members]
@@ -107,7 +110,7 @@ def apply_team(
     if not in_one_statement:
         # The team joins the session with its event and channel: the session's own copies,
         # never the process's kept graph (snapshot.current_event_to_read), which the one
-        # statement below only reads (seats.insert_team).
+        # statement below only reads.
         event = attached(event)
     channel = _venue_channel(event, channel_code)
     lifecycle.team_step("new", "apply")
@@ -129,6 +132,24 @@ def apply_team(
     # The state by that head-count (受付済 or 選定中, which the mails tell); the lock's count
     # confirms it below, and a team that crossed the target meanwhile is written again.
     status = rules.team_status_on_apply(accepted, len(members), channel.capacity)
+    if in_one_statement:
+        return _apply_in_one_statement(
+            NewTeam(
+                event=event,
+                channel=channel,
+                municipality=municipality,
+                status=status,
+                note=note,
+                members=[
+                    NewMember.of(data, member_municipality, position)
+                    for position, (data, member_municipality) in enumerate(
+                        zip(members, member_municipalities, strict=True)
+                    )
+                ],
+            ),
+            before_commit,
+            attach,
+        )
     # The keys as well as the objects: the mails below are written before any flush and take
     # the team's event_id (their event, and the Reply-To of its 事務局).
     team = Team(
@@ -151,37 +172,137 @@ def apply_team(
         )
         apply_person(member, data, member_municipality)
         team.members.append(member)
-    if not in_one_statement:
-        db.session.add(team)  # with its members; flushed with the mails below
+    db.session.add(team)  # with its members; flushed with the mails below
     with db.session.no_autoflush:
         mails = mail_members(team, team.members, "team_received.txt")
         if before_commit is not None:
             before_commit(team)
     ensure_checked()  # a kept event is the current one before anything is written
-    # From here the venue's lock is held to the COMMIT.
-    if in_one_statement:
-        # PostgreSQL: the count under the lock, the team, its members, their mails and the key
-        # in one statement (seats.insert_team); the COMMIT follows. The team and its members
-        # are outside the session until then (their event may be the kept graph).
-        together = take_pending()
-        members_now = list(team.members)
-        fits = None if channel.capacity is None else status == "received"
-        channel.lock()
-        try:
-            if (
-                insert_team(team, members_now, together, fits, channel.capacity, attach=attach)
-                is None
-            ):
-                _restate(team, mails, _status_under_lock(channel, len(members)))
-                insert_team(team, members_now, together, attach=attach)
-        except IntegrityError as exc:
-            raise_duplicate(exc)
-    else:
-        channel.lock()
-        _restate(team, mails, _status_under_lock(channel, len(members)))
-        flush_or_duplicate()
+    channel.lock()  # held to the COMMIT
+    _restate(team, mails, _status_under_lock(channel, len(members)))
+    flush_or_duplicate()
     db.session.commit()
     return team
+
+
+def _apply_in_one_statement(
+    team: NewTeam, before_commit: Callable[[NewTeam], None] | None, attach: bool
+) -> Team | NewTeam:
+    """PostgreSQL: the team, its members, their mails and the caller's rows (the submission
+    key) in one statement from plain values, under the venue's lock, then the COMMIT
+    (``seats.insert_team_rows``; issue 12, docs/performance.md, Sixteenth pass)."""
+    channel = team.channel
+    mails = member_mail_values(team, team.members, "team_received.txt")
+    if before_commit is not None:
+        before_commit(team)
+    ensure_checked()  # a kept event is the current one before anything is written
+    together = take_pending_rows()  # the caller's rows (the key): the statement writes them
+    fits = None if channel.capacity is None else team.status == "received"
+    channel.lock()  # held to the COMMIT
+    try:
+        inserted = insert_team_rows(
+            team.row(), team.member_rows(), _mail_rows(mails) + together, fits, channel.capacity
+        )
+        if inserted is None:  # the head-count under the lock gives the other state
+            team.status = _status_under_lock(channel, len(team.members))
+            mails = member_mail_values(team, team.members, "team_received.txt")
+            inserted = insert_team_rows(
+                team.row(), team.member_rows(), _mail_rows(mails) + together
+            )
+    except IntegrityError as exc:
+        raise_duplicate(exc)
+    db.session.commit()
+    team.id, member_ids = inserted
+    for member in team.members:
+        member.id = member_ids[member.position]
+    return db.session.get(Team, team.id) if attach else team
+
+
+def _mail_rows(mails: list[dict]) -> list[tuple[object, dict]]:
+    return [(OutboxMessage.__mapper__, values) for values in mails]
+
+
+@dataclass
+class NewMember(PersonLabels):
+    """A new team member as plain values, for the one statement and the templates (what a
+    ``TeamMember`` gives them: its columns, ``category_label``, ``affiliation``)."""
+
+    data: PersonData
+    municipality: Municipality | None
+    position: int
+    token: str
+    status: str = "active"
+    id: int | None = None
+
+    @classmethod
+    def of(cls, data: PersonData, municipality: Municipality | None, position: int) -> NewMember:
+        return cls(data=data, municipality=municipality, position=position, token=new_token())
+
+    @property
+    def is_representative(self) -> bool:
+        return self.position == 0
+
+    def __getattr__(self, name: str):  # name, kana, email, category, department …
+        if name in _PERSON_NAMES:
+            return getattr(self.data, name)
+        raise AttributeError(name)
+
+    def row(self) -> dict:
+        """The ``team_member`` columns (``team_id`` from the team's INSERT)."""
+        return {
+            **person_values(self.data, self.municipality),
+            "position": self.position,
+            "is_representative": self.is_representative,
+            "status": self.status,
+            "token": self.token,
+        }
+
+
+_PERSON_NAMES = frozenset(f.name for f in fields(PersonData))
+
+
+@dataclass
+class NewTeam:
+    """A new team as plain values, for the one statement and the templates (what a ``Team``
+    gives them: ``event``, ``channel``, ``municipality``, ``status_label``,
+    ``active_members``, ``representative``)."""
+
+    event: Event
+    channel: Channel
+    municipality: Municipality
+    status: str
+    note: str
+    members: list[NewMember]
+    id: int | None = None
+
+    @property
+    def event_id(self) -> int:
+        return self.event.id
+
+    @property
+    def status_label(self) -> str:
+        return rules.TEAM_STATUS_LABELS[self.status]
+
+    @property
+    def active_members(self) -> list[NewMember]:
+        return self.members
+
+    @property
+    def representative(self) -> NewMember:
+        return self.members[0]
+
+    def row(self) -> dict:
+        """The ``team`` columns."""
+        return {
+            "event_id": self.event.id,
+            "channel_id": self.channel.id,
+            "municipality_code": self.municipality.code,
+            "status": self.status,
+            "note": self.note,
+        }
+
+    def member_rows(self) -> list[dict]:
+        return [member.row() for member in self.members]
 
 
 def _status_under_lock(channel: Channel, size: int) -> str:
