@@ -286,6 +286,13 @@ LEAST_TEAM_CHECK = text(
     " (SELECT received FROM bench_least_venue WHERE channel = :channel)"
 )
 _least_team_statements: dict[tuple[int, bool], object] = {}
+# A 受付済 team's places taken on the venue's counter while it still fits the target: the
+# first CTE of the least team's statements (``FROM venue`` makes the team's INSERT wait on it).
+VENUE_COUNTER = (
+    "venue AS (UPDATE bench_least_venue SET received = received + :size"
+    " WHERE channel = :channel AND (target IS NULL OR received + :size <= target)"
+    " RETURNING 1), "
+)
 # The same check on the product's own team table (``/bench/least-team-rows``).
 LEAST_ROWS_CHECK = text(
     "SELECT EXISTS (SELECT 1 FROM team WHERE event_id = :event_id"
@@ -309,12 +316,7 @@ def _least_team_statement(size: int, counted: bool):
         return _least_team_statements[key]
     venue, source = "", ""
     if counted:
-        venue = (
-            "venue AS (UPDATE bench_least_venue SET received = received + :size"
-            " WHERE channel = :channel AND (target IS NULL OR received + :size <= target)"
-            " RETURNING 1), "
-        )
-        source = " FROM venue"
+        venue, source = VENUE_COUNTER, " FROM venue"
     status = "received" if counted else "pending"
     parts = [
         f"WITH {venue}team AS (INSERT INTO bench_least_team (channel, municipality, status,"
@@ -366,12 +368,7 @@ def _least_rows_statement(size: int, counted: bool, locked: bool = False):
     if locked:
         source = f" WHERE :target IS NULL OR {HEADCOUNT} + :size {'<=' if counted else '>'} :target"
     elif counted:
-        venue = (
-            "venue AS (UPDATE bench_least_venue SET received = received + :size"
-            " WHERE channel = :channel AND (target IS NULL OR received + :size <= target)"
-            " RETURNING 1), "
-        )
-        source = " FROM venue"
+        venue, source = VENUE_COUNTER, " FROM venue"
     status = "received" if counted else "pending"
     parts = [
         f"WITH {venue}team_row AS (INSERT INTO team (event_id, channel_id, municipality_code,"

@@ -197,7 +197,7 @@ def execute_compiled(connection, statement, params: dict) -> RowsResult:
         returns_rows = plan.row is not None or cursor.description is not None
         rows = cursor.fetchall() if returns_rows else []
     except BaseException as exc:  # as SQLAlchemy: an exit exception invalidates the connection
-        connection._handle_dbapi_exception(exc, plan.sql, bound, cursor, None)  # closes it
+        connection._handle_dbapi_exception(exc, plan.sql, bound, cursor, None)  # may close it
     if plan.results is not None:
         rows = [
             tuple(p(v) if p is not None else v for p, v in zip(plan.results, row, strict=True))
@@ -213,11 +213,11 @@ _CURSOR = "kenshu.driver_cursor"
 def driver_cursor(connection):
     """The driver's cursor kept with the DBAPI connection under ``connection`` (a SQLAlchemy
     ``Connection``), made on first use and used by every statement after it: a new psycopg
-    cursor per statement cost about 12 µs of CPU more, its adapters looked up again each time
+    cursor per statement cost about 15 µs of CPU more, its adapters looked up again each time
     (issue 12, docs/performance.md, sixteenth pass). Kept in the pool record's ``info``, which
-    the pool clears when the connection is invalidated or replaced; a cursor closed meanwhile
-    (SQLAlchemy closes it after an error) or of another connection is replaced. Its rows are
-    read before the next statement runs on it."""
+    the pool clears when it connects the record anew (after an invalidation); a cursor closed
+    meanwhile (SQLAlchemy closes it after an error that is not a disconnect) or of another
+    connection is replaced. Its rows are read before the next statement runs on it."""
     fairy = connection.connection  # the pool's proxy of the driver's connection
     cursor = fairy.info.get(_CURSOR)
     if cursor is None or cursor.closed or cursor.connection is not fairy.driver_connection:

@@ -1,52 +1,78 @@
 """The team's one statement writes from plain values what the ORM's flush writes (issue 12,
-sixteenth pass): on PostgreSQL a public application inserts its team, members and mails
-without ORM objects (``teams.apply_team``, ``seats.insert_team_rows``); SQLite and the
-preview write them through the session. The same application both ways gives the same rows,
-column by column, and the same mails, word for word."""
+sixteenth pass): on PostgreSQL a public application inserts its team, members, mails and
+submission key without ORM objects for the team (``teams.apply_team``,
+``seats.insert_team_rows``); SQLite and the preview write them through the session. The same
+application both ways gives the same rows, column by column, and the same mails, word for
+word: a team of six, 受付済 or 選定中 by the first look, or written again in the other state
+under the lock."""
 
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import delete, select
 
-from app.core.models import OutboxMessage
+from app.core.models import OutboxMessage, SubmissionKey
+from app.extensions import db as database
 from app.registration.models import Team, TeamMember
 from app.registration.services import teams
 
 # Written at the time of the INSERT, whichever way (a column default): not compared.
 _AT_INSERT = {"id", "team_id", "created_at", "updated_at", "next_attempt_at"}
+_MODELS = {"team": Team, "members": TeamMember, "mails": OutboxMessage, "key": SubmissionKey}
 
 
 def _rows(db, model) -> list[dict]:
     table = model.__table__
-    rows = db.session.execute(select(table).order_by(table.c.id)).mappings().all()
+    order = table.c.id if "id" in table.c else table.c.key
+    rows = db.session.execute(select(table).order_by(order)).mappings().all()
     return [{k: v for k, v in row.items() if k not in _AT_INSERT} for row in rows]
 
 
-def _written(db) -> dict[str, list[dict]]:
-    mails = [m for m in _rows(db, OutboxMessage) if m["kind"] == "team"]
-    return {"team": _rows(db, Team), "members": _rows(db, TeamMember), "mails": mails}
+def _keep_the_answer(team) -> None:
+    """What the view's ``before_commit`` adds: the submission key with the team page's URL."""
+    database.session.add(
+        SubmissionKey(
+            key="k" * 32,
+            path="/team/apply",
+            location=f"/t/{team.representative.token}?received=1",
+            flashes="[]",
+            created_at=datetime(2023, 10, 19, tzinfo=UTC),
+        )
+    )
 
 
-def _apply(db, event, people, monkeypatch, *, one_statement: bool, target: int) -> dict:
+def _apply(db, event, people, monkeypatch, *, one_statement: bool, case: str) -> dict:
     tokens = (f"token-{n:02d}-{'x' * 30}" for n in itertools.count())
     monkeypatch.setattr(teams, "new_token", lambda: next(tokens))
     monkeypatch.setattr(teams, "one_statement", lambda: one_statement)
-    event.channel("t2_tokyo").capacity = target
+    first_look = teams.team_first_look
+    if case == "rewritten":  # the first look says 選定中; under the lock the team fits
+        monkeypatch.setattr(teams, "team_first_look", lambda *a: (first_look(*a)[0], 10_000))
+    event.channel("t2_tokyo").capacity = 1 if case == "選定中" else 50
     db.session.commit()
-    teams.apply_team(event, "t2_tokyo", "011002", people, note="連絡事項　（全角）")
-    written = _written(db)
-    for model in (OutboxMessage, TeamMember, Team):
+    teams.apply_team(
+        event,
+        "t2_tokyo",
+        "011002",
+        people,
+        note="連絡事項　（全角）<b>",
+        before_commit=_keep_the_answer,
+    )
+    monkeypatch.setattr(teams, "team_first_look", first_look)
+    written = {name: _rows(db, model) for name, model in _MODELS.items()}
+    written["mails"] = [m for m in written["mails"] if m["kind"] == "team"]
+    for model in (OutboxMessage, TeamMember, Team, SubmissionKey):
         db.session.execute(delete(model))
     db.session.commit()
     return written
 
 
 @pytest.mark.postgres_only
-@pytest.mark.parametrize("target", [50, 1], ids=["受付済", "選定中"])
-def test_the_one_statement_writes_what_a_flush_writes(db, event, make_person, monkeypatch, target):
+@pytest.mark.parametrize("case", ["受付済", "選定中", "rewritten"])
+def test_the_one_statement_writes_what_a_flush_writes(db, event, make_person, monkeypatch, case):
     people = [
         make_person("muni", name="札幌 花子", phone="011-000-0000"),
         make_person(
@@ -57,11 +83,15 @@ def test_the_one_statement_writes_what_a_flush_writes(db, event, make_person, mo
             department="",
         ),
         make_person("pref"),
+        make_person("muni", municipality_code="012025", email="ＭＩＸＥＤ@City.Example.JP"),
+        make_person("kankei_dantai", municipality_code="", organisation="地域包括支援センター"),
+        make_person("muni", kana="さっぽろ", occupation=""),
     ]
-    plain = _apply(db, event, people, monkeypatch, one_statement=True, target=target)
-    flushed = _apply(db, event, people, monkeypatch, one_statement=False, target=target)
+    plain = _apply(db, event, people, monkeypatch, one_statement=True, case=case)
+    flushed = _apply(db, event, people, monkeypatch, one_statement=False, case=case)
     assert plain == flushed
-    assert len(plain["members"]) == 3 and len(plain["mails"]) == 3
-    state = "受付済" if target == 50 else "選定中"
-    assert plain["team"][0]["status"] == ("received" if target == 50 else "pending")
+    assert [len(plain[name]) for name in _MODELS] == [1, 6, 6, 1]
+    state = "選定中" if case == "選定中" else "受付済"
+    assert plain["team"][0]["status"] == ("pending" if case == "選定中" else "received")
     assert all(f"■ 状態：{state}" in mail["body"] for mail in plain["mails"])
+    assert plain["key"][0]["location"] == f"/t/{plain['members'][0]['token']}?received=1"
