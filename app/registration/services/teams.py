@@ -197,18 +197,17 @@ def _apply_in_one_statement(
         before_commit(team)
     ensure_checked()  # a kept event is the current one before anything is written
     together = take_pending_rows()  # the caller's rows (the key): the statement writes them
+    # Every value before the lock (issue 12: the lock held only for the insert).
+    members = team.member_rows()
     fits = None if channel.capacity is None else team.status == "received"
+    rows = (team.row(), members, _mail_rows(mails) + together, fits, channel.capacity)
     channel.lock()  # held to the COMMIT
     try:
-        inserted = insert_team_rows(
-            team.row(), team.member_rows(), _mail_rows(mails) + together, fits, channel.capacity
-        )
+        inserted = insert_team_rows(*rows)
         if inserted is None:  # the head-count under the lock gives the other state
             team.status = _status_under_lock(channel, len(team.members))
             mails = member_mail_values(team, team.members, "team_received.txt")
-            inserted = insert_team_rows(
-                team.row(), team.member_rows(), _mail_rows(mails) + together
-            )
+            inserted = insert_team_rows(team.row(), members, _mail_rows(mails) + together)
     except IntegrityError as exc:
         raise_duplicate(exc)
     db.session.commit()
@@ -231,7 +230,6 @@ class NewMember(PersonLabels):
     municipality: Municipality | None
     position: int
     token: str
-    status: str = "active"
     id: int | None = None
 
     @classmethod
@@ -253,7 +251,7 @@ class NewMember(PersonLabels):
             **person_values(self.data, self.municipality),
             "position": self.position,
             "is_representative": self.is_representative,
-            "status": self.status,
+            "status": "active",
             "token": self.token,
         }
 
