@@ -269,7 +269,9 @@ def browser_page(live_server):
     """A Playwright page in Debian's chromium (headless; no browser download)."""
     if not os.path.exists("/usr/bin/chromium"):
         pytest.skip("Debian chromium is not installed (scripts/test.sh installs it)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=15_000)  # the retrying assertions wait as long as the actions
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(

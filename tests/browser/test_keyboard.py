@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.groupwork.assignments.models import PreAssignment
@@ -72,7 +73,7 @@ def test_team_application_by_keyboard_adding_a_member_in_place(phone, live_serve
     tab_to(page, "#add-member")
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "members-1-name"
-    assert page.locator("fieldset.member").count() == 2
+    expect(page.locator("fieldset.member")).to_have_count(2)
     page.keyboard.type("札幌 次郎")
     type_into(page, "#members-1-kana", "さっぽろ じろう")
     type_into(page, "#members-1-email", "jiro@med.example.jp")

@@ -1,6 +1,7 @@
 """A person registers for the webinar in a real browser (Debian chromium via Playwright)."""
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.registration.models import Registration
@@ -40,7 +41,7 @@ def test_register_for_the_webinar_by_the_labels_a_person_reads(
         page, "高橋 美咲", "たかはし みさき", "misaki.takahashi@city.example.jp"
     )
     page.get_by_role("link", name="個人ページを開く").click()
-    assert page.get_by_text("東京都稲城市").is_visible()
+    expect(page.get_by_text("東京都稲城市")).to_be_visible()
     registration = db.session.scalars(select(Registration)).one()
     assert (registration.channel.code, registration.kana) == ("webinar", "タカハシ ミサキ")
 
@@ -88,7 +89,7 @@ def test_a_full_webinar_answers_a_short_page_that_registers_on_youtube_in_one_cl
         )
         full = "ウェビナー参加は定員（1名）に達しました。"
         register_on_the_webinar(page, "満席 花子", "まんせき はなこ", "full@city.example.jp", full)
-        assert page.get_by_text("東京都稲城市").is_visible()  # the answers as typed
+        expect(page.get_by_text("東京都稲城市")).to_be_visible()  # the answers as typed
         assert page.locator("select").count() == 0
         problems += problems_of(page, "満席", width)
         page.screenshot(path=f"/tmp/refused_full_{width}.png", full_page=True)

@@ -1,6 +1,7 @@
 """End to end in Debian chromium: answering on a phone-sized window."""
 
 import pytest
+from playwright.sync_api import expect
 
 from app.surveys.models import SurveyResponse
 
@@ -16,12 +17,12 @@ def test_answer_on_a_phone(browser_page, live_server, open_event, db):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     # Submitting without F1/F3 shows the Japanese messages and keeps the page.
     page.get_by_role("button", name="回答を送信する").click()
-    assert page.locator("#err-F1").inner_text() == "F1を選択してください。"
+    expect(page.locator("#err-F1")).to_have_text("F1を選択してください。")
     page.get_by_label("4. 市町村").check()
     page.get_by_label("2. 研修会議Ⅱ（東京会場）のみ参加").check()
     # Only 研修会議Ⅱ attended: 問1-1 is hidden, 問1-2 shown.
-    assert page.locator("#q-Q1_1").is_hidden()
-    assert page.locator("#q-Q1_2").is_visible()
+    expect(page.locator("#q-Q1_1")).to_be_hidden()
+    expect(page.locator("#q-Q1_2")).to_be_visible()
     page.get_by_label("5. グループワーク ⓵内容について").select_option("1")
     page.get_by_label("5. グループワーク ②時間について").select_option("4")
     page.get_by_label("10月").check()

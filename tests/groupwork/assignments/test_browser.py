@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.groupwork.assignments.models import PreAssignment, SceneChoice
@@ -39,9 +40,8 @@ def test_representative_submits_scenes_and_member_submits_pre_assignment(
     page.get_by_role("button", name="下書き保存").click()
     page.get_by_text("資料３（事前課題）を下書き保存しました。").wait_for()
     page.get_by_role("row", name="資料３").get_by_role("link", name="入力する").click()
-    assert (
-        page.locator("textarea[name=s2_goal]").input_value()
-        == "退院後も住み慣れた地域で暮らし続けられる"
+    expect(page.locator("textarea[name=s2_goal]")).to_have_value(
+        "退院後も住み慣れた地域で暮らし続けられる"
     )
     page.locator("input[name=s2_self_set]").check()
     page.locator("textarea[name=s2_issues]").fill("病院と地域の情報共有の仕組みがない")
