@@ -35,8 +35,8 @@ from app.registration.rules import (
 
 class PersonLabels:
     """What the pages and mails show of a person: the 参加区分's label and the 所属. Shared by
-    the rows (``PersonFields``) and the plain new members the team's one statement writes
-    (``services.teams.NewMember``); reads ``category``, ``municipality`` and ``organisation``."""
+    the rows (``PersonFields``) and the plain new people the surge's one statements write
+    (``services.people.NewPerson``); reads ``category``, ``municipality`` and ``organisation``."""
 
     @property
     def category_label(self) -> str:

@@ -6,12 +6,14 @@ and commits; a freed webinar seat is offered to the waiting list in the same tra
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
 from app.core.jpdates import now_utc
+from app.core.models import OutboxMessage
 from app.core.tokens import new_token
 from app.events.models import Channel, Event
 from app.events.snapshot import attached, ensure_checked
@@ -19,8 +21,9 @@ from app.extensions import db
 from app.registration import lifecycle, rules
 from app.registration.models import Registration
 from app.registration.rules import RegistrationError
-from app.registration.services.notify import mail_registration
+from app.registration.services.notify import mail_registration, registration_mail_values
 from app.registration.services.people import (
+    NewPerson,
     PersonData,
     apply_person,
     check_person,
@@ -30,11 +33,13 @@ from app.registration.services.people import (
     refuse_duplicate_email,
 )
 from app.registration.services.seats import (
+    attach_new,
     facts,
     insert_with_seat,
+    new_row_values,
     one_statement,
     seats_taken,
-    take_pending,
+    take_pending_rows,
     take_seat,
 )
 from app.registration.services.waitlist import (
@@ -79,9 +84,9 @@ def register_for_training1(
     A refusal rolls the transaction back before it is raised. The registration returned is
     persistent in the session; with ``attach=False``, for a caller that reads nothing of it
     after the COMMIT (the public form, which redirects to the URL its ``before_commit`` wrote),
-    the one statement's row may be returned outside the session, its id set and its
-    many-to-ones dropped (``seats.insert_with_seat``: a few per cent of the POST's CPU;
-    issue 12, docs/decisions.md).
+    on PostgreSQL the plain ``NewRegistration`` the one statement wrote, its id set
+    (``seats.insert_with_seat``: no ORM object; issue 12, docs/performance.md, Seventeenth
+    pass). ``before_commit`` gets the one or the other (it reads ``token``).
     """
     try:
         registration = _register(
@@ -168,6 +173,26 @@ def _register(
         rules.check_open(known, now)
     if capped and not over_capacity_reason:
         rules.check_capacity(known, taken)  # full: refused without the lock
+    if over_capacity_reason:
+        audit.record(
+            "admit_over_capacity",
+            f"{channel.label} {data.name}",
+            over_capacity_reason,
+            event_id=event.id,
+        )
+    elif source == "console":
+        audit.record("register_by_staff", f"{channel.label} {data.name}", "", event_id=event.id)
+    if in_one_statement:
+        new = NewRegistration(
+            data=data,
+            municipality=municipality,
+            event=event,
+            channel=channel,
+            source=source,
+            consented_at=now,
+            token=new_token(),
+        )
+        return _register_in_one_statement(new, now, before_commit, attach)
     registration = Registration(
         event=event,
         event_id=event.id,
@@ -179,39 +204,12 @@ def _register(
         over_capacity=False,
     )
     apply_person(registration, data, municipality)
-    if over_capacity_reason:
-        audit.record(
-            "admit_over_capacity",
-            f"{channel.label} {data.name}",
-            over_capacity_reason,
-            event_id=event.id,
-        )
-    elif source == "console":
-        audit.record("register_by_staff", f"{channel.label} {data.name}", "", event_id=event.id)
     if not queue:  # the mail of a queued person tells the place in line: written after
         mail_registration(registration, "registration_received.txt", position=None)
     if before_commit is not None:
         before_commit(registration)
     ensure_checked()  # a kept event is the current one before anything is written
     db.session.info["registration_wrote"] = True  # a refusal from here on rolls back
-    if in_one_statement:
-        # PostgreSQL: the lock, then one statement counts and inserts the row, the mail and
-        # the key; the COMMIT follows (seats.insert_with_seat).
-        together = take_pending()
-        channel.lock()
-        try:
-            new_id = insert_with_seat(channel, now, registration, together, attach=attach)
-        except IntegrityError as exc:
-            raise_duplicate(exc)
-        if new_id is None:
-            # Full by the capacity the statement counted against: taken before the rollback,
-            # which expires the channel (re-read, a capacity changed meanwhile would not raise,
-            # and a registration never inserted would be answered as accepted).
-            counted = facts(channel)
-            db.session.rollback()
-            rules.check_capacity(counted, counted.capacity)  # raises: full
-        db.session.info.pop("registration_wrote", None)
-        return registration
     flush_or_duplicate()
     if capped:
         channel.lock()
@@ -227,6 +225,73 @@ def _register(
         offer_freed_seats(entry.channel, now)
     db.session.info.pop("registration_wrote", None)
     return registration
+
+
+def _register_in_one_statement(
+    registration: NewRegistration,
+    now: datetime,
+    before_commit: Callable[[NewRegistration], None] | None,
+    attach: bool,
+) -> Registration | NewRegistration:
+    """PostgreSQL: the registration, its mail and the caller's rows (the submission key, an
+    audit row) written from plain values by one statement that takes the seat, under the
+    channel's lock; the caller commits (``seats.insert_with_seat``; issue 12,
+    docs/performance.md, Seventeenth pass). Every value is ready before the lock. Full by the
+    count under the lock: rolled back and refused (満席)."""
+    mail = registration_mail_values(registration, "registration_received.txt", position=None)
+    if before_commit is not None:
+        before_commit(registration)
+    ensure_checked()  # a kept event is the current one before anything is written
+    db.session.info["registration_wrote"] = True  # a refusal from here on rolls back
+    together = [(OutboxMessage.__mapper__, mail), *take_pending_rows()]
+    values = new_row_values(Registration.__mapper__, registration.row())
+    channel = registration.channel
+    channel.lock()  # held to the COMMIT
+    try:
+        new_id = insert_with_seat(channel, now, values, together)
+    except IntegrityError as exc:
+        raise_duplicate(exc)
+    if new_id is None:
+        # Full by the capacity the statement counted against: taken before the rollback,
+        # which expires the channel (re-read, a capacity changed meanwhile would not raise,
+        # and a registration never inserted would be answered as accepted).
+        counted = facts(channel)
+        db.session.rollback()
+        rules.check_capacity(counted, counted.capacity)  # raises: full
+    db.session.info.pop("registration_wrote", None)
+    registration.id = new_id
+    return attach_new(Registration, new_id, values) if attach else registration
+
+
+@dataclass
+class NewRegistration(NewPerson):
+    """A new 研修会議Ⅰ registration as plain values, for the one statement and the templates
+    (what a ``Registration`` gives them: its columns, ``event``, ``channel``,
+    ``category_label``, ``affiliation``)."""
+
+    event: Event
+    channel: Channel
+    source: str
+    consented_at: datetime
+    token: str
+    id: int | None = None
+
+    @property
+    def event_id(self) -> int:
+        return self.event.id
+
+    def row(self) -> dict:
+        """The ``registration`` columns."""
+        return {
+            **self.person_row(),
+            "event_id": self.event.id,
+            "channel_id": self.channel.id,
+            "status": "active",
+            "consented_at": self.consented_at,
+            "over_capacity": False,
+            "source": self.source,
+            "token": self.token,
+        }
 
 
 def _individual_channel(event: Event, code: str) -> Channel:

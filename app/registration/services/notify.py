@@ -15,13 +15,21 @@ def mail_registration(
     registration: Registration, template: str, *, kind: str = "registration", **context
 ) -> OutboxMessage:
     """Mail a 研修会議Ⅰ registrant; the template gets ``registration`` and ``context``."""
-    return send_mail(
+    return queue_values(registration_mail_values(registration, template, kind=kind, **context))
+
+
+def registration_mail_values(
+    registration, template: str, *, kind: str = "registration", **context
+) -> dict:
+    """``mail_registration``'s message as plain values (``core.mail.outbox_values``), not
+    queued: also the row the registration's one statement writes (``individual._register``).
+    ``registration`` is what the template reads: a row, or the plain new one
+    (``individual.NewRegistration``)."""
+    return outbox_values(
         registration.email,
-        template,
+        *render_mail(template, registration=registration, **context),
         event_id=registration.event_id,
         kind=kind,
-        registration=registration,
-        **context,
     )
 
 

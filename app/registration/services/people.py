@@ -29,7 +29,13 @@ from app.events.models import Event
 from app.events.snapshot import check_current, current_key_columns
 from app.extensions import db
 from app.registration import rules
-from app.registration.models import Registration, now_parameter, seats_held, state_code
+from app.registration.models import (
+    PersonLabels,
+    Registration,
+    now_parameter,
+    seats_held,
+    state_code,
+)
 from app.registration.rules import DuplicateError, RegistrationError
 
 # "groups": the master's grouped_choices() list, "rows": code → columns, "kept": code → the
@@ -93,8 +99,8 @@ def municipality_by_code(code: str, *, kept: bool = False) -> Municipality | Non
     the row comes into the session by ``merge(load=False)`` (issue 12: no SELECT per POST).
     With ``kept``, the process's own detached copy instead, never in a session and shared by
     every request (the merge was 3–5 % of an accepted registration's CPU): only to be read
-    — a page, a mail — or set on a new row that the ORM never flushes, whose many-to-ones
-    ``seats._unlinked`` drops after the surge's one statement (``seats.one_statement``).
+    — a page, a mail — or by the plain new rows of the surge's one statement
+    (``seats.one_statement``; ``individual.NewRegistration``, ``teams.NewTeam``).
     """
     groups = grouped_choices()
     if _master.get("groups") is not groups:
@@ -133,6 +139,29 @@ def person_values(data: PersonData, municipality: Municipality | None) -> dict:
     if municipality:
         values["prefecture_code"] = municipality.prefecture_code
     return values
+
+
+@dataclass
+class NewPerson(PersonLabels):
+    """A new person's row as plain values, for the surge's one statement and the templates:
+    what was typed (``data``, normalised) and its municipality, read as a row's columns
+    (``name``, ``kana``, ``email``, …) and labels (``category_label``, ``affiliation``).
+    Subclassed by ``individual.NewRegistration`` and ``teams.NewMember``."""
+
+    data: PersonData
+    municipality: Municipality | None
+
+    def __getattr__(self, name: str):  # name, kana, email, category, department …
+        if name in _TYPED:
+            return getattr(self.data, name)
+        raise AttributeError(name)
+
+    def person_row(self) -> dict:
+        """The person's columns (``person_values``)."""
+        return person_values(self.data, self.municipality)
+
+
+_TYPED = frozenset(f.name for f in fields(PersonData))
 
 
 def apply_person(target, data: PersonData, municipality: Municipality | None) -> None:

@@ -23,7 +23,6 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import MANYTOONE, make_transient_to_detached
 
@@ -168,81 +167,65 @@ def take_seat(channel: Channel, now: datetime, over_capacity: bool = False) -> i
 
 
 def insert_with_seat(
-    channel: Channel, now: datetime, row, together: list, *, attach: bool = True
+    channel: Channel, now: datetime, registration: dict, together: list[tuple[object, dict]]
 ) -> int | None:
-    """PostgreSQL: take a seat of ``channel`` by inserting ``row`` (a new registration) in ONE
-    statement with the count that guards it, the seat lock held (issue 12, performance.md).
+    """PostgreSQL: take a seat of ``channel`` by inserting a new registration in ONE statement
+    with the count that guards it, the seat lock held (issue 12, performance.md).
 
     The statement is ``WITH seat AS (count) , r AS (INSERT … SELECT … WHERE taken < capacity
-    RETURNING id), …`` and inserts the pending ``together`` rows (the mail, the submission key)
-    only when the seat was taken. Its snapshot starts after the caller's ``channel.lock()``, so
-    it counts every seat committed before; the insert is the last statement before the COMMIT.
-    Returns the new id, or None when the channel is full (nothing inserted). ``row`` becomes a
-    persistent object of the session (no reload), or with ``attach=False`` stays outside it with
-    its id set and without its many-to-ones (``_unlinked``); ``together`` are objects outside
-    the session (the caller expunges them before the lock, so that no autoflush writes them
-    apart).
+    RETURNING id), …`` and inserts the ``together`` rows (the mail, the submission key) only
+    when the seat was taken. Its snapshot starts after the caller's ``channel.lock()``, so it
+    counts every seat committed before; the insert is the last statement before the COMMIT.
+    ``registration`` is ``{column: value}`` of the new row and ``together`` are ``(mapper,
+    {column: value})``, plain values, no ORM object (seventeenth pass): a column left out or
+    None takes its Python default, as a flush gives it (``new_row_values``). Returns the new
+    id, or None when the channel is full (nothing inserted). Raises IntegrityError as a flush
+    would (an address twice, a submission key twice).
     """
-    values = _insert_values(row)
+    values = new_row_values(Registration.__mapper__, registration)
     if values.get("channel_id") != channel.id:
         raise ValueError("the row takes a seat of another channel")
-    together_values = [_insert_values(other) for other in together]
+    others = [(mapper.local_table, new_row_values(mapper, given)) for mapper, given in together]
     # A value a together row shares with the row (same column, same value: the event, the
     # time, is_test) is bound once: the statement stays within psycopg's cache of converted
     # queries (50 parameters, 4,096 characters; tests/registration/test_round_trips.py).
     shared = tuple(
         frozenset(k for k, v in other.items() if k in values and _same(v, values[k]))
-        for other in together_values
+        for _, other in others
     )
-    shape = (
-        (row.__table__.name, tuple(values)),
-        *((o.__table__.name, tuple(v)) for o, v in zip(together, together_values, strict=True)),
-        shared,
-    )
+    shape = (tuple(values), *((t.name, tuple(v)) for t, v in others), shared)
     statement = _seat_statements.get(shape)
     if statement is None:
         statement = _seat_statement(
-            row.__table__,
+            Registration.__table__,
             list(values),
-            [
-                (o.__table__, list(v), same)
-                for o, v, same in zip(together, together_values, shared, strict=True)
-            ],
+            [(t, list(v), same) for (t, v), same in zip(others, shared, strict=True)],
         )
         _seat_statements[shape] = statement
     params = {"channel_id": channel.id, "now": now, "capacity": channel.capacity}
     params.update({f"r_{k}": v for k, v in values.items() if k != "channel_id"})
-    for index, (other_values, same) in enumerate(zip(together_values, shared, strict=True)):
+    for index, ((_, other_values), same) in enumerate(zip(others, shared, strict=True)):
         params.update({f"o{index}_{k}": v for k, v in other_values.items() if k not in same})
     new_id, _ = preview.execute_as_written(statement, params).one()
     if _after_count_hook is not None:  # the window a race needs: counted, not yet committed
         _after_count_hook()
-    if new_id is None:
-        return None
-    row.id = new_id
-    if attach:
-        _persisted(row)
-        db.session.add(row)
-    else:
-        _unlinked(row)
     return new_id
 
 
+def attach_new(model, new_id: int, values: dict):
+    """A row the one statement inserted, as a persistent object of the session built from
+    its ``{column: value}`` (no reload; its many-to-ones are read through the session when
+    used): for a caller that reads the row after the COMMIT (the console, the tests)."""
+    row = model(id=new_id, **new_row_values(model.__mapper__, values))
+    _persisted(row)
+    db.session.add(row)
+    return row
+
+
 def _persisted(obj) -> None:
-    """A new object just inserted by hand, made persistent-to-be (``make_transient_to_detached``)
-    without the objects set on its many-to-ones (``_unlinked``): read through the session when
-    they are used."""
-    _unlinked(obj)
+    """A new object just inserted by hand (its keys set, none of its many-to-ones), made
+    persistent-to-be (``make_transient_to_detached``)."""
     make_transient_to_detached(obj)
-
-
-def _unlinked(obj) -> None:
-    """A new object without the objects set on its many-to-ones (its keys stay). They may be
-    the process's kept event graph (snapshot.current_event_to_read), which no session may hold:
-    a session's add would take them along, and a row returned unattached (``attach=False``)
-    must not hand them to a caller that adds it later."""
-    for relationship, _pairs in _many_to_ones(sa_inspect(obj).mapper):
-        obj.__dict__.pop(relationship, None)
 
 
 def _insert_values(obj) -> dict:
@@ -261,10 +244,10 @@ def _insert_values(obj) -> dict:
             for local, remote in pairs:
                 if state.get(local) is None:
                     setattr(obj, local, getattr(target, remote))
-    return _row_values(mapper, state, lambda key, value: setattr(obj, key, value))
+    return new_row_values(mapper, state, lambda key, value: setattr(obj, key, value))
 
 
-def _row_values(mapper, given, on_default=None) -> dict:
+def new_row_values(mapper, given, on_default=None) -> dict:
     """``{column: value}`` of a new row of ``mapper`` as its INSERT writes it, from ``given``
     (``{attribute: value}``; a missing or None value takes the column's Python default, and
     ``on_default(attribute, value)`` is told; an autoincrement key, or a column with only a
@@ -452,7 +435,7 @@ def insert_team_rows(
     SELECT id FROM team_row``: the unit of work of a flush without its CPU, with no ORM object
     and three round trips fewer. ``team`` and each of ``members`` are ``{column: value}`` of
     a new row (``team_id`` comes from the team's INSERT); ``others`` are ``(mapper, values)``.
-    A column left out or None takes its Python default, as a flush gives it (``_row_values``).
+    A column left out or None takes its Python default, as a flush gives it (``new_row_values``).
     Raises IntegrityError as a flush would (the unique indexes: one team per municipality, an
     address twice, a submission key twice).
 
@@ -462,13 +445,13 @@ def insert_team_rows(
     venue's ``target`` (True) or still does not (False); otherwise nothing, and None is
     returned. Returns ``(the team's id, {position: the member's id})``.
     """
-    team_values = _row_values(Team.__mapper__, team)
-    member_values = [_row_values(TeamMember.__mapper__, member) for member in members]
+    team_values = new_row_values(Team.__mapper__, team)
+    member_values = [new_row_values(TeamMember.__mapper__, member) for member in members]
     for values in member_values:
         values.pop("team_id", None)
     member_groups = _groups([(TeamMember.__table__, values) for values in member_values])
     together_groups = _groups(
-        [(mapper.local_table, _row_values(mapper, values)) for mapper, values in others]
+        [(mapper.local_table, new_row_values(mapper, values)) for mapper, values in others]
     )
     shape = (
         "team",

@@ -6,7 +6,7 @@ one transaction and commits; every member concerned is mailed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -21,16 +21,16 @@ from app.events.models import Channel, Event
 from app.events.snapshot import attached, ensure_checked
 from app.extensions import db
 from app.registration import lifecycle, rules
-from app.registration.models import PersonLabels, Team, TeamMember, venue_headcount
+from app.registration.models import Team, TeamMember, venue_headcount
 from app.registration.rules import DuplicateError, RegistrationError
 from app.registration.services.notify import mail_member, mail_members, member_mail_values
 from app.registration.services.people import (
+    NewPerson,
     PersonData,
     apply_person,
     check_person,
     flush_or_duplicate,
     municipality_by_code,
-    person_values,
     raise_duplicate,
 )
 from app.registration.services.seats import (
@@ -222,12 +222,10 @@ def _mail_rows(mails: list[dict]) -> list[tuple[object, dict]]:
 
 
 @dataclass
-class NewMember(PersonLabels):
+class NewMember(NewPerson):
     """A new team member as plain values, for the one statement and the templates (what a
     ``TeamMember`` gives them: its columns, ``category_label``, ``affiliation``)."""
 
-    data: PersonData
-    municipality: Municipality | None
     position: int
     token: str
     id: int | None = None
@@ -240,23 +238,15 @@ class NewMember(PersonLabels):
     def is_representative(self) -> bool:
         return self.position == 0
 
-    def __getattr__(self, name: str):  # name, kana, email, category, department …
-        if name in _PERSON_NAMES:
-            return getattr(self.data, name)
-        raise AttributeError(name)
-
     def row(self) -> dict:
         """The ``team_member`` columns (``team_id`` from the team's INSERT)."""
         return {
-            **person_values(self.data, self.municipality),
+            **self.person_row(),
             "position": self.position,
             "is_representative": self.is_representative,
             "status": "active",
             "token": self.token,
         }
-
-
-_PERSON_NAMES = frozenset(f.name for f in fields(PersonData))
 
 
 @dataclass

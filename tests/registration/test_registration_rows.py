@@ -1,0 +1,102 @@
+"""The registration's one statement writes from plain values what the ORM's flush writes
+(issue 12, seventeenth pass): on PostgreSQL a 研修会議Ⅰ registration on a capped channel
+inserts its row, its mail, the submission key and, from the console, the audit row without an
+ORM object for the registration (``individual._register_in_one_statement``,
+``seats.insert_with_seat``); SQLite, the preview and the paths that queue or admit over
+capacity write them through the session. The same registration both ways gives the same rows,
+column by column, and the same mail, word for word."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import delete, inspect, select
+
+from app.core.models import AuditLog, OutboxMessage, SubmissionKey
+from app.extensions import db as database
+from app.registration.models import Registration
+from app.registration.services import individual
+
+# Written at the time of the INSERT, whichever way (a column default): not compared.
+_AT_INSERT = {"id", "created_at", "updated_at", "next_attempt_at"}
+_MODELS = {"registration": Registration, "mail": OutboxMessage, "key": SubmissionKey}
+_MODELS["audit"] = AuditLog
+
+
+def _rows(db, model) -> list[dict]:
+    table = model.__table__
+    order = table.c.id if "id" in table.c else table.c.key
+    rows = db.session.execute(select(table).order_by(order)).mappings().all()
+    return [{k: v for k, v in row.items() if k not in _AT_INSERT} for row in rows]
+
+
+def _keep_the_answer(registration) -> None:
+    """What the view's ``before_commit`` adds: the submission key with the done page's URL."""
+    database.session.add(
+        SubmissionKey(
+            key="k" * 32,
+            path="/register",
+            location=f"/r/{registration.token}/done",
+            flashes="[]",
+            created_at=datetime(2023, 10, 19, tzinfo=UTC),
+        )
+    )
+
+
+def _register(db, event, person, monkeypatch, *, one_statement: bool, source: str):
+    tokens = (f"token-{n:02d}-{'x' * 30}" for n in itertools.count())
+    monkeypatch.setattr(individual, "new_token", lambda: next(tokens))
+    monkeypatch.setattr(individual, "one_statement", lambda: one_statement)
+    returned = individual.register_for_training1(
+        event,
+        "webinar",
+        person,
+        source=source,
+        before_commit=_keep_the_answer,
+        now=event.channel("webinar").opens_at + timedelta(hours=1, seconds=7),
+    )
+    assert inspect(returned).persistent and returned.email == person.normalised().email
+    written = {name: _rows(db, model) for name, model in _MODELS.items()}
+    for model in (OutboxMessage, Registration, SubmissionKey, AuditLog):
+        db.session.execute(delete(model))
+    db.session.commit()
+    return written
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("source", ["web", "console"])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"category": "muni", "phone": "011-000-0000"},
+        {"category": "pref", "kana": "さとう　はなこ"},
+        {
+            "category": "muni",
+            "municipality_code": "012025",
+            "name": "髙橋\u3000\ufa10子",
+            "department": "",
+            "occupation": "",
+            "email": "ＭＩＸＥＤ@City.Example.JP",
+        },
+    ],
+    ids=["muni", "pref", "typed"],
+)
+def test_the_one_statement_writes_what_a_flush_writes(
+    db, event, make_person, monkeypatch, source, fields
+):
+    person = make_person(**fields)
+    plain = _register(db, event, person, monkeypatch, one_statement=True, source=source)
+    flushed = _register(db, event, person, monkeypatch, one_statement=False, source=source)
+    assert plain == flushed
+    counts = [1, 1, 1, 1 if source == "console" else 0]
+    assert [len(plain[name]) for name in _MODELS] == counts
+    registration, mail = plain["registration"][0], plain["mail"][0]
+    assert (
+        registration["source"] == source
+        and registration["channel_id"] == event.channel("webinar").id
+    )
+    assert mail["to_addr"] == registration["email"] and mail["kind"] == "registration"
+    assert f"/r/{registration['token']}" in mail["body"] and registration["name"] in mail["body"]
+    assert plain["key"][0]["location"] == f"/r/{registration['token']}/done"
