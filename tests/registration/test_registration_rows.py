@@ -9,40 +9,22 @@ column by column, and the same mail, word for word."""
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import delete, inspect
 
 from app.core.models import AuditLog, OutboxMessage, SubmissionKey
-from app.extensions import db as database
 from app.registration.models import Registration
 from app.registration.services import individual
+from tests.registration.written import add_submission_key, stored_rows
 
-# Written at the time of the INSERT, whichever way (a column default): not compared.
-_AT_INSERT = {"id", "created_at", "updated_at", "next_attempt_at"}
 _MODELS = {"registration": Registration, "mail": OutboxMessage, "key": SubmissionKey}
 _MODELS["audit"] = AuditLog
 
 
-def _rows(db, model) -> list[dict]:
-    table = model.__table__
-    order = table.c.id if "id" in table.c else table.c.key
-    rows = db.session.execute(select(table).order_by(order)).mappings().all()
-    return [{k: v for k, v in row.items() if k not in _AT_INSERT} for row in rows]
-
-
 def _keep_the_answer(registration) -> None:
-    """What the view's ``before_commit`` adds: the submission key with the done page's URL."""
-    database.session.add(
-        SubmissionKey(
-            key="k" * 32,
-            path="/register",
-            location=f"/r/{registration.token}/done",
-            flashes="[]",
-            created_at=datetime(2023, 10, 19, tzinfo=UTC),
-        )
-    )
+    add_submission_key("/register", f"/r/{registration.token}/done")
 
 
 def _register(db, event, person, monkeypatch, *, one_statement: bool, source: str):
@@ -58,7 +40,7 @@ def _register(db, event, person, monkeypatch, *, one_statement: bool, source: st
         now=event.channel("webinar").opens_at + timedelta(hours=1, seconds=7),
     )
     assert inspect(returned).persistent and returned.email == person.normalised().email
-    written = {name: _rows(db, model) for name, model in _MODELS.items()}
+    written = {name: stored_rows(model) for name, model in _MODELS.items()}
     for model in (OutboxMessage, Registration, SubmissionKey, AuditLog):
         db.session.execute(delete(model))
     db.session.commit()

@@ -9,39 +9,20 @@ under the lock."""
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from app.core.models import OutboxMessage, SubmissionKey
-from app.extensions import db as database
 from app.registration.models import Team, TeamMember
 from app.registration.services import teams
+from tests.registration.written import add_submission_key, stored_rows
 
-# Written at the time of the INSERT, whichever way (a column default): not compared.
-_AT_INSERT = {"id", "team_id", "created_at", "updated_at", "next_attempt_at"}
 _MODELS = {"team": Team, "members": TeamMember, "mails": OutboxMessage, "key": SubmissionKey}
 
 
-def _rows(db, model) -> list[dict]:
-    table = model.__table__
-    order = table.c.id if "id" in table.c else table.c.key
-    rows = db.session.execute(select(table).order_by(order)).mappings().all()
-    return [{k: v for k, v in row.items() if k not in _AT_INSERT} for row in rows]
-
-
 def _keep_the_answer(team) -> None:
-    """What the view's ``before_commit`` adds: the submission key with the team page's URL."""
-    database.session.add(
-        SubmissionKey(
-            key="k" * 32,
-            path="/team/apply",
-            location=f"/t/{team.representative.token}?received=1",
-            flashes="[]",
-            created_at=datetime(2023, 10, 19, tzinfo=UTC),
-        )
-    )
+    add_submission_key("/team/apply", f"/t/{team.representative.token}?received=1")
 
 
 def _apply(db, event, people, monkeypatch, *, one_statement: bool, case: str) -> dict:
@@ -62,7 +43,7 @@ def _apply(db, event, people, monkeypatch, *, one_statement: bool, case: str) ->
         before_commit=_keep_the_answer,
     )
     monkeypatch.setattr(teams, "team_first_look", first_look)
-    written = {name: _rows(db, model) for name, model in _MODELS.items()}
+    written = {name: stored_rows(model) for name, model in _MODELS.items()}
     written["mails"] = [m for m in written["mails"] if m["kind"] == "team"]
     for model in (OutboxMessage, TeamMember, Team, SubmissionKey):
         db.session.execute(delete(model))
