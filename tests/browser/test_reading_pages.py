@@ -10,7 +10,9 @@ This sweep parses every test module, so a test added later is covered: after an 
 that does not retry (``page.content()``, a locator's ``inner_text()``, ``is_visible()``,
 ``count()``, ``input_value()``, …) must come after a wait (``wait_for_url``, ``wait_for``,
 ``wait_for_load_state``, ``expect(...)``, ``shows(...)``, ``goto``) in the same block.
-No browser is needed to run it.
+No browser is needed to run it. Not covered: ``page.url`` and ``page.evaluate(…)`` (a
+focus moved by Tab is read that way right after the key, with no navigation), reads and
+actions inside helper functions called from the test, and a loop's next pass.
 """
 
 from __future__ import annotations
@@ -55,9 +57,10 @@ WAITS = {
 }
 
 
-def _makes_a_locator(node: ast.AST) -> bool:
+def _makes_a_locator(node: ast.AST, held: frozenset[str] = frozenset()) -> bool:
     """Whether the receiver chain ``node`` (``page.locator("x").nth(0)``) calls a locator
-    factory, as opposed to ``func`` in ``func.count()``."""
+    factory or starts at a name ``held`` a locator (``rows`` after ``rows =
+    page.locator(…)``), as opposed to ``func`` in ``func.count()``."""
     while isinstance(node, ast.Call | ast.Attribute):
         if isinstance(node, ast.Call):
             func = node.func
@@ -66,10 +69,21 @@ def _makes_a_locator(node: ast.AST) -> bool:
             node = func
         else:
             node = node.value
-    return False
+    return isinstance(node, ast.Name) and node.id in held
 
 
-def _calls(node: ast.AST) -> list[tuple[str, int]]:
+def _held_locators(tree: ast.AST) -> frozenset[str]:
+    """The names a module assigns a locator to (``rows = page.locator("tbody tr")``)."""
+    return frozenset(
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and _makes_a_locator(node.value)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    )
+
+
+def _calls(node: ast.AST, held: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
     """The calls in ``node`` in source order, as (kind, line): kind is "action", "wait",
     "read" or "other"."""
     calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
@@ -84,7 +98,7 @@ def _calls(node: ast.AST) -> list[tuple[str, int]]:
             kind = "action"
         elif isinstance(func, ast.Attribute) and (
             (name in PAGE_READS and isinstance(func.value, ast.Name))
-            or (name in LOCATOR_READS and _makes_a_locator(func.value))
+            or (name in LOCATOR_READS and _makes_a_locator(func.value, held))
         ):
             kind = "read"
         else:
@@ -97,6 +111,7 @@ def _reads_after_actions(tree: ast.AST) -> list[int]:
     """Line numbers of reads of the page that follow an action with no wait between them,
     looking along each block of statements."""
     found = set()
+    held = _held_locators(tree)
     for node in ast.walk(tree):
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
@@ -106,7 +121,12 @@ def _reads_after_actions(tree: ast.AST) -> list[int]:
             for stmt in block:
                 if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                     continue
-                for kind, line in _calls(stmt):
+                if _waits_around(stmt):
+                    # ``with page.expect_navigation(): ….click()``: the block ends when the
+                    # new page is there (its own reads inside are looked at as a block).
+                    pending = False
+                    continue
+                for kind, line in _calls(stmt, held):
                     if kind == "wait":
                         pending = False
                     elif kind == "action":
@@ -114,6 +134,19 @@ def _reads_after_actions(tree: ast.AST) -> list[int]:
                     elif kind == "read" and pending:
                         found.add(line)
     return sorted(found)
+
+
+def _waits_around(stmt: ast.stmt) -> bool:
+    """Whether ``stmt`` is a ``with`` block whose context manager waits for what the block
+    starts (``page.expect_navigation()``, ``expect_response``, ``expect_popup``)."""
+    if not isinstance(stmt, ast.With | ast.AsyncWith):
+        return False
+    return any(
+        isinstance(item.context_expr, ast.Call)
+        and isinstance(item.context_expr.func, ast.Attribute)
+        and item.context_expr.func.attr.startswith("expect_")
+        for item in stmt.items
+    )
 
 
 def test_no_page_is_read_between_a_click_and_its_new_page():
@@ -152,3 +185,12 @@ assert page.locator("tbody tr").nth(0).inner_text() == title
 assert db.session.scalar(select(func.count())) == 0
 """
     assert _reads_after_actions(ast.parse(a_locator_read)) == [3]
+    held_and_waited = """
+rows = page.locator("tbody tr")
+page.get_by_role("button", name="上へ").click()
+assert rows.count() == 2
+with page.expect_navigation():
+    page.get_by_role("button", name="保存する").click()
+assert "変更しました" in page.content()
+"""
+    assert _reads_after_actions(ast.parse(held_and_waited)) == [4]

@@ -71,9 +71,9 @@ def register_for_training1(
     join_waitlist: bool = False,
     source: str = "web",
     over_capacity_reason: str = "",
-    before_commit: Callable[[Registration], None] | None = None,
+    before_commit: Callable[[Registration | NewRegistration], None] | None = None,
     attach: bool = True,
-) -> Registration:
+) -> Registration | NewRegistration:
     """Register one person for 研修会議Ⅰ on the webinar or YouTube (commits).
 
     Rules: the channel is open (web only; the secretariat may record late ones), the category
@@ -136,17 +136,18 @@ def _register(
     join_waitlist: bool = False,
     source: str = "web",
     over_capacity_reason: str = "",
-    before_commit: Callable[[Registration], None] | None = None,
+    before_commit: Callable[[Registration | NewRegistration], None] | None = None,
     attach: bool = True,
-) -> Registration:
+) -> Registration | NewRegistration:
     """The registration without its commit: checks, mail, seat, row, waiting list.
 
     The order is the surge's (issue 12, docs/performance.md): every check that needs no lock —
     the rules, the 所属 (from the cached master), the duplicate and the seats as they stand, in
     one SELECT — refuses before the seat lock; the mail, the audit row and the caller's
-    ``before_commit`` rows (the submission key) are written and flushed before it too; then the
-    lock, the count under it, and the registration's INSERT, the last statement before the
-    caller's COMMIT. A refusal after the lock (the last seat taken meanwhile) rolls back.
+    ``before_commit`` rows (the submission key) are written before it too (on PostgreSQL as
+    plain values for the one statement, ``_register_in_one_statement``; elsewhere flushed);
+    then the lock, the count under it, and the registration's INSERT, the last statement before
+    the caller's COMMIT. A refusal after the lock (the last seat taken meanwhile) rolls back.
     """
     data = data.normalised()
     channel = _individual_channel(event, channel_code)

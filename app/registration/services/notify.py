@@ -22,7 +22,8 @@ def registration_mail_values(
     registration, template: str, *, kind: str = "registration", **context
 ) -> dict:
     """``mail_registration``'s message as plain values (``core.mail.outbox_values``), not
-    queued: also the row the registration's one statement writes (``individual._register``).
+    queued: also the row the registration's one statement writes
+    (``individual._register_in_one_statement``).
     ``registration`` is what the template reads: a row, or the plain new one
     (``individual.NewRegistration``)."""
     return outbox_values(

@@ -156,12 +156,23 @@ class NewPerson(PersonLabels):
             return getattr(self.data, name)
         raise AttributeError(name)
 
+    @property
+    def municipality_code(self) -> str | None:
+        """As stored (``person_values``): the chosen municipality's code, else None."""
+        return self.municipality.code if self.municipality else None
+
+    @property
+    def prefecture_code(self) -> str:
+        """As stored (``person_values``): the municipality's prefecture when one is chosen."""
+        return self.municipality.prefecture_code if self.municipality else self.data.prefecture_code
+
     def person_row(self) -> dict:
         """The person's columns (``person_values``)."""
         return person_values(self.data, self.municipality)
 
 
-_TYPED = frozenset(f.name for f in fields(PersonData))
+# What was typed that a row stores as it is (``person_values``; the two codes are above).
+_TYPED = frozenset(_PERSON_FIELDS) - {"prefecture_code"}
 
 
 def apply_person(target, data: PersonData, municipality: Municipality | None) -> None:

@@ -374,7 +374,8 @@ def take_pending() -> list:
 
 def take_pending_rows() -> list[tuple[object, dict]]:
     """The session's pending new objects taken out of it (``take_pending``), as ``(mapper,
-    {column: value})`` rows for a statement that writes them (``insert_team_rows``)."""
+    {column: value})`` rows for a statement that writes them (``insert_team_rows``,
+    ``insert_with_seat``)."""
     return [(type(obj).__mapper__, _insert_values(obj)) for obj in take_pending()]
 
 
