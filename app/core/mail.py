@@ -86,6 +86,15 @@ def outbox_values(
     }
 
 
+def mail_values(
+    to: str, template: str, *, event_id: int | None = None, kind: str = "", **context
+) -> dict:
+    """A mail template rendered (``render_mail``) into the columns it is queued with
+    (``outbox_values``), not queued: for a row written without an ORM object (the surge's one
+    statements, issue 12) or queued later (``queue_values``)."""
+    return outbox_values(to, *render_mail(template, **context), event_id=event_id, kind=kind)
+
+
 def _mail_environment():
     """The app's Jinja environment for plain-text mail: no HTML escaping, a tag alone on its line
     leaves no line, the final newline kept; ``external_url`` builds the links."""

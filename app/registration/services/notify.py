@@ -6,7 +6,7 @@ in the outbox of the caller's transaction.
 
 from __future__ import annotations
 
-from app.core.mail import outbox_values, queue_values, render_mail, render_text, send_mail
+from app.core.mail import mail_values, queue_values, render_text, send_mail
 from app.core.models import OutboxMessage
 from app.registration.models import Registration, Team, TeamMember
 
@@ -21,16 +21,18 @@ def mail_registration(
 def registration_mail_values(
     registration, template: str, *, kind: str = "registration", **context
 ) -> dict:
-    """``mail_registration``'s message as plain values (``core.mail.outbox_values``), not
+    """``mail_registration``'s message as plain values (``core.mail.mail_values``), not
     queued: also the row the registration's one statement writes
     (``individual._register_in_one_statement``).
     ``registration`` is what the template reads: a row, or the plain new one
     (``individual.NewRegistration``)."""
-    return outbox_values(
+    return mail_values(
         registration.email,
-        *render_mail(template, registration=registration, **context),
+        template,
         event_id=registration.event_id,
         kind=kind,
+        registration=registration,
+        **context,
     )
 
 
@@ -65,16 +67,20 @@ def mail_members(
 def member_mail_values(
     team, members: list, template: str, *, kind: str = "team", **context
 ) -> list[dict]:
-    """``mail_members``' messages as plain values (``core.mail.outbox_values``), not queued:
+    """``mail_members``' messages as plain values (``core.mail.mail_values``), not queued:
     also the rows the team's one statement writes (``teams.apply_team``). ``team`` and
     ``members`` are what the templates read: rows, or the plain new ones (``teams.NewTeam``)."""
     summary = render_text("_team_summary.txt", team=team)
     return [
-        outbox_values(
+        mail_values(
             member.email,
-            *render_mail(template, team=team, member=member, team_summary=summary, **context),
+            template,
             event_id=team.event_id,
             kind=kind,
+            team=team,
+            member=member,
+            team_summary=summary,
+            **context,
         )
         for member in members
     ]

@@ -214,9 +214,10 @@ def insert_with_seat(
 
 def attach_new(model, new_id: int, values: dict):
     """A row the one statement inserted, as a persistent object of the session built from
-    its ``{column: value}`` (no reload; its many-to-ones are read through the session when
-    used): for a caller that reads the row after the COMMIT (the console, the tests)."""
-    row = model(id=new_id, **new_row_values(model.__mapper__, values))
+    the ``{column: value}`` it wrote (``new_row_values``' result, defaults included: the
+    object holds what the row holds; no reload, its many-to-ones read through the session
+    when used): for a caller that reads the row after the COMMIT (the console, the tests)."""
+    row = model(id=new_id, **values)
     _persisted(row)
     db.session.add(row)
     return row
